@@ -1,0 +1,40 @@
+#ifndef TINYLOC_NCURSESW_SHIM_H
+#define TINYLOC_NCURSESW_SHIM_H
+
+// Without this the wide-character API (cchar_t, setcchar, mvadd_wch) is not declared.
+#define NCURSES_WIDECHAR 1
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#include <locale.h>
+#include <stdio.h>
+#include <ncursesw/curses.h>
+
+// Swift 6 rejects mutable C globals and does not import function-like macros; these accessors
+// give Swift what it needs, and keep every such access in one obvious place.
+static inline WINDOW *tl_stdscr(void) { return stdscr; }
+static inline int tl_cols(void) { return COLS; }
+static inline int tl_lines(void) { return LINES; }
+static inline FILE *tl_stdout(void) { return stdout; }
+static inline attr_t tl_a_bold(void) { return A_BOLD; }
+static inline attr_t tl_a_reverse(void) { return A_REVERSE; }
+static inline attr_t tl_a_dim(void) { return A_DIM; }
+static inline attr_t tl_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t tl_color_pair(int n) { return COLOR_PAIR(n); }
+static inline int tl_colors(void) { return COLORS; }
+static inline int tl_key_resize(void) { return KEY_RESIZE; }
+static inline int tl_key_up(void) { return KEY_UP; }
+static inline int tl_key_down(void) { return KEY_DOWN; }
+static inline int tl_key_left(void) { return KEY_LEFT; }
+static inline int tl_key_right(void) { return KEY_RIGHT; }
+static inline int tl_key_btab(void) { return KEY_BTAB; }
+static inline int tl_err(void) { return ERR; }
+static inline int tl_ok(void) { return OK; }
+static inline void tl_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }
+static inline int tl_add_wide(int y, int x, const wchar_t *wch, attr_t attr, short pair) {
+    cchar_t c;
+    if (setcchar(&c, wch, attr, pair, NULL) != OK) return ERR;
+    return mvadd_wch(y, x, &c);
+}
+
+#endif

@@ -1,0 +1,2 @@
+import TinyTensorKernels
+public enum TinyTensorHaswell {}

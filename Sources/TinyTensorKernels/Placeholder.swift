@@ -1,0 +1,2 @@
+// Portable blocked GEMM kernels live here (see Package.swift).
+public enum TinyTensorKernels {}

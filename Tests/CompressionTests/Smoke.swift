@@ -1,0 +1,3 @@
+import XCTest
+@testable import Compression
+final class CompressionTestsSmoke: XCTestCase { func testBuilds() {} }

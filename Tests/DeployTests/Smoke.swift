@@ -1,0 +1,3 @@
+import XCTest
+@testable import Deploy
+final class DeployTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Workbench
+final class EndToEndTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Localisation
+final class LocalisationTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Sessions
+final class SessionsTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import TinyNN
+final class TinyNNTestsSmoke: XCTestCase { func testBuilds() {} }

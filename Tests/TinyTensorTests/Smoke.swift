@@ -1,0 +1,3 @@
+import XCTest
+@testable import TinyTensor
+final class TinyTensorTestsSmoke: XCTestCase { func testBuilds() {} }

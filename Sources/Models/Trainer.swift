@@ -1,0 +1,232 @@
+import Foundation
+import Localisation
+import TinyNN
+import TinyTensor
+
+public struct TrainingConfig: Codable, Sendable, Equatable {
+    public var epochs: Int = 40
+    public var batchSize: Int = 64
+    public var learningRate: Float = 1e-3
+    public var weightDecay: Float = 0
+    /// Stop when validation macro-F1 has not improved for this many epochs.
+    public var patience: Int = 10
+    /// Weight the loss by inverse room frequency (rooms visited briefly still count).
+    public var balanceClasses: Bool = true
+
+    public init(epochs: Int = 40, batchSize: Int = 64, learningRate: Float = 1e-3, weightDecay: Float = 0,
+                patience: Int = 10, balanceClasses: Bool = true) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.patience = patience
+        self.balanceClasses = balanceClasses
+    }
+}
+
+/// One line of the learning curve.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Float
+    public var trainF1: Double
+    public var validationLoss: Float
+    public var validationF1: Double
+    public var validationAccuracy: Double
+    public var seconds: Double
+}
+
+/// Everything needed to continue training exactly where it stopped: weights, optimizer moments,
+/// and the early-stopping bookkeeping. Randomness is re-derived from (seed, epoch), so no RNG
+/// state needs saving for a resumed run to match an uninterrupted one.
+public struct TrainerState: Sendable {
+    public var epochsDone: Int
+    public var optimizerStep: Int
+    public var bestF1: Double
+    public var bestEpoch: Int
+    public var parameters: [[Float]]
+    public var firstMoments: [[Float]]
+    public var secondMoments: [[Float]]
+    public var bestParameters: [[Float]]
+    public var parameterNames: [String]
+
+    public init(epochsDone: Int, optimizerStep: Int, bestF1: Double, bestEpoch: Int, parameters: [[Float]],
+                firstMoments: [[Float]], secondMoments: [[Float]], bestParameters: [[Float]], parameterNames: [String]) {
+        self.epochsDone = epochsDone
+        self.optimizerStep = optimizerStep
+        self.bestF1 = bestF1
+        self.bestEpoch = bestEpoch
+        self.parameters = parameters
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+        self.bestParameters = bestParameters
+        self.parameterNames = parameterNames
+    }
+}
+
+/// Pause and stop requests from another thread (the TUI), checked between batches.
+public final class TrainingControl: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var paused = false
+    private var stopped = false
+
+    public init() {}
+
+    public var isPaused: Bool { condition.withLock { paused } }
+    public var isStopped: Bool { condition.withLock { stopped } }
+
+    public func setPaused(_ value: Bool) {
+        condition.withLock {
+            paused = value
+            condition.broadcast()
+        }
+    }
+
+    public func stop() {
+        condition.withLock {
+            stopped = true
+            condition.broadcast()
+        }
+    }
+
+    /// Blocks while paused; returns false when training should stop.
+    func waitIfPaused() -> Bool {
+        condition.withLock {
+            while paused && !stopped { condition.wait() }
+            return !stopped
+        }
+    }
+}
+
+/// Mini-batch training with Adam and early stopping on validation macro-F1.
+public final class Trainer {
+    public let model: ClassifierModel
+    public let config: TrainingConfig
+    public let classes: Int
+    private let train: LabelledWindows
+    private let validation: LabelledWindows
+    private let seed: UInt64
+    private let optimizer: Adam
+    private let loss: SoftmaxCrossEntropy
+    private let batch: Tensor
+    private let classWeights: [Float]?
+
+    public private(set) var epochsDone = 0
+    public private(set) var bestF1: Double = -1
+    public private(set) var bestEpoch = 0
+    private var bestParameters: [[Float]]
+
+    public init(model: ClassifierModel, config: TrainingConfig, classes: Int,
+                train: LabelledWindows, validation: LabelledWindows, seed: UInt64) {
+        precondition(train.count > 0, "no training windows")
+        self.model = model
+        self.config = config
+        self.classes = classes
+        self.train = train
+        self.validation = validation
+        self.seed = seed
+        optimizer = Adam(parameters: model.parameters, learningRate: config.learningRate, weightDecay: config.weightDecay)
+        loss = SoftmaxCrossEntropy(classes: classes)
+        batch = Tensor([config.batchSize, train.steps, train.features])
+        bestParameters = model.parameters.map { $0.value.array }
+        if config.balanceClasses {
+            var counts = [Int](repeating: 0, count: classes)
+            for label in train.labels { counts[label] += 1 }
+            let present = counts.filter { $0 > 0 }.count
+            // w_c = N / (present · n_c): the mean weight over training windows is 1.
+            classWeights = counts.map { $0 == 0 ? 0 : Float(train.count) / Float(present * $0) }
+        } else {
+            classWeights = nil
+        }
+    }
+
+    public var isFinished: Bool {
+        epochsDone >= config.epochs || (epochsDone - bestEpoch >= config.patience && epochsDone > 0)
+    }
+
+    /// Trains one epoch and evaluates on the validation windows. Returns nil if stopped mid-epoch
+    /// (the epoch's partial updates are then discarded by the caller reloading its checkpoint).
+    public func runEpoch(control: TrainingControl? = nil) -> EpochRecord? {
+        let started = Date()
+        let epoch = epochsDone + 1
+        model.reseed(epoch: epoch)
+        var order = Array(0..<train.count)
+        var shuffleRNG = SeededRNG(seed: seed).split(UInt64(epoch))
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, shuffleRNG.int(below: i + 1)) }
+
+        var lossSum: Double = 0
+        var trainPredicted = [Int]()
+        trainPredicted.reserveCapacity(train.count)
+        var trainLabels = [Int]()
+        trainLabels.reserveCapacity(train.count)
+        var start = 0
+        while start < order.count {
+            if let control, !control.waitIfPaused() { return nil }
+            let rows = min(config.batchSize, order.count - start)
+            let indices = order[start..<(start + rows)]
+            train.gather(indices, into: batch)
+            let labels = indices.map { train.labels[$0] }
+            optimizer.zeroGradients()
+            let logits = model.forward(batch, rows: rows, training: true)
+            lossSum += Double(loss.forward(logits, labels: labels, rows: rows, classWeights: classWeights)) * Double(rows)
+            for r in 0..<rows {
+                trainPredicted.append(argmax(UnsafeBufferPointer(start: logits.data + r * classes, count: classes)))
+            }
+            trainLabels.append(contentsOf: labels)
+            model.backward(loss.backward(rows: rows), rows: rows)
+            optimizer.update()
+            start += rows
+        }
+        let validationPredictions = predict(model, on: validation, classes: classes)
+        let validationMetrics = ClassificationMetrics(predictions: validationPredictions.predicted, labels: validation.labels, roomCount: classes)
+        let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
+        epochsDone = epoch
+        if validationMetrics.macroF1 > bestF1 {
+            bestF1 = validationMetrics.macroF1
+            bestEpoch = epoch
+            bestParameters = model.parameters.map { $0.value.array }
+        }
+        return EpochRecord(epoch: epoch, trainLoss: Float(lossSum / Double(train.count)), trainF1: trainMetrics.macroF1,
+                           validationLoss: validationPredictions.loss, validationF1: validationMetrics.macroF1,
+                           validationAccuracy: validationMetrics.accuracy, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Loads the best-on-validation weights into the model (what early stopping keeps).
+    public func restoreBest() {
+        for (p, values) in zip(model.parameters, bestParameters) { p.value.buffer.update(fromContentsOf: values) }
+    }
+
+    public func state() -> TrainerState {
+        TrainerState(epochsDone: epochsDone, optimizerStep: optimizer.step, bestF1: bestF1, bestEpoch: bestEpoch,
+                     parameters: model.parameters.map { $0.value.array },
+                     firstMoments: optimizer.firstMoments.map { $0.array },
+                     secondMoments: optimizer.secondMoments.map { $0.array },
+                     bestParameters: bestParameters, parameterNames: model.parameters.map(\.name))
+    }
+
+    /// Continues from a saved state. Throws if the state belongs to a different network.
+    public func restore(_ state: TrainerState) throws {
+        let names = model.parameters.map(\.name)
+        let counts = model.parameters.map(\.count)
+        guard state.parameterNames == names, state.parameters.map(\.count) == counts,
+              state.bestParameters.map(\.count) == counts,
+              state.firstMoments.map(\.count) == counts, state.secondMoments.map(\.count) == counts else {
+            throw TrainerError.mismatchedState(expected: names, found: state.parameterNames)
+        }
+        for (p, values) in zip(model.parameters, state.parameters) { p.value.buffer.update(fromContentsOf: values) }
+        optimizer.restore(step: state.optimizerStep, first: state.firstMoments, second: state.secondMoments)
+        epochsDone = state.epochsDone
+        bestF1 = state.bestF1
+        bestEpoch = state.bestEpoch
+        bestParameters = state.bestParameters
+    }
+}
+
+public enum TrainerError: Error, CustomStringConvertible {
+    case mismatchedState(expected: [String], found: [String])
+    public var description: String {
+        switch self {
+        case let .mismatchedState(expected, found):
+            return "checkpoint does not match the model: it holds parameters \(found), the model has \(expected)"
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Models
+
+/// What a session runs: data, split, windows, model, training, and the deployment target.
+/// Stored as `session.json`; every field has a default so older files keep loading.
+public struct SessionConfig: Codable, Sendable, Equatable {
+    public struct DataSource: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable { case simulated, sphere }
+        public var kind: Kind = .simulated
+        /// The built-in floor plan the simulator uses (a name in data/floorplans).
+        public var floorPlan: String = "sphere-house"
+        /// Simulated: how many recordings and how long each.
+        public var recordings: Int = 6
+        public var minutesPerRecording: Double = 30
+        /// Real data: the folder (e.g. ../shared/data/sphere) and which annotator's labels to use.
+        public var path: String?
+        public var annotator: Int = 0
+        public init() {}
+    }
+
+    public struct Split: Codable, Sendable, Equatable {
+        /// Recording indices (0-based, in the order the data set lists them). Never shuffled windows.
+        public var train: [Int]
+        public var validation: [Int]
+        public var test: [Int]
+        public init(train: [Int], validation: [Int], test: [Int]) {
+            self.train = train
+            self.validation = validation
+            self.test = test
+        }
+    }
+
+    public var name: String
+    public var seed: UInt64 = 1
+    public var data = DataSource()
+    /// nil: the last recording is the test set, the one before it validation, the rest training.
+    public var split: Split?
+    public var windowLength: Int = 20
+    public var windowHop: Int = 10
+    public var stepRate: Double = 5
+    public var model = ModelConfig()
+    public var training = TrainingConfig()
+    /// The RAM budget the Deploy view compares against.
+    public var ramBudgetBytes: Int = 64 * 1024
+    public var mcu: String = "nRF52840"
+
+    public init(name: String) { self.name = name }
+
+    public func resolvedSplit(recordingCount n: Int) throws -> Split {
+        if let split {
+            for index in split.train + split.validation + split.test where !(0..<n).contains(index) {
+                throw SessionError.mismatch("split names recording \(index + 1), but the data has \(n) recordings")
+            }
+            return split
+        }
+        guard n >= 3 else { throw SessionError.mismatch("need at least 3 recordings to split by recording, the data has \(n)") }
+        return Split(train: Array(0..<(n - 2)), validation: [n - 2], test: [n - 1])
+    }
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import TinyNN
-final class TinyNNTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -33,6 +33,17 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validationF1: Double
     public var validationAccuracy: Double
     public var seconds: Double
+
+    public init(epoch: Int, trainLoss: Float, trainF1: Double, validationLoss: Float, validationF1: Double,
+                validationAccuracy: Double, seconds: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainF1 = trainF1
+        self.validationLoss = validationLoss
+        self.validationF1 = validationF1
+        self.validationAccuracy = validationAccuracy
+        self.seconds = seconds
+    }
 }
 
 /// Everything needed to continue training exactly where it stopped: weights, optimizer moments,

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Sessions
-final class SessionsTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -124,6 +124,8 @@ public final class Trainer {
     public private(set) var epochsDone = 0
     public private(set) var bestF1: Double = -1
     public private(set) var bestEpoch = 0
+    /// The validation predictions of the last epoch (the replay shows them as training goes).
+    public private(set) var lastValidationPredictions: [Int] = []
     private var bestParameters: [[Float]]
 
     public init(model: ClassifierModel, config: TrainingConfig, classes: Int,
@@ -191,6 +193,7 @@ public final class Trainer {
         let validationMetrics = ClassificationMetrics(predictions: validationPredictions.predicted, labels: validation.labels, roomCount: classes)
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
         epochsDone = epoch
+        lastValidationPredictions = validationPredictions.predicted
         if validationMetrics.macroF1 > bestF1 {
             bestF1 = validationMetrics.macroF1
             bestEpoch = epoch

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Models
-final class ModelsTestsSmoke: XCTestCase { func testBuilds() {} }

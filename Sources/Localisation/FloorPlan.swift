@@ -42,6 +42,15 @@ public struct FloorPlan: Codable, Sendable, Equatable {
         /// The two rooms the door joins (names).
         public var between: [String]
         public var at: Point
+        /// Set for a staircase: `between[0]` is on `floor`, `between[1]` on `toFloor`, the flight
+        /// stands at `at` on both floors and climbing it counts as being in `between[1]`.
+        public var toFloor: Int? = nil
+
+        /// The floor `room` (one of `between`) is on, as seen through this door.
+        public func floor(of room: String) -> Int {
+            if let toFloor, between.count == 2, room == between[1] { return toFloor }
+            return floor
+        }
     }
 
     public struct Receiver: Codable, Sendable, Equatable {

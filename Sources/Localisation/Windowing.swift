@@ -1,0 +1,157 @@
+import Foundation
+
+/// How recordings are cut into model inputs (docs MODELS.md, "Input").
+public struct WindowConfig: Codable, Sendable, Equatable {
+    /// Steps per second; packets are grouped into steps [k/stepRate, (k+1)/stepRate).
+    public var stepRate: Double = 5
+    /// Steps per window (T).
+    public var length: Int = 20
+    /// Steps between window starts.
+    public var hop: Int = 10
+    /// Append the 3 accelerometer axes when every recording has them.
+    public var useAccelerometer: Bool = true
+
+    public init(stepRate: Double = 5, length: Int = 20, hop: Int = 10, useAccelerometer: Bool = true) {
+        self.stepRate = stepRate
+        self.length = length
+        self.hop = hop
+        self.useAccelerometer = useAccelerometer
+    }
+}
+
+/// Windows of step features, row-major: `x[(w·length + t)·features + f]`.
+///
+/// Per step, for R receivers: f ∈ [0, R) scaled RSSI (mean dBm of heard packets + 120) / 60, or 0
+/// (−120 dBm) when none was heard; f ∈ [R, 2R) heard-rate, packets heard ÷ packets in the step
+/// (0 for a step without packets); then, if present, the mean x, y, z acceleration in g.
+public struct WindowSet: Sendable {
+    public var count: Int
+    public var length: Int
+    public var features: Int
+    public var x: [Float]
+    /// Majority room of each window (index into `rooms`).
+    public var labels: [Int]
+    /// Which recording of the data set each window came from.
+    public var recordingIndex: [Int]
+    /// Start time of each window in its recording, seconds.
+    public var startTimes: [Double]
+    public var rooms: [String]
+    public var featureNames: [String]
+
+    public init(count: Int, length: Int, features: Int, x: [Float], labels: [Int], recordingIndex: [Int],
+                startTimes: [Double], rooms: [String], featureNames: [String]) {
+        precondition(x.count == count * length * features && labels.count == count, "window data does not match its shape")
+        self.count = count
+        self.length = length
+        self.features = features
+        self.x = x
+        self.labels = labels
+        self.recordingIndex = recordingIndex
+        self.startTimes = startTimes
+        self.rooms = rooms
+        self.featureNames = featureNames
+    }
+}
+
+/// The floor for a receiver that heard nothing, dBm.
+public let silentRSSI: Float = -120
+
+/// Features of every step of one recording plus the room at each step's centre.
+public struct StepFeatures: Sendable {
+    public var steps: Int
+    public var features: Int
+    /// `values[k·features + f]`.
+    public var values: [Float]
+    /// Room whose interval [start, end) contains the step centre (k + ½)/stepRate, or nil.
+    public var labels: [Int?]
+
+    public init(recording: Recording, stepRate: Double, includeAccelerometer: Bool) {
+        let r = recording.receivers.count
+        let useAccel = includeAccelerometer && recording.accel != nil
+        let f = 2 * r + (useAccel ? 3 : 0)
+        let dt = 1 / stepRate
+        let n = max(0, Int((recording.duration / dt).rounded(.down)))
+        var sum = [Double](repeating: 0, count: n * r)
+        var heard = [Int](repeating: 0, count: n * r)
+        var packets = [Int](repeating: 0, count: n)
+        var accelSum = [Double](repeating: 0, count: n * 3)
+        for (i, t) in recording.times.enumerated() {
+            let k = Int((t / dt).rounded(.down))
+            guard k >= 0 && k < n else { continue }
+            packets[k] += 1
+            for j in 0..<r {
+                let v = recording.rssi[i * r + j]
+                if !v.isNaN {
+                    sum[k * r + j] += Double(v)
+                    heard[k * r + j] += 1
+                }
+            }
+            if useAccel, let accel = recording.accel {
+                for a in 0..<3 { accelSum[k * 3 + a] += Double(accel[i * 3 + a]) }
+            }
+        }
+        var values = [Float](repeating: 0, count: n * f)
+        var lastAccel: [Float] = [0, 0, 0]
+        for k in 0..<n {
+            for j in 0..<r {
+                let h = heard[k * r + j]
+                let dBm = h > 0 ? Float(sum[k * r + j] / Double(h)) : silentRSSI
+                values[k * f + j] = (dBm - silentRSSI) / 60
+                values[k * f + r + j] = packets[k] > 0 ? Float(h) / Float(packets[k]) : 0
+            }
+            if useAccel {
+                // A step with no packet holds the last value (0 before the first packet).
+                if packets[k] > 0 { lastAccel = (0..<3).map { Float(accelSum[k * 3 + $0] / Double(packets[k])) } }
+                for a in 0..<3 { values[k * f + 2 * r + a] = lastAccel[a] }
+            }
+        }
+        var labels = [Int?](repeating: nil, count: n)
+        var cursor = 0
+        let intervals = recording.intervals
+        for k in 0..<n {
+            let centre = (Double(k) + 0.5) * dt
+            while cursor < intervals.count && intervals[cursor].end <= centre { cursor += 1 }
+            if cursor < intervals.count && intervals[cursor].start <= centre { labels[k] = intervals[cursor].room }
+        }
+        steps = n
+        features = f
+        self.values = values
+        self.labels = labels
+    }
+}
+
+/// Cuts the chosen recordings into windows of `config.length` steps every `config.hop` steps.
+/// A window is kept when at least half its steps are labelled; its label is the room of most
+/// labelled steps, ties going to the room seen at the latest step.
+public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfig = WindowConfig()) -> WindowSet {
+    precondition(config.length > 0 && config.hop > 0 && config.stepRate > 0, "window length, hop and step rate must be positive")
+    let useAccel = config.useAccelerometer && dataset.hasAccelerometer
+    let r = dataset.receivers.count
+    let featureCount = 2 * r + (useAccel ? 3 : 0)
+    var x: [Float] = [], labels: [Int] = [], origin: [Int] = [], starts: [Double] = []
+    var votes = [Int](repeating: 0, count: dataset.rooms.count)
+    for index in recordings {
+        let recording = dataset.recordings[index]
+        precondition(recording.receivers == dataset.receivers, "recording \(recording.name) has receivers \(recording.receivers), data set \(dataset.receivers)")
+        let steps = StepFeatures(recording: recording, stepRate: config.stepRate, includeAccelerometer: useAccel)
+        var start = 0
+        while start + config.length <= steps.steps {
+            defer { start += config.hop }
+            for i in votes.indices { votes[i] = 0 }
+            var labelled = 0
+            for k in start..<(start + config.length) {
+                if let room = steps.labels[k] { votes[room] += 1; labelled += 1 }
+            }
+            guard 2 * labelled >= config.length else { continue }
+            let best = votes.max()!
+            let winner = (start..<(start + config.length)).reversed().lazy.compactMap { steps.labels[$0] }.first { votes[$0] == best }!
+            x.append(contentsOf: steps.values[(start * featureCount)..<((start + config.length) * featureCount)])
+            labels.append(winner)
+            origin.append(index)
+            starts.append(Double(start) / config.stepRate)
+        }
+    }
+    let names = dataset.receivers.map { "rssi:\($0)" } + dataset.receivers.map { "heard:\($0)" } + (useAccel ? ["accel:x", "accel:y", "accel:z"] : [])
+    return WindowSet(count: labels.count, length: config.length, features: featureCount, x: x, labels: labels,
+                     recordingIndex: origin, startTimes: starts, rooms: dataset.rooms, featureNames: names)
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Localisation
-final class LocalisationTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Workbench", dependencies: ["Sessions", "CNCursesW"]),
         .executableTarget(
             name: "tinyloc",
-            dependencies: ["Workbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Workbench", "Sessions", "Deploy", "TinyTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TinyTensorTests", dependencies: ["TinyTensor"]),
         .testTarget(name: "TinyNNTests", dependencies: ["TinyNN"]),

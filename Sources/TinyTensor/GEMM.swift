@@ -1,7 +1,15 @@
+import TinyTensorKernels
+
 /// C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C, all row-major.
 ///
 /// op(A) is A, or Aᵀ when `transposeA` (then A is stored K×M with leading dimension `lda`);
 /// likewise for B. beta = 0 overwrites C without reading it (so C may hold NaN garbage).
+///
+/// Runs the cache-blocked SIMD kernel named by `GEMMBackend.active`, split over
+/// `Parallelism.threads` (the caller plus `CPUWorkerPool` workers) when the problem is large
+/// enough to repay it. Safe to call from several threads at once on distinct C: one call at a
+/// time gets the worker pool, the others split over Dispatch. The result is bit-identical
+/// whatever the thread count.
 public func gemm(
     transposeA: Bool, transposeB: Bool,
     m: Int, n: Int, k: Int,
@@ -11,16 +19,113 @@ public func gemm(
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    // Placeholder reference loop; replaced by the blocked SIMD kernel.
-    for i in 0..<m {
-        for j in 0..<n {
-            var sum: Float = 0
-            for p in 0..<k {
-                let av = transposeA ? a[p * lda + i] : a[i * lda + p]
-                let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
-                sum += av * bv
-            }
-            c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
+    gemm(kernel: GEMMBackend.kernel, threads: Parallelism.threads,
+         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// `gemm` with the kernel, the thread budget and the parallel cut-off given (tests run both
+/// kernels and force small problems to split).
+func gemm(
+    kernel: GEMMKernel, threads: Int, minimumParallelWork: Int = GEMMSplit.minimumParallelWork,
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative dimension m=\(m) n=\(n) k=\(k)")
+    precondition(ldc >= n, "gemm: ldc \(ldc) < n \(n)")
+    precondition(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n), "gemm: lda/ldb too small")
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        scale(rows: m, columns: n, by: beta, c: c, ldc: ldc)
+        return
+    }
+    let split = GEMMSplit(m: m, n: n, k: k, threads: threads, minimumParallelWork: minimumParallelWork)
+    // A local function, not a closure value, so the serial path allocates no closure context.
+    func runBlock(_ chunk: Int) {
+        let (rows, columns) = split.block(chunk)
+        let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+        let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+        GEMMScratchPool.shared.withScratch { scratch in
+            kernel.run(transposeA: transposeA, transposeB: transposeB,
+                       m: rows.count, n: columns.count, k: k, alpha: alpha,
+                       a: aBlock, lda: lda, b: bBlock, ldb: ldb, beta: beta,
+                       c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc, scratch: scratch)
         }
+    }
+    if split.chunks == 1 {
+        runBlock(0)
+        return
+    }
+    if #available(macOS 15, iOS 18, *),
+       CPUWorkerPool.shared.run(CPUTask(chunks: split.chunks, body: runBlock), helpers: threads - 1) {
+        return
+    }
+    // Pool busy with another thread's GEMM (or no atomics on this OS): Dispatch still splits it.
+    parallelFor(chunks: split.chunks, runBlock)
+}
+
+/// C = beta · C (beta = 0 writes zeros without reading C): the whole GEMM when K = 0 or alpha = 0.
+private func scale(rows: Int, columns: Int, by beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<rows {
+        let row = c + i * ldc
+        if beta == 0 {
+            row.update(repeating: 0, count: columns)
+        } else if beta != 1 {
+            for j in 0..<columns { row[j] *= beta }
+        }
+    }
+}
+
+/// How one GEMM is cut into independent blocks of C for the worker threads.
+///
+/// Blocks are whole 6-row or 16-column micro-panels, cut along whichever dimension makes the
+/// largest block cheapest, counting its multiply-adds r·c·k plus its packing of op(A) and op(B),
+/// (r + c)·k floats at about `packingCost` multiply-adds each. So a tall C (M = 1280) is cut into
+/// row blocks that each pack only a small B, and the square 64×64 weight gradient into column
+/// blocks. Every block runs the full K loop itself, so the sums are those of the serial run.
+struct GEMMSplit {
+    /// Multiply-adds below which one thread beats the ~10 µs of waking the others
+    /// (2^19 multiply-adds take ≈ 12 µs on one AVX2 core).
+    static let minimumParallelWork = 1 << 19
+    /// One packed float costs about a cycle; the micro-kernel does 16 multiply-adds a cycle.
+    static let packingCost = 16
+    static let blocksPerThread = 4
+    /// Multiply-adds below which a block is too small to repay its own packing and dispatch.
+    static let minimumBlockWork = 1 << 18
+
+    let m: Int, n: Int
+    let alongRows: Bool
+    /// Rows (or columns) per block, a multiple of the micro-panel.
+    let step: Int
+    let chunks: Int
+
+    init(m: Int, n: Int, k: Int, threads: Int, minimumParallelWork: Int) {
+        self.m = m
+        self.n = n
+        let rowPanels = (m + GEMMBlocking.mr - 1) / GEMMBlocking.mr
+        let columnPanels = (n + GEMMBlocking.nr - 1) / GEMMBlocking.nr
+        guard threads > 1, m * n * k >= minimumParallelWork, rowPanels * columnPanels > 1 else {
+            alongRows = true
+            step = m
+            chunks = 1
+            return
+        }
+        // More blocks than threads: the caller starts at once while Dispatch wakes the other
+        // workers (tens of µs, a large part of a 100 µs GEMM), and late workers take what is left.
+        let blocks = min(threads * Self.blocksPerThread, max(threads, m * n * k / Self.minimumBlockWork))
+        let rowsPerBlock = (rowPanels + blocks - 1) / blocks * GEMMBlocking.mr
+        let columnsPerBlock = (columnPanels + blocks - 1) / blocks * GEMMBlocking.nr
+        func cost(rows: Int, columns: Int) -> Int { rows * columns * k + Self.packingCost * (rows + columns) * k }
+        alongRows = cost(rows: min(rowsPerBlock, m), columns: n) <= cost(rows: m, columns: min(columnsPerBlock, n))
+        step = alongRows ? rowsPerBlock : columnsPerBlock
+        chunks = ((alongRows ? m : n) + step - 1) / step
+    }
+
+    /// Rows and columns of C that block `chunk` computes.
+    func block(_ chunk: Int) -> (rows: Range<Int>, columns: Range<Int>) {
+        let extent = alongRows ? m : n
+        let part = chunk * step..<min(extent, (chunk + 1) * step)
+        return alongRows ? (part, 0..<n) : (0..<m, part)
     }
 }

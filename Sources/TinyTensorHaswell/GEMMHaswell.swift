@@ -1,0 +1,19 @@
+import TinyTensorKernels
+
+/// `gemmBlocked` specialised in this module, i.e. compiled with `-target-cpu haswell`: the
+/// micro-kernel becomes 256-bit `vfmadd231ps` on twelve ymm accumulators. Call it only when
+/// the CPU reports AVX2 and FMA (TinyTensor checks).
+public func gemmBlockedHaswell(
+    transposeA: Bool, transposeB: Bool,
+    m: Int, n: Int, k: Int,
+    alpha: Float,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    scratch: GEMMScratch
+) {
+    gemmBlocked(FusedMultiplyAdd.self, transposeA: transposeA, transposeB: transposeB,
+                m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c, ldc: ldc, scratch: scratch)
+}

@@ -1,2 +1,0 @@
-import TinyTensorKernels
-public enum TinyTensorHaswell {}

@@ -1,2 +1,0 @@
-// Portable blocked GEMM kernels live here (see Package.swift).
-public enum TinyTensorKernels {}

@@ -1,0 +1,18 @@
+/// What the workbench asks of the engine. The app calls every method from its UI thread;
+/// `snapshot()` is called often and must be cheap.
+public protocol WorkbenchController: AnyObject {
+    func snapshot() -> WorkbenchState
+    /// Pauses a running training, or resumes a paused one.
+    func togglePause()
+    /// Moves the selected layer (quantization tensor) up (-1) or down (+1).
+    func selectLayer(delta: Int)
+    func replay(_ command: ReplayCommand)
+    /// The user left; stop background work that only the screen needed.
+    func quit()
+}
+
+public enum ReplayCommand: Equatable, Sendable {
+    case togglePlay
+    case faster
+    case slower
+}

@@ -1,0 +1,64 @@
+/// Draws one complete frame from a snapshot and the UI state: the pure step of the app,
+/// which tests drive with an `InMemoryScreen`.
+extension WorkbenchApp {
+    public static func render(state: WorkbenchState, ui: WorkbenchUI = WorkbenchUI(), into terminal: Terminal) {
+        terminal.clear()
+        let painter = Painter(terminal: terminal)
+        let layout = Layout(size: terminal.size)
+        if layout.fits {
+            HeaderBar(header: state.header, activeTab: ui.activeTab).draw(in: layout.header, painter: painter)
+            switch ui.view {
+            case .overview:
+                for pane in Pane.allCases {
+                    draw(pane, state: state, in: layout.rect(for: pane), focused: pane == ui.focus, painter: painter)
+                }
+            case .zoomed(let pane):
+                draw(pane, state: state, in: layout.body, focused: true, painter: painter)
+            case .compare:
+                ComparePane(state: state).draw(in: layout.body, focused: true, painter: painter)
+            }
+            FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
+            if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
+        } else {
+            drawTooSmall(layout.screen, painter: painter)
+        }
+        terminal.refresh()
+    }
+
+    private static func draw(_ pane: Pane, state: WorkbenchState, in rect: Rect, focused: Bool, painter: Painter) {
+        switch pane {
+        case .train:
+            TrainPane(training: state.training).draw(in: rect, focused: focused, painter: painter)
+        case .memory:
+            MemoryPane(memory: state.memory, selectedLayer: state.quantization.selectedTensor?.layer)
+                .draw(in: rect, focused: focused, painter: painter)
+        case .quantization:
+            QuantizationPane(quantization: state.quantization).draw(in: rect, focused: focused, painter: painter)
+        case .replay:
+            ReplayPane(replay: state.replay).draw(in: rect, focused: focused, painter: painter)
+        }
+    }
+
+    static func tooSmallMessage(_ size: Size) -> String {
+        "tinyloc needs at least \(Layout.minimum); this terminal is \(size)"
+    }
+
+    private static func drawTooSmall(_ screen: Rect, painter: Painter) {
+        guard screen.height > 0 else { return }
+        let message = tooSmallMessage(Size(width: screen.width, height: screen.height))
+        // Wrapped at word boundaries so even a very narrow terminal shows the whole sentence.
+        var lines: [String] = []
+        for word in message.split(separator: " ") {
+            if let last = lines.last, last.count + 1 + word.count <= screen.width {
+                lines[lines.count - 1] = last + " " + word
+            } else {
+                lines.append(String(word))
+            }
+        }
+        lines.append("resize the window, or press q to quit")
+        let top = screen.row + max(0, (screen.height - lines.count) / 2)
+        for (i, line) in lines.enumerated() {
+            painter.centred(line, row: top + i, in: screen, style: i == lines.count - 1 ? Style(fg: .muted) : Style(fg: .warn, bold: true))
+        }
+    }
+}

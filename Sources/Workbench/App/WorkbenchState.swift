@@ -1,0 +1,237 @@
+import Localisation
+
+/// Everything the workbench shows, as one plain value. The controller builds it from the engine;
+/// the app redraws only when a new snapshot differs from the last one it drew.
+public struct WorkbenchState: Equatable, Sendable {
+    public var header: Header
+    public var training: Training
+    public var memory: Memory
+    public var quantization: Quantization
+    public var replay: Replay?
+    /// A message the user must see (an error, or a notice such as "checkpoint written").
+    public var notice: Notice?
+
+    public init(header: Header = Header(), training: Training = Training(), memory: Memory = Memory(),
+                quantization: Quantization = Quantization(), replay: Replay? = nil, notice: Notice? = nil) {
+        self.header = header
+        self.training = training
+        self.memory = memory
+        self.quantization = quantization
+        self.replay = replay
+        self.notice = notice
+    }
+
+    public struct Header: Equatable, Sendable {
+        public var session: String
+        public var dataset: String
+        public var model: String
+        /// What the model is right now, e.g. "training", "float", "int8".
+        public var stage: String
+
+        public init(session: String = "", dataset: String = "", model: String = "", stage: String = "") {
+            self.session = session
+            self.dataset = dataset
+            self.model = model
+            self.stage = stage
+        }
+    }
+
+    public struct EpochMetrics: Equatable, Sendable {
+        public var epoch: Int
+        public var trainLoss: Double
+        public var valLoss: Double
+        public var trainF1: Double
+        public var valF1: Double
+
+        public init(epoch: Int, trainLoss: Double, valLoss: Double, trainF1: Double, valF1: Double) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.valLoss = valLoss
+            self.trainF1 = trainF1
+            self.valF1 = valF1
+        }
+    }
+
+    public struct Training: Equatable, Sendable {
+        /// One entry per finished epoch, in order.
+        public var epochs: [EpochMetrics]
+        public var currentEpoch: Int
+        public var maxEpochs: Int
+        /// A run is in progress (possibly paused); the app polls for snapshots only while true.
+        public var running: Bool
+        public var paused: Bool
+        public var status: String
+
+        public init(epochs: [EpochMetrics] = [], currentEpoch: Int = 0, maxEpochs: Int = 0,
+                    running: Bool = false, paused: Bool = false, status: String = "") {
+            self.epochs = epochs
+            self.currentEpoch = currentEpoch
+            self.maxEpochs = maxEpochs
+            self.running = running
+            self.paused = paused
+            self.status = status
+        }
+    }
+
+    public struct LayerRAM: Equatable, Sendable {
+        public var name: String
+        /// Bytes live while this layer runs (activations, scratch and persistent state).
+        public var bytes: Int
+        /// This layer sets the arena peak.
+        public var isPeak: Bool
+
+        public init(name: String, bytes: Int, isPeak: Bool = false) {
+            self.name = name
+            self.bytes = bytes
+            self.isPeak = isPeak
+        }
+    }
+
+    public struct Memory: Equatable, Sendable {
+        public var layers: [LayerRAM]
+        /// The precision the figures are for, e.g. "int8" or "float32".
+        public var precision: String
+        public var budgetBytes: Int?
+        public var arenaPeakBytes: Int
+        public var flashBytes: Int
+        public var macs: Int
+        /// Already worded by the engine, e.g. "≈6.1 ms @ nRF52840"; nil when unknown.
+        public var latency: String?
+
+        public init(layers: [LayerRAM] = [], precision: String = "", budgetBytes: Int? = nil, arenaPeakBytes: Int = 0,
+                    flashBytes: Int = 0, macs: Int = 0, latency: String? = nil) {
+            self.layers = layers
+            self.precision = precision
+            self.budgetBytes = budgetBytes
+            self.arenaPeakBytes = arenaPeakBytes
+            self.flashBytes = flashBytes
+            self.macs = macs
+            self.latency = latency
+        }
+    }
+
+    /// The error between a float tensor and its quantized form, counted in bins whose edges are
+    /// in units of the quantization step Δ (so ±0.5 is perfect rounding).
+    public struct ErrorHistogram: Equatable, Sendable {
+        public var counts: [Int]
+        public var lowerEdge: Double
+        public var upperEdge: Double
+
+        public init(counts: [Int], lowerEdge: Double, upperEdge: Double) {
+            self.counts = counts
+            self.lowerEdge = lowerEdge
+            self.upperEdge = upperEdge
+        }
+    }
+
+    public enum TensorKind: String, Equatable, Sendable {
+        case weight, activation
+    }
+
+    public struct QuantizedTensor: Equatable, Sendable {
+        /// The tensor, e.g. "attn.0.q".
+        public var name: String
+        /// The RAM row (layer) it belongs to, so both panes can highlight the same layer.
+        public var layer: String
+        public var kind: TensorKind
+        /// e.g. "int8"
+        public var precision: String
+        public var sqnrDB: Double
+        public var histogram: ErrorHistogram
+
+        public init(name: String, layer: String, kind: TensorKind, precision: String, sqnrDB: Double,
+                    histogram: ErrorHistogram) {
+            self.name = name
+            self.layer = layer
+            self.kind = kind
+            self.precision = precision
+            self.sqnrDB = sqnrDB
+            self.histogram = histogram
+        }
+    }
+
+    public struct Quantization: Equatable, Sendable {
+        public var tensors: [QuantizedTensor]
+        /// Index into `tensors`; the controller moves it on `selectLayer(delta:)`.
+        public var selected: Int
+        /// Validation macro-F1 of the float model and of its int8 form; nil until measured.
+        public var floatF1: Double?
+        public var int8F1: Double?
+
+        public init(tensors: [QuantizedTensor] = [], selected: Int = 0, floatF1: Double? = nil, int8F1: Double? = nil) {
+            self.tensors = tensors
+            self.selected = selected
+            self.floatF1 = floatF1
+            self.int8F1 = int8F1
+        }
+
+        public var selectedTensor: QuantizedTensor? {
+            tensors.indices.contains(selected) ? tensors[selected] : nil
+        }
+    }
+
+    public struct ReplayStep: Equatable, Sendable {
+        /// Seconds since the recording started.
+        public var time: Double
+        /// Indices into `Replay.rooms`.
+        public var trueRoom: Int
+        public var predictedRoom: Int
+
+        public init(time: Double, trueRoom: Int, predictedRoom: Int) {
+            self.time = time
+            self.trueRoom = trueRoom
+            self.predictedRoom = predictedRoom
+        }
+    }
+
+    /// The validation recording played back on the floor plan. The controller advances `index`
+    /// while `playing`; the app only polls.
+    public struct Replay: Equatable, Sendable {
+        public var recording: String
+        public var plan: FloorPlan
+        /// The model's class labels; they match `FloorPlan.Room.name`.
+        public var rooms: [String]
+        public var steps: [ReplayStep]
+        public var index: Int
+        public var playing: Bool
+        /// Playback speed as a multiple of real time.
+        public var speed: Double
+
+        public init(recording: String, plan: FloorPlan, rooms: [String], steps: [ReplayStep], index: Int = 0,
+                    playing: Bool = false, speed: Double = 1) {
+            self.recording = recording
+            self.plan = plan
+            self.rooms = rooms
+            self.steps = steps
+            self.index = index
+            self.playing = playing
+            self.speed = speed
+        }
+
+        public var current: ReplayStep? { steps.indices.contains(index) ? steps[index] : nil }
+
+        /// Share of steps up to and including the current one where the prediction was right.
+        public var accuracySoFar: Double? {
+            guard steps.indices.contains(index) else { return nil }
+            let seen = steps[...index]
+            return Double(seen.filter { $0.trueRoom == $0.predictedRoom }.count) / Double(seen.count)
+        }
+
+        public func roomName(_ i: Int) -> String { rooms.indices.contains(i) ? rooms[i] : "?" }
+    }
+
+    public struct Notice: Equatable, Sendable {
+        public var text: String
+        public var isError: Bool
+
+        public init(_ text: String, isError: Bool = false) {
+            self.text = text
+            self.isError = isError
+        }
+    }
+
+    /// Something moves on screen without a key press, so the app must keep polling.
+    public var isAnimating: Bool {
+        (training.running && !training.paused) || (replay?.playing ?? false)
+    }
+}

@@ -1,0 +1,48 @@
+/// The four panes of the overview, in Tab order (reading order on screen).
+public enum Pane: Int, CaseIterable, Sendable {
+    case train, memory, quantization, replay
+
+    /// The header tab that zooms this pane.
+    var tab: Int {
+        switch self {
+        case .train: return 1
+        case .quantization: return 2
+        case .memory: return 3
+        case .replay: return 4
+        }
+    }
+
+    static func forTab(_ n: Int) -> Pane? { allCases.first { $0.tab == n } }
+}
+
+/// What the screen shows apart from the engine's snapshot: which pane has focus, which view is
+/// open, whether help is up. Owned by the app, changed only by keys.
+public struct WorkbenchUI: Equatable, Sendable {
+    public enum View: Equatable, Sendable {
+        /// All four panes.
+        case overview
+        /// One pane over the whole body (views 1–4).
+        case zoomed(Pane)
+        /// Float against int8 side by side (view 5).
+        case compare
+    }
+
+    public var focus: Pane
+    public var view: View
+    public var showHelp: Bool
+
+    public init(focus: Pane = .train, view: View = .overview, showHelp: Bool = false) {
+        self.focus = focus
+        self.view = view
+        self.showHelp = showHelp
+    }
+
+    /// The header tab that is lit: the open view's, or in the overview the focused pane's.
+    var activeTab: Int {
+        switch view {
+        case .overview: return focus.tab
+        case .zoomed(let pane): return pane.tab
+        case .compare: return 5
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Compression
+import Foundation
+import Localisation
+import Models
+import Sessions
+
+/// Runs a session's pipeline on a background thread and turns its events into the snapshots the
+/// workbench draws. Everything the UI thread reads is guarded by one lock; the engine never waits
+/// on the UI (it only takes the lock to record an event).
+public final class SessionController: WorkbenchController, @unchecked Sendable {
+    private let session: Session
+    private let runner: ExperimentRunner
+    private let lock = NSLock()
+    private var state: WorkbenchState
+    private var replayTrack: ReplayTrack?
+    private var replayPredictions: [Int] = []
+    private var floorPlan: FloorPlan?
+    private var rooms: [String] = []
+    private var replayClock = Date()
+    private var replayPosition: Double = 0
+    private let finished = DispatchSemaphore(value: 0)
+    /// Seconds of recording between two replay steps (the window hop).
+    private let stepSeconds: Double
+
+    public init(session: Session, epochPace: Double) {
+        self.session = session
+        runner = ExperimentRunner(session: session, epochPace: epochPace)
+        let config = session.config
+        stepSeconds = Double(config.windowHop) / config.stepRate
+        let dataName = config.data.kind == .simulated ? "\(config.data.floorPlan)-sim" : "sphere"
+        state = WorkbenchState(
+            header: .init(session: config.name, dataset: dataName, model: config.model.kind.rawValue, stage: "starting"),
+            training: .init(maxEpochs: config.training.epochs, running: true, status: "starting"))
+    }
+
+    /// Starts the pipeline thread.
+    public func start() {
+        let thread = Thread { [self] in
+            do {
+                try runner.run { event in self.record(event) }
+            } catch {
+                update {
+                    $0.notice = .init("\(error)", isError: true)
+                    $0.training.running = false
+                    $0.training.status = "failed"
+                }
+            }
+            update { $0.training.running = false }
+            finished.signal()
+        }
+        thread.name = "tinyloc.pipeline"
+        thread.start()
+    }
+
+    /// Waits until the pipeline thread has stopped (after `quit()`, at the next batch).
+    public func waitUntilStopped(timeout: TimeInterval) -> Bool {
+        finished.wait(timeout: .now() + timeout) == .success
+    }
+
+    private func update(_ change: (inout WorkbenchState) -> Void) {
+        lock.lock()
+        change(&state)
+        lock.unlock()
+    }
+
+    private func record(_ event: PipelineEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .stage(let text):
+            state.header.stage = text
+            state.training.status = text
+        case let .dataReady(summary, replay, plan):
+            rooms = summary.rooms
+            replayTrack = replay
+            floorPlan = plan
+            replayPredictions = []
+            state.header.dataset = summary.source
+        case .resumed(let history):
+            state.training.epochs = history.map(Self.metrics)
+            state.training.currentEpoch = history.last?.epoch ?? 0
+            state.notice = .init("resumed after epoch \(state.training.currentEpoch)")
+        case let .deploymentPlanned(deployment):
+            state.memory = Self.memory(deployment)
+        case let .epoch(record, predictions):
+            state.training.epochs.append(Self.metrics(record))
+            state.training.currentEpoch = record.epoch
+            state.training.status = String(format: "epoch %d · val F1 %.2f", record.epoch, record.validationF1)
+            replayPredictions = predictions
+            startReplayIfIdle()
+        case let .finished(report, predictions):
+            state.header.stage = "int8"
+            state.training.running = false
+            state.training.status = String(format: "done · best epoch %d · test F1 float %.2f / int8 %.2f",
+                                           report.bestEpoch, report.testFloat.macroF1, report.testInt8.macroF1)
+            state.memory = Self.memory(report.deployment)
+            state.quantization = Self.quantization(report)
+            replayPredictions = predictions
+            startReplayIfIdle()
+        }
+        refreshReplay()
+    }
+
+    private func startReplayIfIdle() {
+        guard state.replay == nil else { return }
+        replayClock = Date()
+        replayPosition = 0
+        refreshReplay(playing: true)
+    }
+
+    /// Rebuilds the replay steps from the track and the latest predictions, keeping the position.
+    private func refreshReplay(playing: Bool? = nil) {
+        guard let track = replayTrack, let plan = floorPlan, replayPredictions.count == track.trueRooms.count else { return }
+        let steps = zip(track.times, zip(track.trueRooms, replayPredictions)).map {
+            WorkbenchState.ReplayStep(time: $0.0, trueRoom: $0.1.0, predictedRoom: $0.1.1)
+        }
+        let previous = state.replay
+        state.replay = WorkbenchState.Replay(
+            recording: track.recording, plan: plan, rooms: rooms, steps: steps,
+            index: min(Int(replayPosition), max(steps.count - 1, 0)),
+            playing: playing ?? previous?.playing ?? true, speed: previous?.speed ?? 16)
+    }
+
+    /// Moves the replay forward by the wall time since the last call, looping at the end.
+    private func advanceReplay() {
+        let now = Date()
+        defer { replayClock = now }
+        guard var replay = state.replay, replay.playing, !replay.steps.isEmpty else { return }
+        replayPosition += now.timeIntervalSince(replayClock) * replay.speed / stepSeconds
+        if replayPosition >= Double(replay.steps.count) { replayPosition = 0 }
+        replay.index = Int(replayPosition)
+        state.replay = replay
+    }
+
+    // MARK: WorkbenchController
+
+    public func snapshot() -> WorkbenchState {
+        lock.lock()
+        defer { lock.unlock() }
+        advanceReplay()
+        state.training.paused = runner.control.isPaused
+        return state
+    }
+
+    public func togglePause() {
+        lock.lock()
+        let running = state.training.running
+        lock.unlock()
+        guard running else { return }
+        runner.control.setPaused(!runner.control.isPaused)
+    }
+
+    public func selectLayer(delta: Int) {
+        update { state in
+            let count = state.quantization.tensors.count
+            guard count > 0 else { return }
+            state.quantization.selected = (state.quantization.selected + delta + count) % count
+        }
+    }
+
+    public func replay(_ command: ReplayCommand) {
+        lock.lock()
+        defer { lock.unlock() }
+        advanceReplay()
+        guard var replay = state.replay else { return }
+        switch command {
+        case .togglePlay: replay.playing.toggle()
+        case .faster: replay.speed = min(replay.speed * 2, 256)
+        case .slower: replay.speed = max(replay.speed / 2, 1)
+        }
+        state.replay = replay
+    }
+
+    public func quit() {
+        runner.control.stop()
+    }
+
+    // MARK: Engine values → screen values
+
+    private static func metrics(_ record: EpochRecord) -> WorkbenchState.EpochMetrics {
+        .init(epoch: record.epoch, trainLoss: Double(record.trainLoss), valLoss: Double(record.validationLoss),
+              trainF1: record.trainF1, valF1: record.validationF1)
+    }
+
+    private static func memory(_ deployment: ExperimentReport.Deployment) -> WorkbenchState.Memory {
+        .init(layers: deployment.layers.map { .init(name: $0.name, bytes: $0.liveBytes, isPeak: $0.isPeak) },
+              precision: "int8", budgetBytes: deployment.ramBudgetBytes, arenaPeakBytes: deployment.arenaBytes,
+              flashBytes: deployment.flashBytes, macs: deployment.macs,
+              latency: String(format: "≈%.2f ms @ %@", deployment.latencyMilliseconds, deployment.mcu))
+    }
+
+    private static func quantization(_ report: ExperimentReport) -> WorkbenchState.Quantization {
+        var tensors = [WorkbenchState.QuantizedTensor]()
+        for layer in report.quantization {
+            tensors.append(.init(name: "\(layer.name).weight", layer: layer.name, kind: .weight, precision: "int8",
+                                 sqnrDB: layer.weightSQNR, histogram: histogram(layer.weightErrorHistogram)))
+            tensors.append(.init(name: "\(layer.name).out", layer: layer.name, kind: .activation, precision: "int8",
+                                 sqnrDB: layer.activationSQNR, histogram: histogram(layer.activationErrorHistogram)))
+        }
+        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8.macroF1)
+    }
+
+    private static func histogram(_ h: Compression.Histogram) -> WorkbenchState.ErrorHistogram {
+        .init(counts: h.counts, lowerEdge: h.lowerBound, upperEdge: h.upperBound)
+    }
+}

@@ -1,0 +1,49 @@
+/// Loss and macro-F1 curves (train solid, validation dashed) and the run's status.
+struct TrainPane {
+    var training: WorkbenchState.Training
+
+    /// Two charts need this many inner rows to stay readable; below it only loss is charted.
+    static let rowsForTwoCharts = 12
+
+    func draw(in rect: Rect, focused: Bool, painter: Painter) {
+        let inner = Box(title: "Loss / macro-F1", focused: focused).draw(in: rect, painter: painter)
+        guard !inner.isEmpty else { return }
+        let (body, statusRow) = inner.splitBottom(1)
+        drawStatus(in: statusRow, painter: painter)
+        let epochs = training.epochs
+        guard !epochs.isEmpty else {
+            painter.put("waiting for the first epoch…", row: body.row, col: body.col, style: Style(fg: .muted))
+            return
+        }
+        let slots = max(training.maxEpochs, epochs.count)
+        let loss = LineChart(series: [
+            .init(name: "train", values: epochs.map(\.trainLoss), role: .train),
+            .init(name: "val", values: epochs.map(\.valLoss), role: .val, dashed: true),
+        ], xSlots: slots, caption: "loss")
+        let f1 = LineChart(series: [
+            .init(name: "train", values: epochs.map(\.trainF1), role: .train),
+            .init(name: "val", values: epochs.map(\.valF1), role: .val, dashed: true),
+        ], xSlots: slots, yRange: 0...1, caption: "macro-F1")
+
+        if body.height >= Self.rowsForTwoCharts {
+            let (top, bottom) = body.splitTop(body.height / 2)
+            loss.draw(in: top, painter: painter)
+            f1.draw(in: bottom, painter: painter)
+        } else {
+            let (chart, f1Row) = body.splitBottom(1)
+            loss.draw(in: chart, painter: painter)
+            if let last = epochs.last {
+                painter.put("macro-F1  train \(Text.fixed(last.trainF1, 2))  val \(Text.fixed(last.valF1, 2))",
+                            row: f1Row.row, col: f1Row.col, style: Style(fg: .muted))
+            }
+        }
+    }
+
+    private func drawStatus(in row: Rect, painter: Painter) {
+        var parts = ["epoch \(training.currentEpoch)/\(training.maxEpochs)"]
+        if training.paused { parts.append("‖ paused") } else if training.running { parts.append("training") }
+        if !training.status.isEmpty { parts.append(training.status) }
+        painter.put(Text.truncate(parts.joined(separator: " · "), to: row.width), row: row.row, col: row.col,
+                    style: Style(fg: training.paused ? .warn : .muted, bold: training.paused))
+    }
+}

@@ -1,0 +1,23 @@
+/// The bottom line: the keys that matter now, or a notice; the training figures at the right.
+struct FooterBar {
+    var training: WorkbenchState.Training
+    var notice: WorkbenchState.Notice?
+
+    func draw(in row: Rect, painter: Painter) {
+        let figures = self.figures
+        painter.put(figures, row: row.row, col: row.right - figures.count - 1, style: Style(fg: .muted))
+        let space = max(0, row.width - figures.count - 3)
+        if let notice {
+            painter.put(" " + Text.truncate(notice.text, to: space), row: row.row, col: row.col,
+                        style: Style(fg: notice.isError ? .bad : .warn, bold: true))
+        } else {
+            let keys = [training.paused ? "space resume" : "space pause", "Tab focus", "? help", "q quit"]
+            painter.put(" " + Text.truncate(keys.joined(separator: " · "), to: space), row: row.row, col: row.col, style: Style(fg: .muted))
+        }
+    }
+
+    private var figures: String {
+        guard let last = training.epochs.last else { return training.maxEpochs > 0 ? "epoch 0/\(training.maxEpochs)" : "" }
+        return "epoch \(last.epoch) · loss \(Text.fixed(last.trainLoss, 2)) · val F1 \(Text.fixed(last.valF1, 2))"
+    }
+}

@@ -1,0 +1,24 @@
+/// The top line: what is being worked on, and the view tabs with the active one lit.
+struct HeaderBar {
+    var header: WorkbenchState.Header
+    var activeTab: Int
+
+    static let tabs = ["Train", "Compress", "Deploy", "Replay", "Compare"]
+
+    func draw(in row: Rect, painter: Painter) {
+        painter.fill(row, style: Style(bg: .muted))
+        let tabs = Self.tabs.enumerated().map { "\($0.offset + 1) \($0.element)" }
+        let tabsWidth = tabs.reduce(0) { $0 + $1.count + 1 }
+        var col = row.right - tabsWidth
+        for (i, tab) in tabs.enumerated() {
+            let active = i + 1 == activeTab
+            painter.put(tab, row: row.row, col: col, style: active ? Style(fg: .focus, bold: true, reverse: true) : Style(bg: .muted))
+            col += tab.count + 1
+        }
+        let facts = ["tinyloc", header.session.isEmpty ? "" : "session \(header.session)", header.dataset,
+                     [header.model, header.stage].filter { !$0.isEmpty }.joined(separator: " ")]
+            .filter { !$0.isEmpty }
+        let title = Text.truncate(" " + facts.joined(separator: " · "), to: max(0, row.width - tabsWidth - 1))
+        painter.put(title, row: row.row, col: row.col, style: Style(bg: .muted, bold: true))
+    }
+}

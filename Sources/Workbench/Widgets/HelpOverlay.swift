@@ -1,0 +1,29 @@
+/// The key reference, drawn in a box over the centre of the screen.
+struct HelpOverlay {
+    static let bindings: [(keys: String, action: String)] = [
+        ("1 2 3 4", "zoom Train / Compress / Deploy / Replay (again: back)"),
+        ("5", "compare float and int8"),
+        ("Tab  shift-Tab", "move focus between panes"),
+        ("Enter  Esc", "zoom the focused pane / back to all panes"),
+        ("space", "pause or resume training"),
+        ("↑ ↓  k j", "select a layer (RAM and quantization panes)"),
+        ("p", "play or pause the replay"),
+        ("+ -  ] [", "replay faster / slower"),
+        ("?", "show or hide this help"),
+        ("q  Ctrl-C", "quit"),
+    ]
+
+    func draw(in screen: Rect, painter: Painter) {
+        let keyWidth = Self.bindings.map(\.keys.count).max() ?? 0
+        let lines = Self.bindings.map { Text.padRight($0.keys, to: keyWidth) + "  " + $0.action }
+        let width = min(screen.width - 2, (lines.map(\.count).max() ?? 0) + 4)
+        let height = min(screen.height - 2, lines.count + 2)
+        let rect = Rect(row: screen.row + (screen.height - height) / 2, col: screen.col + (screen.width - width) / 2,
+                        width: width, height: height)
+        painter.fill(rect)
+        let inner = Box(title: "Keys", focused: true).draw(in: rect, painter: painter)
+        for (i, line) in lines.prefix(inner.height).enumerated() {
+            painter.put(Text.truncate(line, to: inner.width - 2), row: inner.row + i, col: inner.col + 1)
+        }
+    }
+}

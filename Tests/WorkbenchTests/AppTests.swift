@@ -1,0 +1,127 @@
+import XCTest
+@testable import Workbench
+
+final class AppTests: XCTestCase {
+    private func idle() -> WorkbenchState {
+        var state = Fixtures.state()
+        state.training.running = false
+        return state
+    }
+
+    func testTabAndShiftTabMoveFocusAndTheHighlight() {
+        let controller = FakeController(idle())
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.handle(.tab)
+        XCTAssertEqual(app.ui.focus, .memory)
+        app.redrawIfNeeded()
+        let memory = Layout(size: screen.size).rect(for: .memory)
+        XCTAssertEqual(screen.cell(row: memory.row, col: memory.col).style.fg, .focus)
+        app.handle(.tab); app.handle(.tab); app.handle(.tab)
+        XCTAssertEqual(app.ui.focus, .train, "focus wraps around")
+        app.handle(.backTab)
+        XCTAssertEqual(app.ui.focus, .replay)
+        XCTAssertTrue(controller.commands.isEmpty)
+    }
+
+    func testRunRoutesKeysToTheControllerAndQuitsOnQ() {
+        let controller = FakeController(idle())
+        let screen = InMemoryScreen(width: 120, height: 40, keys: [
+            .char(" "), .up, .down, .char("p"), .char("+"), .char("]"), .char("-"), .char("["), .tab, .char("q"), .char(" "),
+        ])
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.run()
+        XCTAssertEqual(controller.commands, [
+            "togglePause", "selectLayer(-1)", "selectLayer(1)", "replay(togglePlay)",
+            "replay(faster)", "replay(faster)", "replay(slower)", "replay(slower)", "quit",
+        ])
+        XCTAssertEqual(screen.scriptedKeys, [.char(" ")], "nothing is read after q")
+        XCTAssertEqual(app.ui.focus, .memory)
+    }
+
+    func testInterruptQuitsLikeQ() {
+        let controller = FakeController(idle())
+        WorkbenchApp.run(terminal: InMemoryScreen(width: 80, height: 24, keys: [.interrupt]), controller: controller)
+        XCTAssertEqual(controller.commands, ["quit"])
+    }
+
+    func testNumberKeysZoomAndToggleBack() {
+        var ui = WorkbenchUI()
+        let controller = FakeController()
+        _ = ui.handle(.char("3"), controller: controller)
+        XCTAssertEqual(ui.view, .zoomed(.memory))
+        XCTAssertEqual(ui.focus, .memory)
+        _ = ui.handle(.char("3"), controller: controller)
+        XCTAssertEqual(ui.view, .overview)
+        _ = ui.handle(.char("5"), controller: controller)
+        XCTAssertEqual(ui.view, .compare)
+        _ = ui.handle(.escape, controller: controller)
+        XCTAssertEqual(ui.view, .overview)
+        _ = ui.handle(.char("?"), controller: controller)
+        XCTAssertTrue(ui.showHelp)
+        _ = ui.handle(.escape, controller: controller)
+        XCTAssertFalse(ui.showHelp)
+    }
+
+    func testNoRedrawWhenNothingChanged() {
+        let controller = FakeController(idle())
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.redrawIfNeeded()
+        app.redrawIfNeeded()
+        app.redrawIfNeeded()
+        XCTAssertEqual(screen.refreshCount, 1)
+        controller.state.training.epochs.removeLast()
+        app.redrawIfNeeded()
+        XCTAssertEqual(screen.refreshCount, 2)
+        app.handle(.tab)
+        app.redrawIfNeeded()
+        XCTAssertEqual(screen.refreshCount, 3)
+    }
+
+    func testRedrawsAreThrottled() {
+        let controller = FakeController(idle())
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .seconds(60))
+        app.redrawIfNeeded()
+        controller.state.training.status = "changed"
+        let wait = app.redrawIfNeeded()
+        XCTAssertEqual(screen.refreshCount, 1, "a second frame within the interval waits")
+        XCTAssertNotNil(wait)
+        XCTAssertGreaterThan(wait ?? 0, 1000)
+    }
+
+    func testResizeRedrawsAtTheNewSize() {
+        let controller = FakeController(idle())
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.redrawIfNeeded()
+        screen.resize(width: 79, height: 24)
+        app.run()
+        XCTAssertEqual(screen.refreshCount, 2)
+        XCTAssertTrue(screen.text.contains("this terminal is 79×24"))
+    }
+
+    func testBlocksOnKeysWhenIdleAndPollsWhileSomethingMoves() {
+        // "x" is bound to nothing, so nothing changes and the loop goes straight back to waiting.
+        let idleScreen = InMemoryScreen(width: 80, height: 24, keys: [.char("x"), .char("q")])
+        WorkbenchApp.run(terminal: idleScreen, controller: FakeController(idle()))
+        XCTAssertEqual(idleScreen.requestedTimeouts, [nil, nil])
+
+        // A key that changes the screen right after a frame waits out the frame interval, no longer.
+        let pending = InMemoryScreen(width: 80, height: 24, keys: [.tab, .char("q")])
+        WorkbenchApp.run(terminal: pending, controller: FakeController(idle()))
+        XCTAssertNil(pending.requestedTimeouts[0])
+        XCTAssertLessThanOrEqual(pending.requestedTimeouts[1] ?? .max, 100)
+
+        let training = InMemoryScreen(width: 80, height: 24, keys: [.char("q")])
+        WorkbenchApp.run(terminal: training, controller: FakeController(Fixtures.state()))
+        XCTAssertEqual(training.requestedTimeouts, [100])
+
+        var playing = idle()
+        playing.replay?.playing = true
+        let replay = InMemoryScreen(width: 80, height: 24, keys: [.char("q")])
+        WorkbenchApp.run(terminal: replay, controller: FakeController(playing))
+        XCTAssertEqual(replay.requestedTimeouts, [100])
+    }
+}

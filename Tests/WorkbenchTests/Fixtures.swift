@@ -1,0 +1,89 @@
+import Foundation
+import Localisation
+@testable import Workbench
+
+/// A controller that hands out a fixed snapshot and records every command.
+final class FakeController: WorkbenchController {
+    var state: WorkbenchState
+    private(set) var commands: [String] = []
+    private(set) var snapshots = 0
+
+    init(_ state: WorkbenchState = Fixtures.state()) { self.state = state }
+
+    func snapshot() -> WorkbenchState {
+        snapshots += 1
+        return state
+    }
+    func togglePause() { commands.append("togglePause") }
+    func selectLayer(delta: Int) { commands.append("selectLayer(\(delta))") }
+    func replay(_ command: ReplayCommand) { commands.append("replay(\(command))") }
+    func quit() { commands.append("quit") }
+}
+
+enum Fixtures {
+    /// Two floors of two 4 m × 4 m rooms each, side by side east–west.
+    static let plan: FloorPlan = {
+        func room(_ name: String, floor: Int, x: Double) -> String {
+            """
+            {"name": "\(name)", "floor": \(floor), "polygon": [
+              {"x": \(x), "y": 0}, {"x": \(x + 4), "y": 0}, {"x": \(x + 4), "y": 4}, {"x": \(x), "y": 4}]}
+            """
+        }
+        let json = """
+        {"name": "test-house", "notes": "", "walls": [], "doors": [], "receivers": [],
+         "floors": [{"index": 0, "name": "ground", "elevation": 0}, {"index": 1, "name": "first", "elevation": 2.8}],
+         "rooms": [\(room("living", floor: 0, x: 0)), \(room("kitchen", floor: 0, x: 4)),
+                   \(room("bed1", floor: 1, x: 0)), \(room("bath", floor: 1, x: 4))]}
+        """
+        return try! JSONDecoder().decode(FloorPlan.self, from: Data(json.utf8))
+    }()
+
+    static func state() -> WorkbenchState {
+        let epochs = (1...18).map { e -> WorkbenchState.EpochMetrics in
+            let t = Double(e)
+            return .init(epoch: e, trainLoss: 1.2 * exp(-t / 6), valLoss: 1.2 * exp(-t / 8) + 0.1,
+                         trainF1: 1 - exp(-t / 5), valF1: 0.9 - exp(-t / 5))
+        }
+        let layers: [WorkbenchState.LayerRAM] = [
+            .init(name: "embed", bytes: 2560), .init(name: "attn.0", bytes: 20582, isPeak: true),
+            .init(name: "ffn.0", bytes: 8192), .init(name: "head", bytes: 300),
+        ]
+        let tensors = ["embed", "attn.0", "ffn.0", "head"].map {
+            WorkbenchState.QuantizedTensor(name: $0 + ".w", layer: $0, kind: .weight, precision: "int8", sqnrDB: 38.2,
+                                           histogram: .init(counts: [1, 4, 12, 40, 12, 4, 1], lowerEdge: -2, upperEdge: 2))
+        }
+        // kitchen is true throughout; the last step is predicted "living", the three before it right.
+        let steps = (0..<4).map { i in WorkbenchState.ReplayStep(time: Double(i) * 2, trueRoom: 1, predictedRoom: i == 3 ? 0 : 1) }
+        return WorkbenchState(
+            header: .init(session: "demo-1126", dataset: "sphere-sim", model: "student", stage: "int8"),
+            training: .init(epochs: epochs, currentEpoch: 18, maxEpochs: 40, running: true, paused: false),
+            memory: .init(layers: layers, precision: "int8", budgetBytes: 65536, arenaPeakBytes: 41984,
+                          flashBytes: 23962, macs: 410_000, latency: "≈6.1 ms @ nRF52840"),
+            quantization: .init(tensors: tensors, selected: 1, floatF1: 0.842, int8F1: 0.831),
+            replay: .init(recording: "00006", plan: plan, rooms: ["living", "kitchen", "bed1", "bath"], steps: steps,
+                          index: 3, playing: false, speed: 8))
+    }
+
+    static func render(_ state: WorkbenchState = state(), ui: WorkbenchUI = WorkbenchUI(), width: Int, height: Int,
+                       capabilities: Capabilities = .full) -> InMemoryScreen {
+        let screen = InMemoryScreen(width: width, height: height, capabilities: capabilities)
+        WorkbenchApp.render(state: state, ui: ui, into: screen)
+        return screen
+    }
+}
+
+extension InMemoryScreen {
+    /// The text of a rectangle of the shown screen, one string per row.
+    func lines(in rect: Rect) -> [String] {
+        (rect.row..<rect.bottom).map { r in String(Array(line(r))[rect.col..<rect.right]) }
+    }
+
+    /// Every (row, col) where `needle` starts.
+    func find(_ needle: String) -> [(row: Int, col: Int)] {
+        (0..<size.height).flatMap { r -> [(row: Int, col: Int)] in
+            let chars = Array(line(r)), n = Array(needle)
+            guard chars.count >= n.count else { return [] }
+            return (0...(chars.count - n.count)).filter { Array(chars[$0..<$0 + n.count]) == n }.map { (r, $0) }
+        }
+    }
+}

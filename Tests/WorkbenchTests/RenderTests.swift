@@ -1,0 +1,145 @@
+import XCTest
+@testable import Workbench
+
+final class RenderTests: XCTestCase {
+    func testOverviewAt120x40ShowsEveryPane() {
+        let screen = Fixtures.render(width: 120, height: 40)
+        let layout = Layout(size: screen.size)
+        XCTAssertTrue(screen.line(0).contains("tinyloc · session demo-1126 · sphere-sim · student int8"))
+        XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
+        XCTAssertTrue(screen.line(39).contains("space pause · Tab focus · ? help · q quit"))
+        XCTAssertTrue(screen.line(39).contains("epoch 18 · loss 0.06 · val F1 0.87"))
+
+        let train = screen.lines(in: layout.rect(for: .train)).joined(separator: "\n")
+        XCTAssertTrue(train.contains("Loss / macro-F1"))
+        XCTAssertTrue(train.contains("epoch 18/40 · training"))
+        XCTAssertGreaterThan(train.unicodeScalars.filter { (0x2801...0x28FF).contains($0.value) }.count, 20,
+                             "braille curve glyphs in the chart area")
+        XCTAssertTrue(train.contains("train ─ val ┄"))
+
+        let memory = screen.lines(in: layout.rect(for: .memory))
+        XCTAssertTrue(memory[0].contains("RAM per layer (int8)"))
+        XCTAssertTrue(memory.contains { $0.contains("budget 64 KB ██████░░░░ 41.0 KB") })
+        let peakRows = memory.filter { $0.contains("◀ peak") }
+        XCTAssertEqual(peakRows.count, 1)
+        XCTAssertTrue(peakRows[0].contains("attn.0") && peakRows[0].contains("20.1 KB"))
+        XCTAssertTrue(memory.contains { $0.contains("flash 23.4 KB · MACs 410.0 k · ≈6.1 ms @ nRF52840") })
+
+        let quant = screen.lines(in: layout.rect(for: .quantization)).joined(separator: "\n")
+        XCTAssertTrue(quant.contains("Quantization error · attn.0.w (int8 weight)"))
+        XCTAssertTrue(quant.contains("SQNR 38.2 dB"))
+        XCTAssertTrue(quant.contains("█") && quant.contains("−2Δ") && quant.contains("+2Δ"))
+        XCTAssertTrue(quant.contains("macro-F1 float 0.842 → int8 0.831 (−0.011)"))
+
+        let replayRect = layout.rect(for: .replay)
+        let replay = screen.lines(in: replayRect).joined(separator: "\n")
+        XCTAssertTrue(replay.contains("Replay · recording 00006 · 0:06 · ‖ ×8"))
+        for name in ["ground", "first", "kitchen", "living", "bed1", "bath"] { XCTAssertTrue(replay.contains(name), name) }
+        XCTAssertTrue(replay.contains("○ pred  living  ✗"))
+        XCTAssertTrue(replay.contains("75% right so far"))
+        assertMarkersInRooms(screen, within: replayRect)
+    }
+
+    func testOverviewAt80x24StillShowsEveryPane() {
+        let screen = Fixtures.render(width: 80, height: 24)
+        let text = screen.text
+        for title in ["Loss / macro-F1", "RAM per layer", "Quantization error", "Replay"] { XCTAssertTrue(text.contains(title), title) }
+        XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
+        XCTAssertEqual(screen.find("◀ peak").count, 1)
+        XCTAssertTrue(screen.line(screen.find("◀ peak")[0].row).contains("attn.0"))
+        XCTAssertTrue(text.contains("macro-F1  train"), "one chart and an F1 line when two charts do not fit")
+        assertMarkersInRooms(screen, within: Layout(size: screen.size).rect(for: .replay))
+    }
+
+    /// ● must label the true room (kitchen) and ○ the predicted one (living), each inside its
+    /// room's fill. (Which side each room is on depends on whether the plan is drawn turned.)
+    private func assertMarkersInRooms(_ screen: InMemoryScreen, within rect: Rect, file: StaticString = #filePath, line: UInt = #line) {
+        let trueLabel = screen.find("● kitchen").filter { rect.contains(row: $0.row, col: $0.col) }
+        let predLabel = screen.find("○ living").filter { rect.contains(row: $0.row, col: $0.col) }
+        XCTAssertEqual(trueLabel.count, 1, file: file, line: line)
+        XCTAssertEqual(predLabel.count, 1, file: file, line: line)
+        var filled: [ColorRole: Int] = [:]
+        for r in rect.row..<rect.bottom {
+            for c in rect.col..<rect.right {
+                let cell = screen.cell(row: r, col: c)
+                if cell.character == " ", let bg = cell.style.bg { filled[bg, default: 0] += 1 }
+            }
+        }
+        XCTAssertGreaterThan(filled[.trueRoom] ?? 0, 10, file: file, line: line)
+        XCTAssertGreaterThan(filled[.predRoom] ?? 0, 10, file: file, line: line)
+        if let t = trueLabel.first, let p = predLabel.first {
+            XCTAssertEqual(screen.cell(row: t.row, col: t.col).style.bg, .trueRoom, file: file, line: line)
+            XCTAssertEqual(screen.cell(row: p.row, col: p.col).style.bg, .predRoom, file: file, line: line)
+        }
+    }
+
+    func testTooSmallTerminalGetsAMessageInsteadOfPanes() {
+        let screen = Fixtures.render(width: 79, height: 24)
+        XCTAssertTrue(screen.text.contains("tinyloc needs at least 80×24; this terminal is 79×24"))
+        XCTAssertFalse(screen.text.contains("Loss"))
+        XCTAssertFalse(screen.text.contains("┌"))
+        let narrow = Fixtures.render(width: 30, height: 10)
+        XCTAssertTrue(narrow.text.contains("this terminal is"))
+        XCTAssertTrue(narrow.text.contains("30×10"))
+    }
+
+    func testASCIIFallbackDrawsOnlyASCII() {
+        for (w, h) in [(120, 40), (80, 24), (60, 20)] {
+            for ui in [WorkbenchUI(), WorkbenchUI(view: .zoomed(.replay)), WorkbenchUI(view: .compare), WorkbenchUI(showHelp: true)] {
+                let screen = Fixtures.render(ui: ui, width: w, height: h, capabilities: .plainASCII)
+                let bad = screen.text.unicodeScalars.filter { !$0.isASCII }
+                XCTAssertTrue(bad.isEmpty, "\(w)×\(h) \(ui.view): \(String(String.UnicodeScalarView(bad)))")
+            }
+        }
+        let screen = Fixtures.render(width: 120, height: 40, capabilities: .plainASCII)
+        XCTAssertTrue(screen.text.contains("< peak"))
+        XCTAssertTrue(screen.text.contains("* kitchen"))
+        XCTAssertTrue(screen.text.contains("o living"))
+    }
+
+    func testFocusedPaneBorderIsHighlighted() {
+        let layout = Layout(size: Size(width: 120, height: 40))
+        let memory = layout.rect(for: .memory), train = layout.rect(for: .train)
+        var screen = Fixtures.render(width: 120, height: 40)
+        XCTAssertEqual(screen.cell(row: train.row, col: train.col).style.fg, .focus)
+        XCTAssertEqual(screen.cell(row: memory.row, col: memory.col).style.fg, .frame)
+        screen = Fixtures.render(ui: WorkbenchUI(focus: .memory), width: 120, height: 40)
+        XCTAssertEqual(screen.cell(row: train.row, col: train.col).style.fg, .frame)
+        XCTAssertEqual(screen.cell(row: memory.row, col: memory.col).style.fg, .focus)
+    }
+
+    func testZoomCompareAndHelpViews() {
+        let zoomed = Fixtures.render(ui: WorkbenchUI(focus: .memory, view: .zoomed(.memory)), width: 120, height: 40)
+        XCTAssertTrue(zoomed.line(1).contains("RAM per layer"))
+        XCTAssertFalse(zoomed.text.contains("Loss / macro-F1"))
+
+        let compare = Fixtures.render(ui: WorkbenchUI(view: .compare), width: 120, height: 40).text
+        XCTAssertTrue(compare.contains("validation macro-F1"))
+        XCTAssertTrue(compare.contains("0.842") && compare.contains("0.831") && compare.contains("−0.011"))
+        XCTAssertTrue(compare.contains("fits the 64 KB chip"))
+
+        var unmeasured = Fixtures.state()
+        unmeasured.quantization.int8F1 = nil
+        let honest = Fixtures.render(unmeasured, ui: WorkbenchUI(view: .compare), width: 120, height: 40).text
+        XCTAssertTrue(honest.contains("—"), "a figure not measured yet is shown as a dash")
+
+        let help = Fixtures.render(ui: WorkbenchUI(showHelp: true), width: 80, height: 24).text
+        XCTAssertTrue(help.contains("Keys") && help.contains("pause or resume training") && help.contains("quit"))
+    }
+
+    func testEmptyStateDoesNotCrashAndSaysWhatIsMissing() {
+        let screen = Fixtures.render(WorkbenchState(), width: 80, height: 24)
+        XCTAssertTrue(screen.text.contains("waiting for the first epoch"))
+        XCTAssertTrue(screen.text.contains("no memory plan yet"))
+        XCTAssertTrue(screen.text.contains("no quantized layers yet"))
+        XCTAssertTrue(screen.text.contains("no validation recording yet"))
+    }
+
+    func testNoticeReplacesKeyHints() {
+        var state = Fixtures.state()
+        state.notice = .init("checkpoint could not be written", isError: true)
+        let screen = Fixtures.render(state, width: 120, height: 40)
+        XCTAssertTrue(screen.line(39).contains("checkpoint could not be written"))
+        XCTAssertEqual(screen.cell(row: 39, col: 1).style.fg, .bad)
+    }
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Workbench
-final class WorkbenchTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,156 @@
+import Compression
+import Deploy
+import Foundation
+import Localisation
+import Models
+import TinyTensor
+
+/// What the pipeline reports as it goes; the TUI draws these, the headless command prints them.
+public enum PipelineEvent: Sendable {
+    case stage(String)
+    /// The data is windowed; `replay` is the validation recording the replay pane shows.
+    case dataReady(ExperimentReport.DataSummary, replay: ReplayTrack, plan: FloorPlan?)
+    /// Epochs already done by an earlier run of this session (resume).
+    case resumed([EpochRecord])
+    /// The int8 arena plan. RAM depends only on shapes, so it is known before training starts.
+    case deploymentPlanned(ExperimentReport.Deployment)
+    case epoch(EpochRecord, validationPredictions: [Int])
+    case finished(ExperimentReport, replayPredictions: [Int])
+}
+
+/// The validation recording as a sequence of windows: when each ends and which room is true.
+public struct ReplayTrack: Sendable, Equatable {
+    public var recording: String
+    public var times: [Double]
+    public var trueRooms: [Int]
+}
+
+/// The whole path, headless: data → windows → train (resumable) → int8 → RAM plan → report.
+public final class ExperimentRunner {
+    public let session: Session
+    public let control: TrainingControl
+    /// Minimum wall time per epoch, so a person can follow the curve in the TUI (0 = full speed).
+    public let epochPace: Double
+
+    public init(session: Session, control: TrainingControl = TrainingControl(), epochPace: Double = 0) {
+        self.session = session
+        self.control = control
+        self.epochPace = epochPace
+    }
+
+    /// Runs to the end (or until stopped: then returns nil, with everything so far saved).
+    @discardableResult
+    public func run(onEvent: (PipelineEvent) -> Void = { _ in }) throws -> ExperimentReport? {
+        let config = session.config
+        onEvent(.stage("loading data"))
+        let (dataset, plan) = try loadData(config.data, seed: config.seed)
+        let split = try config.resolvedSplit(recordingCount: dataset.recordings.count)
+        let windowConfig = WindowConfig(stepRate: config.stepRate, length: config.windowLength, hop: config.windowHop)
+        let train = makeWindows(dataset: dataset, recordings: split.train, config: windowConfig)
+        let validation = makeWindows(dataset: dataset, recordings: split.validation, config: windowConfig)
+        let test = makeWindows(dataset: dataset, recordings: split.test, config: windowConfig)
+        for (name, windows) in [("training", train), ("validation", validation), ("test", test)] where windows.count == 0 {
+            throw SessionError.mismatch("the \(name) recordings yield no labelled windows")
+        }
+        let names = dataset.recordings.map(\.name)
+        let summary = ExperimentReport.DataSummary(
+            source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
+            trainRecordings: split.train.map { names[$0] }, validationRecordings: split.validation.map { names[$0] },
+            testRecordings: split.test.map { names[$0] }, trainWindows: train.count, validationWindows: validation.count,
+            testWindows: test.count, features: train.features, steps: train.length)
+        let replay = ReplayTrack(recording: summary.validationRecordings.joined(separator: "+"),
+                                 times: validation.startTimes.map { $0 + Double(validation.length) / config.stepRate },
+                                 trueRooms: validation.labels)
+        onEvent(.dataReady(summary, replay: replay, plan: plan))
+
+        let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
+        let model = config.model.build(shape: shape, seed: config.seed)
+        let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
+                              train: train.labelled, validation: validation.labelled, seed: config.seed)
+        if let mlp = model as? MLP {
+            let untrained = QuantizedMLP(converting: mlp.denseLayers(), calibration: train.x)
+            onEvent(.deploymentPlanned(try deploymentSummary(untrained, shape: shape)))
+        }
+        if let state = try session.loadResumeState() {
+            try trainer.restore(state)
+            onEvent(.resumed(session.epochHistory()))
+        }
+        onEvent(.stage("training"))
+        var lastEpochEnd = Date()
+        let completed = try session.train(trainer, control: control) { record in
+            onEvent(.epoch(record, validationPredictions: trainer.lastValidationPredictions))
+            let wait = epochPace - Date().timeIntervalSince(lastEpochEnd)
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            lastEpochEnd = Date()
+        }
+        guard completed else { return nil }
+        trainer.restoreBest()
+
+        onEvent(.stage("quantizing to int8"))
+        guard let mlp = model as? MLP else { throw SessionError.mismatch("int8 conversion supports the mlp model only so far") }
+        let dense = mlp.denseLayers()
+        let quantized = QuantizedMLP(converting: dense, calibration: train.x)
+        let layerReports = quantized.quantizationReport(float: dense, inputs: train.x)
+        let floatTest = predict(model, on: test.labelled, classes: shape.classes)
+        let int8Test = predictInt8(quantized, windows: test)
+        let int8Validation = predictInt8(quantized, windows: validation)
+        let rooms = dataset.rooms
+
+        onEvent(.stage("planning RAM"))
+        let deployment = try deploymentSummary(quantized, shape: shape)
+        onEvent(.deploymentPlanned(deployment))
+        let report = ExperimentReport(
+            session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,
+            parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
+            testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
+            testInt8: .init(ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms),
+            quantization: layerReports, deployment: deployment)
+        try session.saveJSON(quantized, to: session.variantsFolder.appendingPathComponent("int8.json"))
+        try session.saveJSON(report, to: session.reportURL)
+        onEvent(.finished(report, replayPredictions: int8Validation))
+        return report
+    }
+
+    private func deploymentSummary(_ quantized: QuantizedMLP, shape: ModelShape) throws -> ExperimentReport.Deployment {
+        let config = session.config
+        let profile = MCUProfile.catalogue.first { $0.name == config.mcu } ?? .nRF52840
+        let estimate = try DeploymentEstimate(quantized, inputShape: [1, shape.steps, shape.features], on: profile)
+        return ExperimentReport.Deployment(
+            mcu: profile.name, arenaBytes: estimate.plan.arenaBytes, peakOp: estimate.plan.peakOp.name,
+            layers: estimate.plan.ops.map {
+                .init(name: $0.name, type: $0.type.rawValue, liveBytes: $0.liveBytes, arenaExtent: $0.arenaExtent,
+                      macs: $0.macs, isPeak: $0.step == estimate.plan.peakStep)
+            },
+            flashBytes: estimate.flash.totalBytes, flash: estimate.flash, macs: estimate.macs,
+            latencyMilliseconds: estimate.latencyMilliseconds, energyMicrojoules: estimate.energyMicrojoules,
+            ramBudgetBytes: config.ramBudgetBytes, fitsBudget: estimate.plan.arenaBytes <= config.ramBudgetBytes)
+    }
+
+    private func predictInt8(_ model: QuantizedMLP, windows: WindowSet) -> [Int] {
+        let outputs = model.forward(model.quantizeInput(windows.x), batch: windows.count)
+        let classes = model.outFeatures
+        return (0..<windows.count).map { row in
+            var best = 0
+            for c in 1..<classes where outputs[row * classes + c] > outputs[row * classes + best] { best = c }
+            return best
+        }
+    }
+
+    private func loadData(_ source: SessionConfig.DataSource, seed: UInt64) throws -> (Dataset, FloorPlan?) {
+        switch source.kind {
+        case .simulated:
+            let plan = try FloorPlan.builtIn(source.floorPlan)
+            var simulator = HomeSimulatorConfig.scriptedTour
+            simulator.duration = source.minutesPerRecording * 60
+            return (simulateDataset(plan: plan, config: simulator, recordings: source.recordings, seed: seed), plan)
+        case .sphere:
+            guard let path = source.path else { throw SessionError.mismatch("the sphere data source needs a path") }
+            let dataset = try SphereReader.load(folder: URL(fileURLWithPath: path), annotator: source.annotator)
+            return (dataset, try? FloorPlan.builtIn("sphere-house"))
+        }
+    }
+}
+
+extension WindowSet {
+    var labelled: LabelledWindows { LabelledWindows(x: x, labels: labels, steps: length, features: features) }
+}

@@ -1,0 +1,68 @@
+import Deploy
+import Foundation
+import Models
+import Sessions
+
+/// `tinyloc run --headless`: the pipeline with progress on stderr-free stdout, one line per epoch.
+struct HeadlessRun {
+    let session: Session
+    let resumed: Bool
+
+    func run() throws {
+        let config = session.config
+        print("session \(config.name) (\(resumed ? "resumed" : "new")) · \(session.folder.path)")
+        let runner = ExperimentRunner(session: session)
+        let report = try runner.run { event in
+            switch event {
+            case .stage(let text):
+                print("· \(text)")
+            case let .dataReady(data, _, _):
+                print("  data \(data.source): \(data.rooms.count) rooms, \(data.receivers.count) receivers, "
+                      + "\(data.recordings.count) recordings (train \(data.trainRecordings.joined(separator: ",")) · "
+                      + "validation \(data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
+                print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
+                      + "· \(data.steps) steps × \(data.features) features")
+            case .resumed(let history):
+                print("  resuming after epoch \(history.last?.epoch ?? 0)")
+            case let .epoch(record, _):
+                print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
+                             record.epoch, record.trainLoss, record.trainF1, record.validationLoss, record.validationF1,
+                             record.seconds * 1000))
+            case .finished, .deploymentPlanned:
+                break
+            }
+        }
+        guard let report else { return }
+        print(summary(report))
+        print("report: \(session.reportURL.path)")
+    }
+
+    func summary(_ report: ExperimentReport) -> String {
+        let d = report.deployment
+        let delta = (report.testInt8.macroF1 - report.testFloat.macroF1) * 100
+        var lines = [String]()
+        lines.append("")
+        lines.append("model \(report.model) · \(report.parameters) parameters · best epoch \(report.bestEpoch) of \(report.epochsTrained)")
+        lines.append(String(format: "test %@: float macro-F1 %.3f (accuracy %.3f) · int8 macro-F1 %.3f (accuracy %.3f) · int8 − float %+.1f points",
+                            report.data.testRecordings.joined(separator: ","), report.testFloat.macroF1, report.testFloat.accuracy,
+                            report.testInt8.macroF1, report.testInt8.accuracy, delta))
+        for layer in report.quantization {
+            lines.append(String(format: "  %@: weight SQNR %.1f dB · activation SQNR %.1f dB", layer.name, layer.weightSQNR, layer.activationSQNR))
+        }
+        lines.append("RAM (int8 arena, planned): \(formatBytes(d.arenaBytes)), peak at \(d.peakOp) · budget \(formatBytes(d.ramBudgetBytes)) "
+                     + (d.fitsBudget ? "fits" : "DOES NOT FIT"))
+        for layer in d.layers {
+            lines.append("  \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) live \(formatBytes(layer.liveBytes))"
+                         + (layer.isPeak ? "  ◀ peak" : ""))
+        }
+        lines.append(String(format: "flash %@ · %d MACs · ≈%.3f ms and %.2f µJ per prediction on %@ (estimate)",
+                            formatBytes(d.flashBytes), d.macs, d.latencyMilliseconds, d.energyMicrojoules, d.mcu))
+        return lines.joined(separator: "\n")
+    }
+}
+
+func formatBytes(_ bytes: Int) -> String {
+    bytes < 1024 ? "\(bytes) B" : String(format: "%.1f KB", Double(bytes) / 1024)
+}
+
+let knownMCUs = MCUProfile.catalogue.map(\.name)

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Models
+import Sessions
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a session: data → windows → train → int8 → RAM plan → report.json (the workbench unless --headless)."
+    )
+
+    @Flag(help: "No terminal UI: print progress and a summary, write sessions/<name>/report.json.")
+    var headless = false
+
+    @Option(help: "Session name (a folder under --sessions-dir). An existing session is resumed. Default: demo-<date>-<time>.")
+    var session: String?
+
+    @Option(help: "Folder that holds the sessions.")
+    var sessionsDir = "sessions"
+
+    @Option(help: "Maximum training epochs (early stopping may end sooner).")
+    var epochs: Int?
+
+    @Option(help: "Random seed: the same seed gives the same data, weights and results.")
+    var seed: UInt64?
+
+    @Option(help: "Simulated recordings to generate (the last is the test recording, the one before it validation).")
+    var recordings: Int?
+
+    @Option(help: "Minutes per simulated recording.")
+    var minutes: Double?
+
+    @Option(help: "RAM budget in KB the deployment is checked against.")
+    var budgetKB: Int?
+
+    @Option(help: "Target microcontroller: nRF52840, STM32L476, RP2040 or ESP32-S3.")
+    var mcu: String?
+
+    @Option(help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
+    var pace: Double = 0.25
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
+        if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
+        if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }
+        if pace < 0 { throw ValidationError("--pace must not be negative") }
+        if let mcu, !knownMCUs.contains(mcu) {
+            throw ValidationError("unknown --mcu '\(mcu)'; choose one of \(knownMCUs.joined(separator: ", "))")
+        }
+        if let session { try Session.validate(name: session) }
+    }
+
+    func makeConfig() -> SessionConfig {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "MMdd-HHmmss"
+        var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
+        if let seed { config.seed = seed }
+        if let epochs { config.training.epochs = epochs }
+        if let recordings { config.data.recordings = recordings }
+        if let minutes { config.data.minutesPerRecording = minutes }
+        if let budgetKB { config.ramBudgetBytes = budgetKB * 1024 }
+        if let mcu { config.mcu = mcu }
+        return config
+    }
+
+    func run() throws {
+        let (session, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: makeConfig())
+        if headless {
+            try HeadlessRun(session: session, resumed: resumed).run()
+        } else {
+            try WorkbenchLauncher(session: session, pace: pace).run()
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct TinyLoc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tinyloc",
+        abstract: "Train indoor-localisation models, compress them to fit a microcontroller, and see what every byte buys.",
+        discussion: """
+            With no sub-command, tinyloc opens the workbench (a terminal UI) on the built-in simulated home:
+            it trains the MLP live, quantizes it to int8, plans its RAM and replays predicted against true rooms.
+            Everything the workbench does is reachable headless with `tinyloc run --headless`.
+            """,
+        subcommands: [Run.self, Bench.self],
+        defaultSubcommand: Run.self
+    )
+}

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Compression
-final class CompressionTestsSmoke: XCTestCase { func testBuilds() {} }

@@ -1,3 +1,0 @@
-import XCTest
-@testable import Deploy
-final class DeployTestsSmoke: XCTestCase { func testBuilds() {} }

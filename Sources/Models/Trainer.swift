@@ -12,15 +12,18 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var patience: Int = 10
     /// Weight the loss by inverse room frequency (rooms visited briefly still count).
     public var balanceClasses: Bool = true
+    /// Probability of silencing each receiver for a whole training window (0 = off).
+    public var receiverDropout: Float = 0
 
     public init(epochs: Int = 40, batchSize: Int = 64, learningRate: Float = 1e-3, weightDecay: Float = 0,
-                patience: Int = 10, balanceClasses: Bool = true) {
+                patience: Int = 10, balanceClasses: Bool = true, receiverDropout: Float = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.patience = patience
         self.balanceClasses = balanceClasses
+        self.receiverDropout = receiverDropout
     }
 }
 
@@ -164,6 +167,7 @@ public final class Trainer {
         model.reseed(epoch: epoch)
         var order = Array(0..<train.count)
         var shuffleRNG = SeededRNG(seed: seed).split(UInt64(epoch))
+        var augmentRNG = SeededRNG(seed: seed).split(UInt64(1 << 32) + UInt64(epoch))
         for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, shuffleRNG.int(below: i + 1)) }
 
         var lossSum: Double = 0
@@ -177,6 +181,7 @@ public final class Trainer {
             let rows = min(config.batchSize, order.count - start)
             let indices = order[start..<(start + rows)]
             train.gather(indices, into: batch)
+            train.silenceReceivers(in: batch, rows: rows, probability: config.receiverDropout, rng: &augmentRNG)
             let labels = indices.map { train.labels[$0] }
             optimizer.zeroGradients()
             let logits = model.forward(batch, rows: rows, training: true)

@@ -18,6 +18,8 @@ public struct ExperimentReport: Codable, Sendable {
         public var testWindows: Int
         public var features: Int
         public var steps: Int
+        /// Receivers that heard nothing in a whole recording, by recording name (omitted when none).
+        public var silentReceivers: [String: [String]]
     }
 
     /// Metrics on one split, with per-room F1 keyed by room name.

@@ -57,7 +57,8 @@ public final class ExperimentRunner {
             source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
             trainRecordings: split.train.map { names[$0] }, validationRecordings: split.validation.map { names[$0] },
             testRecordings: split.test.map { names[$0] }, trainWindows: train.count, validationWindows: validation.count,
-            testWindows: test.count, features: train.features, steps: train.length)
+            testWindows: test.count, features: train.features, steps: train.length,
+            silentReceivers: silentReceivers(in: dataset))
         let replay = ReplayTrack(recording: summary.validationRecordings.joined(separator: "+"),
                                  times: validation.startTimes.map { $0 + Double(validation.length) / config.stepRate },
                                  trueRooms: validation.labels)
@@ -66,7 +67,7 @@ public final class ExperimentRunner {
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
         let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
-                              train: train.labelled, validation: validation.labelled, seed: config.seed)
+                              train: train.labelled(receivers: dataset.receivers.count), validation: validation.labelled(receivers: dataset.receivers.count), seed: config.seed)
         if let mlp = model as? MLP {
             let untrained = QuantizedMLP(converting: mlp.denseLayers(), calibration: train.x)
             onEvent(.deploymentPlanned(try deploymentSummary(untrained, shape: shape)))
@@ -91,7 +92,7 @@ public final class ExperimentRunner {
         let dense = mlp.denseLayers()
         let quantized = QuantizedMLP(converting: dense, calibration: train.x)
         let layerReports = quantized.quantizationReport(float: dense, inputs: train.x)
-        let floatTest = predict(model, on: test.labelled, classes: shape.classes)
+        let floatTest = predict(model, on: test.labelled(receivers: dataset.receivers.count), classes: shape.classes)
         let int8Test = predictInt8(quantized, windows: test)
         let int8Validation = predictInt8(quantized, windows: validation)
         let rooms = dataset.rooms
@@ -126,6 +127,18 @@ public final class ExperimentRunner {
             ramBudgetBytes: config.ramBudgetBytes, fitsBudget: estimate.plan.arenaBytes <= config.ramBudgetBytes)
     }
 
+    private func silentReceivers(in dataset: Dataset) -> [String: [String]] {
+        var silent = [String: [String]]()
+        for recording in dataset.recordings {
+            let r = recording.receivers.count
+            let names = recording.receivers.indices.filter { j in
+                !stride(from: j, to: recording.rssi.count, by: r).contains { !recording.rssi[$0].isNaN }
+            }.map { recording.receivers[$0] }
+            if !names.isEmpty { silent[recording.name] = names }
+        }
+        return silent
+    }
+
     private func predictInt8(_ model: QuantizedMLP, windows: WindowSet) -> [Int] {
         let outputs = model.forward(model.quantizeInput(windows.x), batch: windows.count)
         let classes = model.outFeatures
@@ -152,5 +165,9 @@ public final class ExperimentRunner {
 }
 
 extension WindowSet {
-    var labelled: LabelledWindows { LabelledWindows(x: x, labels: labels, steps: length, features: features) }
+    /// Receiver r's RSSI is feature r and its heard-rate feature R + r (see `StepFeatures`).
+    func labelled(receivers: Int) -> LabelledWindows {
+        LabelledWindows(x: x, labels: labels, steps: length, features: features,
+                        receiverFeatures: (0..<receivers).map { [$0, receivers + $0] })
+    }
 }

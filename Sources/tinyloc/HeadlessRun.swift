@@ -22,6 +22,9 @@ struct HeadlessRun {
                       + "validation \(data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
                 print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
                       + "· \(data.steps) steps × \(data.features) features")
+                for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
+                    print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
+                }
             case .resumed(let history):
                 print("  resuming after epoch \(history.last?.epoch ?? 0)")
             case let .epoch(record, _):

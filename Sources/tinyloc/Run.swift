@@ -23,6 +23,9 @@ struct Run: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same data, weights and results.")
     var seed: UInt64?
 
+    @Option(help: "Probability of silencing each receiver for a whole training window, so the model copes with a receiver missing at test time (0–0.9).")
+    var receiverDropout: Float?
+
     @Option(help: "Simulated recordings to generate (the last is the test recording, the one before it validation).")
     var recordings: Int?
 
@@ -43,6 +46,9 @@ struct Run: ParsableCommand {
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
         if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }
+        if let receiverDropout, !(0...0.9).contains(receiverDropout) {
+            throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
+        }
         if pace < 0 { throw ValidationError("--pace must not be negative") }
         if let mcu, !knownMCUs.contains(mcu) {
             throw ValidationError("unknown --mcu '\(mcu)'; choose one of \(knownMCUs.joined(separator: ", "))")
@@ -56,6 +62,7 @@ struct Run: ParsableCommand {
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
         if let seed { config.seed = seed }
         if let epochs { config.training.epochs = epochs }
+        if let receiverDropout { config.training.receiverDropout = receiverDropout }
         if let recordings { config.data.recordings = recordings }
         if let minutes { config.data.minutesPerRecording = minutes }
         if let budgetKB { config.ramBudgetBytes = budgetKB * 1024 }

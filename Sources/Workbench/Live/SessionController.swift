@@ -76,6 +76,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             floorPlan = plan
             replayPredictions = []
             state.header.dataset = summary.source
+            let silentInTest = summary.testRecordings.compactMap { name in
+                summary.silentReceivers[name].map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
+            }
+            if !silentInTest.isEmpty { state.notice = .init(silentInTest.joined(separator: "; ")) }
         case .resumed(let history):
             state.training.epochs = history.map(Self.metrics)
             state.training.currentEpoch = history.last?.epoch ?? 0

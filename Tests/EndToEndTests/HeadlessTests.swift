@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+
+final class HeadlessTests: XCTestCase {
+    func testHeadlessRunWritesReportAndResumes() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let arguments = ["run", "--headless", "--sessions-dir", sessions.path, "--session", "e2e"] + Harness.smallRun
+        let first = try Harness.run(arguments)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("session e2e (new)"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("float macro-F1"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("int8 macro-F1"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("◀ peak"), first.stdout)
+
+        let reportURL = sessions.appendingPathComponent("e2e/report.json")
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: reportURL)) as? [String: Any])
+        let float = try XCTUnwrap(report["testFloat"] as? [String: Any])
+        let int8 = try XCTUnwrap(report["testInt8"] as? [String: Any])
+        let floatF1 = try XCTUnwrap(float["macroF1"] as? Double), int8F1 = try XCTUnwrap(int8["macroF1"] as? Double)
+        XCTAssertTrue((0...1).contains(floatF1) && (0...1).contains(int8F1))
+        let deployment = try XCTUnwrap(report["deployment"] as? [String: Any])
+        XCTAssertEqual(deployment["arenaBytes"] as? Int, 448, "MLP int8 arena for a [1,20,11] window")
+        XCTAssertEqual(try XCTUnwrap(report["quantization"] as? [Any]).count, 2)
+        let epochLines = try String(contentsOf: sessions.appendingPathComponent("e2e/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains("\"event\":\"epoch\"") }
+        XCTAssertEqual(epochLines.count, 2)
+
+        // Running the finished session again resumes it: no epoch is trained twice.
+        let second = try Harness.run(arguments)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("session e2e (resumed)"), second.stdout)
+        XCTAssertFalse(second.stdout.contains("epoch   1"), second.stdout)
+    }
+
+    func testBadArgumentsAreRefusedWithTheReason() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let cases: [([String], String)] = [
+            (["--session", "../escape"], "invalid session name"),
+            (["--recordings", "2"], "--recordings must be at least 3"),
+            (["--epochs", "0"], "--epochs must be at least 1"),
+            (["--mcu", "Z80"], "unknown --mcu 'Z80'"),
+        ]
+        for (extra, message) in cases {
+            let result = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path] + extra)
+            XCTAssertNotEqual(result.status, 0, "\(extra)")
+            XCTAssertTrue(result.stderr.contains(message), "\(extra): \(result.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sessions.path), [], "nothing half-created")
+    }
+
+    func testCorruptCheckpointIsReportedNotOverwritten() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let arguments = ["run", "--headless", "--sessions-dir", sessions.path, "--session", "c"] + Harness.smallRun
+        XCTAssertEqual(try Harness.run(arguments).status, 0)
+        let checkpoint = sessions.appendingPathComponent("c/checkpoints/last.ckpt")
+        var bytes = try Data(contentsOf: checkpoint)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: checkpoint)
+        let result = try Harness.run(arguments)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("last.ckpt is corrupt"), result.stderr)
+        XCTAssertEqual(try Data(contentsOf: checkpoint), bytes, "the damaged file is left for the user to inspect")
+    }
+
+    func testNoTerminalPointsToHeadless() throws {
+        let result = try Harness.run(["--recordings", "3"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("tinyloc run --headless"), result.stderr)
+    }
+}

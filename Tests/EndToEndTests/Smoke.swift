@@ -1,3 +1,0 @@
-import XCTest
-@testable import Workbench
-final class EndToEndTestsSmoke: XCTestCase { func testBuilds() {} }

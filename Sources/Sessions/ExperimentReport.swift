@@ -70,7 +70,8 @@ public struct ExperimentReport: Codable, Sendable {
     public var epochsTrained: Int
     public var bestEpoch: Int
     public var testFloat: SplitResult
-    public var testInt8: SplitResult
+    /// nil for models without an int8 conversion yet (only the MLP has one so far).
+    public var testInt8: SplitResult?
     public var quantization: [LayerQuantizationReport]
-    public var deployment: Deployment
+    public var deployment: Deployment?
 }

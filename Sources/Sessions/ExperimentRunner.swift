@@ -87,28 +87,33 @@ public final class ExperimentRunner {
         guard completed else { return nil }
         trainer.restoreBest()
 
-        onEvent(.stage("quantizing to int8"))
-        guard let mlp = model as? MLP else { throw SessionError.mismatch("int8 conversion supports the mlp model only so far") }
-        let dense = mlp.denseLayers()
-        let quantized = QuantizedMLP(converting: dense, calibration: train.x)
-        let layerReports = quantized.quantizationReport(float: dense, inputs: train.x)
-        let floatTest = predict(model, on: test.labelled(receivers: dataset.receivers.count), classes: shape.classes)
-        let int8Test = predictInt8(quantized, windows: test)
-        let int8Validation = predictInt8(quantized, windows: validation)
         let rooms = dataset.rooms
-
-        onEvent(.stage("planning RAM"))
-        let deployment = try deploymentSummary(quantized, shape: shape)
-        onEvent(.deploymentPlanned(deployment))
+        let floatTest = predict(model, on: test.labelled(receivers: dataset.receivers.count), classes: shape.classes)
+        var replayPredictions = predict(model, on: validation.labelled(receivers: dataset.receivers.count), classes: shape.classes).predicted
+        var int8Result: ExperimentReport.SplitResult?
+        var layerReports = [LayerQuantizationReport]()
+        var deployment: ExperimentReport.Deployment?
+        if let mlp = model as? MLP {
+            onEvent(.stage("quantizing to int8"))
+            let dense = mlp.denseLayers()
+            let quantized = QuantizedMLP(converting: dense, calibration: train.x)
+            layerReports = quantized.quantizationReport(float: dense, inputs: train.x)
+            let int8Test = predictInt8(quantized, windows: test)
+            int8Result = .init(ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
+            replayPredictions = predictInt8(quantized, windows: validation)
+            onEvent(.stage("planning RAM"))
+            let planned = try deploymentSummary(quantized, shape: shape)
+            onEvent(.deploymentPlanned(planned))
+            deployment = planned
+            try session.saveJSON(quantized, to: session.variantsFolder.appendingPathComponent("int8.json"))
+        }
         let report = ExperimentReport(
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,
             parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
             testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
-            testInt8: .init(ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms),
-            quantization: layerReports, deployment: deployment)
-        try session.saveJSON(quantized, to: session.variantsFolder.appendingPathComponent("int8.json"))
+            testInt8: int8Result, quantization: layerReports, deployment: deployment)
         try session.saveJSON(report, to: session.reportURL)
-        onEvent(.finished(report, replayPredictions: int8Validation))
+        onEvent(.finished(report, replayPredictions: replayPredictions))
         return report
     }
 

@@ -41,16 +41,22 @@ struct HeadlessRun {
     }
 
     func summary(_ report: ExperimentReport) -> String {
-        let d = report.deployment
-        let delta = (report.testInt8.macroF1 - report.testFloat.macroF1) * 100
         var lines = [String]()
         lines.append("")
         lines.append("model \(report.model) · \(report.parameters) parameters · best epoch \(report.bestEpoch) of \(report.epochsTrained)")
-        lines.append(String(format: "test %@: float macro-F1 %.3f (accuracy %.3f) · int8 macro-F1 %.3f (accuracy %.3f) · int8 − float %+.1f points",
-                            report.data.testRecordings.joined(separator: ","), report.testFloat.macroF1, report.testFloat.accuracy,
-                            report.testInt8.macroF1, report.testInt8.accuracy, delta))
+        let test = report.data.testRecordings.joined(separator: ",")
+        var scores = String(format: "test %@: float macro-F1 %.3f (accuracy %.3f)", test, report.testFloat.macroF1, report.testFloat.accuracy)
+        if let int8 = report.testInt8 {
+            scores += String(format: " · int8 macro-F1 %.3f (accuracy %.3f) · int8 − float %+.1f points",
+                             int8.macroF1, int8.accuracy, (int8.macroF1 - report.testFloat.macroF1) * 100)
+        }
+        lines.append(scores)
         for layer in report.quantization {
             lines.append(String(format: "  %@: weight SQNR %.1f dB · activation SQNR %.1f dB", layer.name, layer.weightSQNR, layer.activationSQNR))
+        }
+        guard let d = report.deployment else {
+            lines.append("no int8 conversion for \(report.model) yet: RAM plan and flash are not reported")
+            return lines.joined(separator: "\n")
         }
         lines.append("RAM (int8 arena, planned): \(formatBytes(d.arenaBytes)), peak at \(d.peakOp) · budget \(formatBytes(d.ramBudgetBytes)) "
                      + (d.fitsBudget ? "fits" : "DOES NOT FIT"))

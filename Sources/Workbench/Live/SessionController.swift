@@ -93,11 +93,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             replayPredictions = predictions
             startReplayIfIdle()
         case let .finished(report, predictions):
-            state.header.stage = "int8"
+            state.header.stage = report.testInt8 == nil ? "float" : "int8"
             state.training.running = false
-            state.training.status = String(format: "done · best epoch %d · test F1 float %.2f / int8 %.2f",
-                                           report.bestEpoch, report.testFloat.macroF1, report.testInt8.macroF1)
-            state.memory = Self.memory(report.deployment)
+            state.training.status = String(format: "done · best epoch %d · test F1 float %.2f", report.bestEpoch, report.testFloat.macroF1)
+                + (report.testInt8.map { String(format: " / int8 %.2f", $0.macroF1) } ?? "")
+            if let deployment = report.deployment { state.memory = Self.memory(deployment) }
             state.quantization = Self.quantization(report)
             replayPredictions = predictions
             startReplayIfIdle()
@@ -201,7 +201,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             tensors.append(.init(name: "\(layer.name).out", layer: layer.name, kind: .activation, precision: "int8",
                                  sqnrDB: layer.activationSQNR, histogram: histogram(layer.activationErrorHistogram)))
         }
-        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8.macroF1)
+        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1)
     }
 
     private static func histogram(_ h: Compression.Histogram) -> WorkbenchState.ErrorHistogram {

@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Drives the real workbench in a tmux pane: keys go in with send-keys, the screen comes back with
+/// capture-pane — what a user over SSH sees.
+final class TmuxTests: XCTestCase {
+    private var server = "tinyloc-test-\(UUID().uuidString.prefix(8))"
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux") else {
+            throw XCTSkip("tmux is not installed (.ci/run installs it)")
+        }
+        folder = try Harness.temporaryFolder()
+    }
+
+    override func tearDownWithError() throws {
+        if folder != nil { _ = try? tmux(["kill-server"]) }
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// Runs tmux with posix_spawn and waitpid. Foundation's Process is not used here: the tmux
+    /// client forks the server, and Process was seen to miss the client's exit and wait forever.
+    @discardableResult
+    private func tmux(_ arguments: [String]) throws -> String {
+        let outputPath = folder.appendingPathComponent("tmux-output-\(UUID().uuidString)").path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ["tmux", "-u", "-L", server] + arguments
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { throw XCTSkip("cannot start tmux: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    }
+
+    private func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "tl"]) }
+
+    /// Polls the screen until `predicate` holds or `seconds` pass; returns the last screen.
+    private func waitFor(_ seconds: Double, _ what: String, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if predicate(last) { return last }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTFail("timed out waiting for \(what); screen was:\n\(last)")
+        return last
+    }
+
+    private func start(width: Int, height: Int, arguments: [String]) throws -> URL {
+        let exitFile = folder.appendingPathComponent("exit-status")
+        let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Harness.executable.path)' " + arguments.joined(separator: " ")
+            + "; echo $? > '\(exitFile.path)'; sleep 60"
+        try tmux(["new-session", "-d", "-s", "tl", "-x", "\(width)", "-y", "\(height)", command])
+        return exitFile
+    }
+
+    func testWorkbenchTrainsLiveReplaysAndQuitsCleanly() throws {
+        let exitFile = try start(width: 120, height: 40, arguments: [
+            "--sessions-dir", folder.path, "--session", "tui", "--recordings", "3", "--minutes", "6",
+            "--epochs", "8", "--pace", "0.3",
+        ])
+        let braille = { (text: String) in text.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) } }
+        let training = try waitFor(60, "the first epochs on the chart") { $0.contains("epoch 2/8") && braille($0) }
+        for title in ["Loss / macro-F1", "RAM per layer", "Quantization error", "Replay"] {
+            XCTAssertTrue(training.contains(title), "missing pane \(title):\n\(training)")
+        }
+        XCTAssertTrue(training.contains("◀ peak"), training)
+
+        // The curve moves: a later epoch appears on the same chart.
+        _ = try waitFor(30, "a later epoch") { $0.contains("epoch 4/8") || $0.contains("done") }
+
+        // The replay runs: its step counter advances between two captures.
+        let stepPattern = try NSRegularExpression(pattern: "step (\\d+)/(\\d+)")
+        func step(_ text: String) -> Int? {
+            guard let match = stepPattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(at: 1), in: text) else { return nil }
+            return Int(text[range])
+        }
+        let first = try waitFor(30, "the replay") { step($0) != nil && $0.contains("● true") }
+        let later = try waitFor(10, "the replay to advance") { step($0) != nil && step($0) != step(first) }
+        XCTAssertNotEqual(step(first), step(later))
+
+        // Finished: the quantization pane shows the measured SQNR of a real layer.
+        let done = try waitFor(60, "the int8 results") { $0.contains("SQNR") && $0.contains("fc1") }
+        XCTAssertTrue(done.contains("int8"), done)
+
+        try tmux(["send-keys", "-t", "tl", "?"])
+        _ = try waitFor(5, "the help overlay") { $0.lowercased().contains("help") && $0.contains("quit") }
+        try tmux(["send-keys", "-t", "tl", "?"])
+        try tmux(["send-keys", "-t", "tl", "q"])
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let status = try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(status, "0")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tui/report.json").path))
+    }
+
+    func testSmallTerminalGetsAMessageAndDumbTerminalIsRefused() throws {
+        _ = try start(width: 70, height: 20, arguments: ["--sessions-dir", folder.path, "--session", "small",
+                                                         "--recordings", "3", "--minutes", "3", "--epochs", "1"])
+        let small = try waitFor(30, "the too-small message") { $0.contains("80×24") }
+        XCTAssertTrue(small.contains("70×20"), small)
+        try tmux(["resize-window", "-t", "tl", "-x", "100", "-y", "30"])
+        _ = try waitFor(30, "the panes after resizing") { $0.contains("Loss / macro-F1") }
+        try tmux(["send-keys", "-t", "tl", "q"])
+        try tmux(["kill-session", "-t", "tl"])
+
+        let exitFile = folder.appendingPathComponent("exit-status")
+        try? FileManager.default.removeItem(at: exitFile)
+        let command = "TERM=dumb '\(Harness.executable.path)' --sessions-dir '\(folder.path)' > '\(folder.path)/out' 2>&1; echo $? > '\(exitFile.path)'; sleep 60"
+        try tmux(["new-session", "-d", "-s", "tl", "-x", "100", "-y", "30", command])
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let status = try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertNotEqual(status, "0")
+        let output = try String(contentsOf: folder.appendingPathComponent("out"), encoding: .utf8)
+        XCTAssertTrue(output.contains("tinyloc run --headless"), output)
+    }
+}

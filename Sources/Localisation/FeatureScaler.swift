@@ -13,9 +13,16 @@ public struct FeatureScaler: Codable, Sendable, Equatable {
         self.maximum = maximum
     }
 
-    public static func fit(on windows: WindowSet) -> FeatureScaler {
+    /// `keepingZero`: features whose range must include 0, so that 0 still maps to 0 after scaling.
+    /// Pass the receiver features: 0 there means "heard nothing" (−120 dBm, heard-rate 0), and
+    /// receiver dropout and a receiver silent at test time both rely on silence staying 0.
+    public static func fit(on windows: WindowSet, keepingZero: [Int] = []) -> FeatureScaler {
         let f = windows.features
         var lo = [Float](repeating: .infinity, count: f), hi = [Float](repeating: -.infinity, count: f)
+        for j in keepingZero {
+            lo[j] = 0
+            hi[j] = 0
+        }
         for (i, v) in windows.x.enumerated() {
             let j = i % f
             lo[j] = min(lo[j], v)
@@ -23,6 +30,8 @@ public struct FeatureScaler: Codable, Sendable, Equatable {
         }
         // No windows: identity, rather than infinities that would poison every later value.
         for j in 0..<f where lo[j] > hi[j] { lo[j] = 0; hi[j] = 1 }
+        // A receiver never heard in training keeps the fixed map's 0…1 instead of [0, 0].
+        for j in keepingZero where hi[j] == 0 && lo[j] == 0 { hi[j] = 1 }
         return FeatureScaler(minimum: lo, maximum: hi)
     }
 
@@ -41,4 +50,12 @@ public struct FeatureScaler: Codable, Sendable, Equatable {
         apply(to: &copy)
         return copy
     }
+}
+
+/// How features reach the model. `fixed`: the physical map of MODELS.md ((dBm + 120) / 60 for RSSI,
+/// heard-rate and acceleration as they are), needing no statistics. `minmax`: additionally a
+/// per-feature min/max scaler fitted on the training recordings only and stored with the model.
+public enum FeatureScaling: String, Codable, Sendable, CaseIterable {
+    case fixed
+    case minmax
 }

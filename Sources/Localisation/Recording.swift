@@ -46,6 +46,8 @@ public struct Dataset: Sendable {
     public var rooms: [String]
     public var receivers: [String]
     public var recordings: [Recording]
+    /// What the reader left out and why (e.g. a recording without the chosen annotator's labels).
+    public var notes: [String] = []
     public var hasAccelerometer: Bool { recordings.allSatisfy { $0.accel != nil } }
 
     public init(name: String, rooms: [String], receivers: [String], recordings: [Recording]) {

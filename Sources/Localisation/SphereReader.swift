@@ -7,7 +7,8 @@ import Foundation
 ///     <folder>/train/<id>/location_<a>.csv     start,end,name,index  annotator a
 ///
 /// Receivers are the columns after z in the first recording; later recordings must name the same
-/// receivers (in any order). Recordings without a file for the chosen annotator are left out.
+/// receivers (in any order). Recordings without a file for the chosen annotator are left out
+/// (listed in `Dataset.notes`); a recording folder without acceleration.csv is an error.
 /// Anything malformed throws a `DataFileError` naming file, line and column; nothing half-read is returned.
 public enum SphereReader {
     /// `only`: recording ids (folder names such as "00006") to read; nil reads all.
@@ -22,11 +23,18 @@ public enum SphereReader {
         }
         var receivers: [String]?
         var recordings: [Recording] = []
+        var notes: [String] = []
         for id in ids where only?.contains(id) ?? true {
             let dir = train.appendingPathComponent(id)
             let locations = dir.appendingPathComponent("location_\(annotator).csv")
-            guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("acceleration.csv").path),
-                  FileManager.default.fileExists(atPath: locations.path) else { continue }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else { continue }
+            // Only some recordings have a second annotator, so a missing label file leaves the
+            // recording out (and says so); missing samples are an error.
+            guard FileManager.default.fileExists(atPath: locations.path) else {
+                notes.append("\(id) has no location_\(annotator).csv and is left out")
+                continue
+            }
             var recording = try readSamples(dir.appendingPathComponent("acceleration.csv"), name: id, receivers: receivers)
             receivers = recording.receivers
             recording.intervals = try readIntervals(locations, rooms: rooms)
@@ -35,7 +43,9 @@ public enum SphereReader {
         guard let receivers, !recordings.isEmpty else {
             throw DataFileError(file: train.path, message: "no recording has acceleration.csv and location_\(annotator).csv")
         }
-        return Dataset(name: "sphere", rooms: rooms, receivers: receivers, recordings: recordings)
+        var dataset = Dataset(name: "sphere", rooms: rooms, receivers: receivers, recordings: recordings)
+        dataset.notes = notes
+        return dataset
     }
 
     static func readRooms(_ url: URL) throws -> [String] {
@@ -74,6 +84,10 @@ public enum SphereReader {
         var rssi = [Float](repeating: .nan, count: rows * r)
         for (i, line) in csv.lines.dropFirst().enumerated() {
             let fields = csv.fields(line.range)
+            if fields.count > header.count {
+                throw DataFileError(file: csv.path, line: line.number, column: "field \(header.count + 1)",
+                                    message: "extra field beyond the header's \(header.count) columns")
+            }
             guard fields.count == header.count else {
                 throw DataFileError(file: csv.path, line: line.number, message: "\(fields.count) fields, header has \(header.count)")
             }

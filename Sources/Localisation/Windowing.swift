@@ -10,13 +10,21 @@ public struct WindowConfig: Codable, Sendable, Equatable {
     public var hop: Int = 10
     /// Append the 3 accelerometer axes when every recording has them.
     public var useAccelerometer: Bool = true
+    /// The longest silence between consecutive packets, beyond the recording's usual packet
+    /// interval, that a window may span, in seconds. nil: one step (1/stepRate), so a window never
+    /// hides more than a step's worth of missing samples behind the −120 dBm floor;
+    /// `.infinity` lets windows run across any gap.
+    public var maxGap: Double?
 
-    public init(stepRate: Double = 5, length: Int = 20, hop: Int = 10, useAccelerometer: Bool = true) {
+    public init(stepRate: Double = 5, length: Int = 20, hop: Int = 10, useAccelerometer: Bool = true, maxGap: Double? = nil) {
         self.stepRate = stepRate
         self.length = length
         self.hop = hop
         self.useAccelerometer = useAccelerometer
+        self.maxGap = maxGap
     }
+
+    public var effectiveMaxGap: Double { maxGap ?? 1 / stepRate }
 }
 
 /// Windows of step features, row-major: `x[(w·length + t)·features + f]`.
@@ -64,8 +72,12 @@ public struct StepFeatures: Sendable {
     public var values: [Float]
     /// Room whose interval [start, end) contains the step centre (k + ½)/stepRate, or nil.
     public var labels: [Int?]
+    /// Which stretch of unbroken data each step belongs to, or nil for a step inside a gap.
+    /// A window may only take steps of one segment. Segments are numbered in time order.
+    public var segments: [Int?]
 
-    public init(recording: Recording, stepRate: Double, includeAccelerometer: Bool) {
+    /// `maxGap`: see `WindowConfig.maxGap` (seconds beyond the usual packet interval).
+    public init(recording: Recording, stepRate: Double, includeAccelerometer: Bool, maxGap: Double = .infinity) {
         let r = recording.receivers.count
         let useAccel = includeAccelerometer && recording.accel != nil
         let f = 2 * r + (useAccel ? 3 : 0)
@@ -117,12 +129,47 @@ public struct StepFeatures: Sendable {
         features = f
         self.values = values
         self.labels = labels
+        segments = Self.segments(times: recording.times, steps: n, dt: dt, maxGap: maxGap)
+    }
+
+    /// A gap is a silence between consecutive packets (or from the start of the recording to its
+    /// first packet) longer than the usual packet interval plus `maxGap`. The usual interval is the
+    /// median one, so a data set with a slower packet rate is not cut everywhere. The steps strictly
+    /// inside a gap belong to no segment; the step holding the packet after a gap starts a new one.
+    static func segments(times: [Double], steps n: Int, dt: Double, maxGap: Double) -> [Int?] {
+        guard n > 0, !times.isEmpty else { return [Int?](repeating: nil, count: n) }
+        guard maxGap.isFinite else { return [Int?](repeating: 0, count: n) }
+        var intervals = zip(times.dropFirst(), times).map { $0 - $1 }
+        intervals.sort()
+        let usual = intervals.isEmpty ? 0 : intervals[intervals.count / 2]
+        let limit = usual + maxGap
+        var segments = [Int?](repeating: nil, count: n)
+        var segment = 0
+        var previous = 0.0
+        var previousStep = -1
+        var k = 0
+        for t in times {
+            let step = min(n - 1, Int((t / dt).rounded(.down)))
+            if t - previous > limit {
+                if previousStep >= 0 { segment += 1 }
+                k = step
+            }
+            while k <= step {
+                segments[k] = segment
+                k += 1
+            }
+            previous = t
+            previousStep = step
+            if step == n - 1 { break }
+        }
+        return segments
     }
 }
 
 /// Cuts the chosen recordings into windows of `config.length` steps every `config.hop` steps.
 /// A window is kept when at least half its steps are labelled; its label is the room of most
-/// labelled steps, ties going to the room seen at the latest step.
+/// labelled steps, ties going to the room seen at the latest step. A window never spans a gap in
+/// the packets (`WindowConfig.maxGap`): after a gap, windows restart at the first step of new data.
 public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfig = WindowConfig()) -> WindowSet {
     precondition(config.length > 0 && config.hop > 0 && config.stepRate > 0, "window length, hop and step rate must be positive")
     let useAccel = config.useAccelerometer && dataset.hasAccelerometer
@@ -133,9 +180,17 @@ public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfi
     for index in recordings {
         let recording = dataset.recordings[index]
         precondition(recording.receivers == dataset.receivers, "recording \(recording.name) has receivers \(recording.receivers), data set \(dataset.receivers)")
-        let steps = StepFeatures(recording: recording, stepRate: config.stepRate, includeAccelerometer: useAccel)
+        let steps = StepFeatures(recording: recording, stepRate: config.stepRate, includeAccelerometer: useAccel,
+                                 maxGap: config.effectiveMaxGap)
         var start = 0
         while start + config.length <= steps.steps {
+            // A window that would take steps of two segments, or a step inside a gap, restarts
+            // at the first step of the next segment instead.
+            guard let segment = steps.segments[start] else { start += 1; continue }
+            if let cut = (start..<(start + config.length)).first(where: { steps.segments[$0] != segment }) {
+                start = cut
+                continue
+            }
             defer { start += config.hop }
             for i in votes.indices { votes[i] = 0 }
             var labelled = 0
@@ -154,4 +209,18 @@ public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfi
     let names = dataset.receivers.map { "rssi:\($0)" } + dataset.receivers.map { "heard:\($0)" } + (useAccel ? ["accel:x", "accel:y", "accel:z"] : [])
     return WindowSet(count: labels.count, length: config.length, features: featureCount, x: x, labels: labels,
                      recordingIndex: origin, startTimes: starts, rooms: dataset.rooms, featureNames: names)
+}
+
+extension WindowSet {
+    /// The windows of several sets (same shape, rooms and features) one after the other.
+    public static func concatenating(_ parts: [WindowSet]) -> WindowSet {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        let first = parts[0]
+        precondition(parts.allSatisfy { $0.length == first.length && $0.features == first.features && $0.rooms == first.rooms },
+                     "window sets differ in shape or rooms")
+        return WindowSet(count: parts.reduce(0) { $0 + $1.count }, length: first.length, features: first.features,
+                         x: parts.flatMap(\.x), labels: parts.flatMap(\.labels),
+                         recordingIndex: parts.flatMap(\.recordingIndex), startTimes: parts.flatMap(\.startTimes),
+                         rooms: first.rooms, featureNames: first.featureNames)
+    }
 }

@@ -23,6 +23,14 @@ extension ClassifierModel {
 /// The model zoo's names, as used on the command line and in session files.
 public enum ModelKind: String, Codable, Sendable, CaseIterable {
     case mlp
+    case mamba
+    case mambaWide = "mamba-wide"
+    case teacher
+    case teacherPaper = "teacher-paper"
+    case student
+    case studentTiny = "student-tiny"
+    case cnn
+    case lstm
 }
 
 /// The shape of the data a model is built for.

@@ -123,6 +123,8 @@ public final class Trainer {
     private let loss: SoftmaxCrossEntropy
     private let batch: Tensor
     private let classWeights: [Float]?
+    /// Set when the model is a student distilled from a teacher.
+    private let distiller: Distiller?
 
     public private(set) var epochsDone = 0
     public private(set) var bestF1: Double = -1
@@ -132,7 +134,7 @@ public final class Trainer {
     private var bestParameters: [[Float]]
 
     public init(model: ClassifierModel, config: TrainingConfig, classes: Int,
-                train: LabelledWindows, validation: LabelledWindows, seed: UInt64) {
+                train: LabelledWindows, validation: LabelledWindows, seed: UInt64, distillation: Distillation? = nil) {
         precondition(train.count > 0, "no training windows")
         self.model = model
         self.config = config
@@ -143,6 +145,7 @@ public final class Trainer {
         optimizer = Adam(parameters: model.parameters, learningRate: config.learningRate, weightDecay: config.weightDecay)
         loss = SoftmaxCrossEntropy(classes: classes)
         batch = Tensor([config.batchSize, train.steps, train.features])
+        distiller = distillation.map { Distiller($0, classes: classes, batchSize: config.batchSize) }
         bestParameters = model.parameters.map { $0.value.array }
         if config.balanceClasses {
             var counts = [Int](repeating: 0, count: classes)
@@ -185,12 +188,14 @@ public final class Trainer {
             let labels = indices.map { train.labels[$0] }
             optimizer.zeroGradients()
             let logits = model.forward(batch, rows: rows, training: true)
-            lossSum += Double(loss.forward(logits, labels: labels, rows: rows, classWeights: classWeights)) * Double(rows)
+            let batchLoss = distiller?.forward(logits, inputs: batch, indices: indices, labels: labels, rows: rows, classWeights: classWeights)
+                ?? loss.forward(logits, labels: labels, rows: rows, classWeights: classWeights)
+            lossSum += Double(batchLoss) * Double(rows)
             for r in 0..<rows {
                 trainPredicted.append(argmax(UnsafeBufferPointer(start: logits.data + r * classes, count: classes)))
             }
             trainLabels.append(contentsOf: labels)
-            model.backward(loss.backward(rows: rows), rows: rows)
+            model.backward(distiller?.backward(rows: rows) ?? loss.backward(rows: rows), rows: rows)
             optimizer.update()
             start += rows
         }

@@ -74,4 +74,11 @@ public struct ExperimentReport: Codable, Sendable {
     public var testInt8: SplitResult?
     public var quantization: [LayerQuantizationReport]
     public var deployment: Deployment?
+    /// How inputs were scaled (`fixed` or `minmax`); with `minmax`, the scaler fitted on the
+    /// training recordings, which every input to this model must go through (also checkpoints/scaler.json).
+    public var scaling: FeatureScaling? = nil
+    public var scaler: FeatureScaler? = nil
+    /// float32 RAM, windowed and streaming, for models that describe their execution (Mamba);
+    /// absent in older reports.
+    public var floatRAM: FloatRAMReport? = nil
 }

@@ -14,6 +14,9 @@ public enum PipelineEvent: Sendable {
     case resumed([EpochRecord])
     /// The int8 arena plan. RAM depends only on shapes, so it is known before training starts.
     case deploymentPlanned(ExperimentReport.Deployment)
+    /// The float32 RAM plan, windowed and streaming, of a model that describes its execution
+    /// (Mamba), with the session's RAM budget. Known from the shapes, before training.
+    case floatMemoryPlanned(FloatRAMReport, budgetBytes: Int)
     case epoch(EpochRecord, validationPredictions: [Int])
     case finished(ExperimentReport, replayPredictions: [Int])
 }
@@ -43,16 +46,21 @@ public final class ExperimentRunner {
     public func run(onEvent: (PipelineEvent) -> Void = { _ in }) throws -> ExperimentReport? {
         let config = session.config
         onEvent(.stage("loading data"))
-        let (dataset, plan) = try loadData(config.data, seed: config.seed)
-        let split = try config.resolvedSplit(recordingCount: dataset.recordings.count)
-        let windowConfig = WindowConfig(stepRate: config.stepRate, length: config.windowLength, hop: config.windowHop)
-        let train = makeWindows(dataset: dataset, recordings: split.train, config: windowConfig)
-        let validation = makeWindows(dataset: dataset, recordings: split.validation, config: windowConfig)
-        let test = makeWindows(dataset: dataset, recordings: split.test, config: windowConfig)
+        let (dataset, plan) = try config.data.load(seed: config.seed)
+        let names = dataset.recordings.map(\.name)
+        let split = try config.resolvedSplit(recordings: names)
+        let windowConfig = config.windowConfig
+        let windows = SplitWindows(train: makeWindows(dataset: dataset, recordings: split.train, config: windowConfig),
+                                   // No validation recording (`--val none`): early stopping watches the training windows.
+                                   validation: makeWindows(dataset: dataset, recordings: split.validation.isEmpty ? split.train : split.validation,
+                                                           config: windowConfig),
+                                   test: makeWindows(dataset: dataset, recordings: split.test, config: windowConfig),
+                                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
+        let (train, validation, test) = (windows.train, windows.validation, windows.test)
         for (name, windows) in [("training", train), ("validation", validation), ("test", test)] where windows.count == 0 {
             throw SessionError.mismatch("the \(name) recordings yield no labelled windows")
         }
-        let names = dataset.recordings.map(\.name)
+        if let scaler = windows.scaler { try session.saveJSON(scaler, to: session.scalerURL) }
         let summary = ExperimentReport.DataSummary(
             source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
             trainRecordings: split.train.map { names[$0] }, validationRecordings: split.validation.map { names[$0] },
@@ -67,7 +75,13 @@ public final class ExperimentRunner {
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
         let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
-                              train: train.labelled(receivers: dataset.receivers.count), validation: validation.labelled(receivers: dataset.receivers.count), seed: config.seed)
+                              train: windows.labelledTrain, validation: windows.labelledValidation, seed: config.seed)
+        var floatRAM: FloatRAMReport?
+        if let described = model as? ClassifierModel & ExecutionDescribing {
+            let planned = try FloatRAMReport(described, steps: shape.steps)
+            onEvent(.floatMemoryPlanned(planned, budgetBytes: config.ramBudgetBytes))
+            floatRAM = planned
+        }
         if let mlp = model as? MLP {
             let untrained = QuantizedMLP(converting: mlp.denseLayers(), calibration: train.x)
             onEvent(.deploymentPlanned(try deploymentSummary(untrained, shape: shape)))
@@ -88,8 +102,8 @@ public final class ExperimentRunner {
         trainer.restoreBest()
 
         let rooms = dataset.rooms
-        let floatTest = predict(model, on: test.labelled(receivers: dataset.receivers.count), classes: shape.classes)
-        var replayPredictions = predict(model, on: validation.labelled(receivers: dataset.receivers.count), classes: shape.classes).predicted
+        let floatTest = predict(model, on: windows.labelledTest, classes: shape.classes)
+        var replayPredictions = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
         var int8Result: ExperimentReport.SplitResult?
         var layerReports = [LayerQuantizationReport]()
         var deployment: ExperimentReport.Deployment?
@@ -111,7 +125,8 @@ public final class ExperimentRunner {
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,
             parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
             testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
-            testInt8: int8Result, quantization: layerReports, deployment: deployment)
+            testInt8: int8Result, quantization: layerReports, deployment: deployment,
+            scaling: config.scaling ?? .fixed, scaler: windows.scaler, floatRAM: floatRAM)
         try session.saveJSON(report, to: session.reportURL)
         onEvent(.finished(report, replayPredictions: replayPredictions))
         return report
@@ -152,27 +167,5 @@ public final class ExperimentRunner {
             for c in 1..<classes where outputs[row * classes + c] > outputs[row * classes + best] { best = c }
             return best
         }
-    }
-
-    private func loadData(_ source: SessionConfig.DataSource, seed: UInt64) throws -> (Dataset, FloorPlan?) {
-        switch source.kind {
-        case .simulated:
-            let plan = try FloorPlan.builtIn(source.floorPlan)
-            var simulator = HomeSimulatorConfig.scriptedTour
-            simulator.duration = source.minutesPerRecording * 60
-            return (simulateDataset(plan: plan, config: simulator, recordings: source.recordings, seed: seed), plan)
-        case .sphere:
-            guard let path = source.path else { throw SessionError.mismatch("the sphere data source needs a path") }
-            let dataset = try SphereReader.load(folder: URL(fileURLWithPath: path), annotator: source.annotator)
-            return (dataset, try? FloorPlan.builtIn("sphere-house"))
-        }
-    }
-}
-
-extension WindowSet {
-    /// Receiver r's RSSI is feature r and its heard-rate feature R + r (see `StepFeatures`).
-    func labelled(receivers: Int) -> LabelledWindows {
-        LabelledWindows(x: x, labels: labels, steps: length, features: features,
-                        receiverFeatures: (0..<receivers).map { [$0, receivers + $0] })
     }
 }

@@ -1,11 +1,18 @@
 import Foundation
+import Localisation
 import Models
 
 /// What a session runs: data, split, windows, model, training, and the deployment target.
 /// Stored as `session.json`; every field has a default so older files keep loading.
 public struct SessionConfig: Codable, Sendable, Equatable {
     public struct DataSource: Codable, Sendable, Equatable {
-        public enum Kind: String, Codable, Sendable { case simulated, sphere }
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            case simulated, sphere
+            /// The study's csv_house_<X>_{fp,fl}.csv files.
+            case studyCSV = "study-csv"
+            /// Any CSV layout, described by `columns`.
+            case csv
+        }
         public var kind: Kind = .simulated
         /// The built-in floor plan the simulator uses (a name in data/floorplans).
         public var floorPlan: String = "sphere-house"
@@ -15,6 +22,10 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         /// Real data: the folder (e.g. ../shared/data/sphere) and which annotator's labels to use.
         public var path: String?
         public var annotator: Int = 0
+        /// Study CSV: which house (the X of csv_house_<X>_…), needed when the folder holds several.
+        public var house: String?
+        /// Generic CSV: which column is what.
+        public var columns: CSVColumnMapping?
         public init() {}
     }
 
@@ -35,9 +46,16 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     public var data = DataSource()
     /// nil: the last recording is the test set, the one before it validation, the rest training.
     public var split: Split?
+    /// Recordings by name or 1-based number as typed (`--train 1-5 --val 6 --test 7`); resolved
+    /// against the data set when it is loaded. Takes precedence over `split`.
+    public var splitSpec: SplitSpec?
     public var windowLength: Int = 20
     public var windowHop: Int = 10
     public var stepRate: Double = 5
+    /// See `WindowConfig.maxGap`; nil: one step.
+    public var maxGap: Double?
+    /// nil: `.fixed`, the physical RSSI map.
+    public var scaling: FeatureScaling?
     public var model = ModelConfig()
     public var training = TrainingConfig()
     /// The RAM budget the Deploy view compares against.
@@ -45,6 +63,15 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     public var mcu: String = "nRF52840"
 
     public init(name: String) { self.name = name }
+
+    public var windowConfig: WindowConfig {
+        WindowConfig(stepRate: stepRate, length: windowLength, hop: windowHop, maxGap: maxGap)
+    }
+
+    public func resolvedSplit(recordings names: [String]) throws -> Split {
+        if let splitSpec { return try splitSpec.resolve(against: names) }
+        return try resolvedSplit(recordingCount: names.count)
+    }
 
     public func resolvedSplit(recordingCount n: Int) throws -> Split {
         if let split {

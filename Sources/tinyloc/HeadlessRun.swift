@@ -19,7 +19,7 @@ struct HeadlessRun {
             case let .dataReady(data, _, _):
                 print("  data \(data.source): \(data.rooms.count) rooms, \(data.receivers.count) receivers, "
                       + "\(data.recordings.count) recordings (train \(data.trainRecordings.joined(separator: ",")) · "
-                      + "validation \(data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
+                      + "validation \(data.validationRecordings.isEmpty ? "none, early stopping on training windows" : data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
                 print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
                       + "· \(data.steps) steps × \(data.features) features")
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
@@ -31,7 +31,7 @@ struct HeadlessRun {
                 print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
                              record.epoch, record.trainLoss, record.trainF1, record.validationLoss, record.validationF1,
                              record.seconds * 1000))
-            case .finished, .deploymentPlanned:
+            case .finished, .deploymentPlanned, .floatMemoryPlanned:
                 break
             }
         }
@@ -51,11 +51,20 @@ struct HeadlessRun {
                              int8.macroF1, int8.accuracy, (int8.macroF1 - report.testFloat.macroF1) * 100)
         }
         lines.append(scores)
+        lines.append("per-room F1 (float, rooms in the test recordings): "
+                     + report.data.rooms.compactMap { room in report.testFloat.roomF1[room].map { String(format: "%@ %.2f", room, $0) } }
+                        .joined(separator: " · "))
+        lines.append(confusionTable(report.testFloat.confusion, rooms: report.data.rooms,
+                                    title: "confusion (float, test; rows true, columns predicted)"))
+        if report.scaling == .minmax { lines.append("inputs scaled by min/max fitted on the training recordings (checkpoints/scaler.json)") }
         for layer in report.quantization {
             lines.append(String(format: "  %@: weight SQNR %.1f dB · activation SQNR %.1f dB", layer.name, layer.weightSQNR, layer.activationSQNR))
         }
+        if let ram = report.floatRAM { lines += floatRAMLines(ram, budgetBytes: session.config.ramBudgetBytes) }
         guard let d = report.deployment else {
-            lines.append("no int8 conversion for \(report.model) yet: RAM plan and flash are not reported")
+            if report.floatRAM == nil {
+                lines.append("no int8 conversion for \(report.model) yet: RAM plan and flash are not reported")
+            }
             return lines.joined(separator: "\n")
         }
         lines.append("RAM (int8 arena, planned): \(formatBytes(d.arenaBytes)), peak at \(d.peakOp) · budget \(formatBytes(d.ramBudgetBytes)) "
@@ -67,6 +76,30 @@ struct HeadlessRun {
         lines.append(String(format: "flash %@ · %d MACs · ≈%.3f ms and %.2f µJ per prediction on %@ (estimate)",
                             formatBytes(d.flashBytes), d.macs, d.latencyMilliseconds, d.energyMicrojoules, d.mcu))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension HeadlessRun {
+    /// The float model's planned RAM, windowed beside streaming, per layer.
+    func floatRAMLines(_ ram: FloatRAMReport, budgetBytes: Int) -> [String] {
+        let fits = { (bytes: Int) in bytes <= budgetBytes ? "fits" : "DOES NOT FIT" }
+        var lines = ["RAM (\(ram.precision) arena, planned): windowed \(formatBytes(ram.windowed.arenaBytes)) "
+                     + "(T = \(ram.steps), peak at \(ram.windowed.peakLayer), \(fits(ram.windowed.arenaBytes))) · "
+                     + "streaming \(formatBytes(ram.streaming.arenaBytes)) (peak at \(ram.streaming.peakLayer), "
+                     + "\(fits(ram.streaming.arenaBytes))) · budget \(formatBytes(budgetBytes))"]
+        lines.append("  streaming state \(formatBytes(ram.streaming.persistentBytes)): "
+                     + ram.streamingState.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
+        lines.append("  layer        windowed   streaming")
+        for layer in ram.layers {
+            let cell = { (bytes: Int?, peak: Bool) in
+                (bytes.map(formatBytes) ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0) + (peak ? "◀ " : "  ")
+            }
+            lines.append("  \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                         + cell(layer.windowedBytes, layer.isWindowedPeak) + " " + cell(layer.streamingBytes, layer.isStreamingPeak))
+        }
+        lines.append("flash \(formatBytes(ram.flashBytes)) (\(ram.precision) weights) · \(ram.windowed.macs) MACs per window · "
+                     + "\(ram.streaming.macs) MACs per streamed step")
+        return lines
     }
 }
 

@@ -41,6 +41,17 @@ struct Run: ParsableCommand {
     @Option(help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
     var pace: Double = 0.25
 
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Training recordings: names, numbers or ranges, e.g. 1-5 (default: all not used for validation or test).")
+    var train: String?
+
+    @Option(help: "Validation recordings (early stopping), e.g. 6; 'none' to stop early on the training windows (data with only two recordings).")
+    var val: String?
+
+    @Option(help: "Test recordings, e.g. 7. Without --val/--test: the last recording tests, the one before it validates.")
+    var test: String?
+
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
@@ -54,9 +65,12 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown --mcu '\(mcu)'; choose one of \(knownMCUs.joined(separator: ", "))")
         }
         if let session { try Session.validate(name: session) }
+        if (train != nil || val != nil || test != nil) && (val == nil || test == nil) {
+            throw ValidationError("a split by recording needs --val and --test (and optionally --train)")
+        }
     }
 
-    func makeConfig() -> SessionConfig {
+    func makeConfig() throws -> SessionConfig {
         let formatter = DateFormatter()
         formatter.dateFormat = "MMdd-HHmmss"
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
@@ -67,11 +81,15 @@ struct Run: ParsableCommand {
         if let minutes { config.data.minutesPerRecording = minutes }
         if let budgetKB { config.ramBudgetBytes = budgetKB * 1024 }
         if let mcu { config.mcu = mcu }
+        if let source = try dataOptions.realSource() { config.data = source }
+        if let val, let test { config.splitSpec = SplitSpec(train: train ?? "", validation: val, test: test) }
+        config.maxGap = dataOptions.gapLimit
+        config.scaling = dataOptions.featureScaling
         return config
     }
 
     func run() throws {
-        let (session, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: makeConfig())
+        let (session, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: try makeConfig())
         if headless {
             try HeadlessRun(session: session, resumed: resumed).run()
         } else {

@@ -79,11 +79,15 @@ public struct WorkbenchState: Equatable, Sendable {
         public var bytes: Int
         /// This layer sets the arena peak.
         public var isPeak: Bool
+        /// Bytes live while this layer runs one streamed step, for models that also run
+        /// streaming (Mamba); then `bytes` is the windowed figure. nil: no streaming figure.
+        public var streamingBytes: Int?
 
-        public init(name: String, bytes: Int, isPeak: Bool = false) {
+        public init(name: String, bytes: Int, isPeak: Bool = false, streamingBytes: Int? = nil) {
             self.name = name
             self.bytes = bytes
             self.isPeak = isPeak
+            self.streamingBytes = streamingBytes
         }
     }
 
@@ -93,17 +97,20 @@ public struct WorkbenchState: Equatable, Sendable {
         public var precision: String
         public var budgetBytes: Int?
         public var arenaPeakBytes: Int
+        /// The streaming arena (state included), for models that run streaming; nil otherwise.
+        public var streamingArenaBytes: Int?
         public var flashBytes: Int
         public var macs: Int
         /// Already worded by the engine, e.g. "≈6.1 ms @ nRF52840"; nil when unknown.
         public var latency: String?
 
         public init(layers: [LayerRAM] = [], precision: String = "", budgetBytes: Int? = nil, arenaPeakBytes: Int = 0,
-                    flashBytes: Int = 0, macs: Int = 0, latency: String? = nil) {
+                    flashBytes: Int = 0, macs: Int = 0, latency: String? = nil, streamingArenaBytes: Int? = nil) {
             self.layers = layers
             self.precision = precision
             self.budgetBytes = budgetBytes
             self.arenaPeakBytes = arenaPeakBytes
+            self.streamingArenaBytes = streamingArenaBytes
             self.flashBytes = flashBytes
             self.macs = macs
             self.latency = latency

@@ -1,4 +1,5 @@
 import Compression
+import Deploy
 import Foundation
 import Localisation
 import Models
@@ -86,6 +87,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.notice = .init("resumed after epoch \(state.training.currentEpoch)")
         case let .deploymentPlanned(deployment):
             state.memory = Self.memory(deployment)
+        case let .floatMemoryPlanned(ram, budget):
+            state.memory = Self.memory(ram, budgetBytes: budget)
         case let .epoch(record, predictions):
             state.training.epochs.append(Self.metrics(record))
             state.training.currentEpoch = record.epoch
@@ -97,7 +100,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.training.running = false
             state.training.status = String(format: "done · best epoch %d · test F1 float %.2f", report.bestEpoch, report.testFloat.macroF1)
                 + (report.testInt8.map { String(format: " / int8 %.2f", $0.macroF1) } ?? "")
-            if let deployment = report.deployment { state.memory = Self.memory(deployment) }
+            if let deployment = report.deployment {
+                state.memory = Self.memory(deployment)
+            } else if let ram = report.floatRAM {
+                state.memory = Self.memory(ram, budgetBytes: session.config.ramBudgetBytes)
+            }
             state.quantization = Self.quantization(report)
             replayPredictions = predictions
             startReplayIfIdle()
@@ -191,6 +198,17 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
               precision: "int8", budgetBytes: deployment.ramBudgetBytes, arenaPeakBytes: deployment.arenaBytes,
               flashBytes: deployment.flashBytes, macs: deployment.macs,
               latency: String(format: "≈%.2f ms @ %@", deployment.latencyMilliseconds, deployment.mcu))
+    }
+
+    /// A float model's plan: bars are the windowed RAM per layer, beside the streaming figure;
+    /// the budget meter shows the windowed arena (the larger of the two).
+    private static func memory(_ ram: FloatRAMReport, budgetBytes: Int) -> WorkbenchState.Memory {
+        .init(layers: ram.layers.map {
+                  .init(name: $0.name, bytes: $0.windowedBytes ?? 0, isPeak: $0.isWindowedPeak, streamingBytes: $0.streamingBytes)
+              },
+              precision: "\(ram.precision) · windowed / streaming", budgetBytes: budgetBytes,
+              arenaPeakBytes: ram.windowed.arenaBytes, flashBytes: ram.flashBytes, macs: ram.windowed.macs,
+              streamingArenaBytes: ram.streaming.arenaBytes)
     }
 
     private static func quantization(_ report: ExperimentReport) -> WorkbenchState.Quantization {

@@ -19,12 +19,17 @@ struct MemoryPane {
         } else {
             painter.put("arena peak \(Text.bytes(memory.arenaPeakBytes)) · no budget set", row: summaryRow.row, col: summaryRow.col, style: Style(fg: .muted))
         }
+        // With a streaming figure (the title says "windowed / streaming"), the bar is the windowed
+        // RAM and the text shows both: "16.1 KB / 3.6 KB".
+        let streaming = memory.streamingArenaBytes != nil
         BarList(rows: memory.layers.map {
-            BarList.Row(label: $0.name, value: Double($0.bytes), valueText: Text.bytes($0.bytes),
-                        isPeak: $0.isPeak, selected: $0.name == selectedLayer)
+            let text = streaming ? "\(Text.bytes($0.bytes)) / \($0.streamingBytes.map(Text.bytes) ?? "—")" : Text.bytes($0.bytes)
+            return BarList.Row(label: $0.name, value: Double($0.bytes), valueText: text,
+                               isPeak: $0.isPeak, selected: $0.name == selectedLayer)
         }).draw(in: list, painter: painter)
 
         var facts = ["flash \(Text.bytes(memory.flashBytes))", "MACs \(Text.count(memory.macs))"]
+        if let bytes = memory.streamingArenaBytes { facts.insert("streaming \(Text.bytes(bytes))", at: 0) }
         if let latency = memory.latency { facts.append(latency) }
         painter.put(Text.truncate(facts.joined(separator: " · "), to: footerRow.width), row: footerRow.row, col: footerRow.col, style: Style(fg: .muted))
     }

@@ -1,0 +1,98 @@
+import TinyNN
+import TinyTensor
+
+/// Where a distilled student's soft targets come from, and how much they weigh
+/// (MODELS.md, "Distillation": L = α·T²·KL(teacher/T ‖ student/T) + (1 − α)·CE).
+public struct Distillation {
+    public enum Source {
+        /// The frozen teacher's window logits for every training window, [count · C], computed once.
+        case precomputed([Float])
+        /// The teacher run on each (augmented) batch, when the inputs change from epoch to epoch.
+        case live(ClassifierModel)
+    }
+
+    public var source: Source
+    public var temperature: Float
+    public var alpha: Float
+
+    public init(source: Source, temperature: Float = 4, alpha: Float = 0.5) {
+        self.source = source
+        self.temperature = temperature
+        self.alpha = alpha
+    }
+
+    /// Distillation from a frozen teacher: with un-augmented inputs its logits on the training
+    /// windows never change, so they are computed here once instead of every epoch.
+    public static func frozen(teacher: ClassifierModel, train: LabelledWindows, classes: Int, augmented: Bool,
+                              temperature: Float = 4, alpha: Float = 0.5) -> Distillation {
+        let source: Source = augmented ? .live(teacher) : .precomputed(predict(teacher, on: train, classes: classes).logits)
+        return Distillation(source: source, temperature: temperature, alpha: alpha)
+    }
+}
+
+/// The Trainer's distillation loss for one batch: gathers the teacher's logits for the batch's
+/// windows (or runs the teacher on the batch) and applies `DistillationLoss`.
+final class Distiller {
+    let setup: Distillation
+    let loss: DistillationLoss
+    private let teacherLogits: Tensor
+
+    init(_ setup: Distillation, classes: Int, batchSize: Int) {
+        self.setup = setup
+        loss = DistillationLoss(classes: classes, temperature: setup.temperature, alpha: setup.alpha)
+        teacherLogits = Tensor([batchSize, classes])
+    }
+
+    func forward(_ logits: Tensor, inputs: Tensor, indices: ArraySlice<Int>, labels: [Int], rows: Int, classWeights: [Float]?) -> Float {
+        let classes = loss.classes
+        let targets: Tensor
+        switch setup.source {
+        case .precomputed(let all):
+            all.withUnsafeBufferPointer { source in
+                for (row, index) in indices.enumerated() {
+                    (teacherLogits.data + row * classes).update(from: source.baseAddress! + index * classes, count: classes)
+                }
+            }
+            targets = teacherLogits
+        case .live(let teacher):
+            targets = teacher.forward(inputs, rows: rows, training: false)
+        }
+        return loss.forward(logits, teacher: targets, labels: labels, rows: rows, classWeights: classWeights)
+    }
+
+    func backward(rows: Int) -> Tensor { loss.backward(rows: rows) }
+}
+
+/// Distillation as stored in a configuration: which teacher to train first, T and α.
+public struct DistillationConfig: Codable, Sendable, Equatable {
+    public var teacher: ModelConfig
+    public var temperature: Float = 4
+    public var alpha: Float = 0.5
+
+    public init(teacher: ModelConfig = ModelConfig(kind: .teacher), temperature: Float = 4, alpha: Float = 0.5) {
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+    }
+}
+
+extension Distillation {
+    /// Trains the configured teacher on the student's own training windows (early stopping on the
+    /// same validation windows), freezes its best weights and returns the distillation from it;
+    /// nil if `control` stopped the training.
+    public static func trainingTeacher(_ spec: DistillationConfig, shape: ModelShape, training: TrainingConfig,
+                                       train: LabelledWindows, validation: LabelledWindows, seed: UInt64,
+                                       control: TrainingControl? = nil,
+                                       onEpoch: (EpochRecord) -> Void = { _ in }) -> (Distillation, teacher: ClassifierModel)? {
+        let teacher = spec.teacher.build(shape: shape, seed: seed)
+        let trainer = Trainer(model: teacher, config: training, classes: shape.classes, train: train, validation: validation, seed: seed)
+        while !trainer.isFinished {
+            guard let record = trainer.runEpoch(control: control) else { return nil }
+            onEpoch(record)
+        }
+        trainer.restoreBest()
+        let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.receiverDropout > 0,
+                                  temperature: spec.temperature, alpha: spec.alpha)
+        return (distillation, teacher)
+    }
+}

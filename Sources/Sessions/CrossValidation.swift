@@ -1,0 +1,209 @@
+import Foundation
+import Localisation
+import Models
+
+/// Leave-one-recording-out cross-validation: every recording in turn is the test set.
+///
+/// Validation rule (early stopping needs one recording the model never trains on): the recording
+/// after the test recording in the data set's order, wrapping round, skipping recordings that yield
+/// no labelled windows. Every other recording trains. A recording that yields no windows is never a
+/// test fold (it is listed in `skipped`). Works for any `ModelKind`: the model is built from
+/// `ModelConfig` and trained by `Trainer`, exactly as a session trains it.
+public enum CrossValidation {
+    public struct Config: Codable, Sendable, Equatable {
+        public var model: ModelConfig
+        public var training: TrainingConfig
+        public var window: WindowConfig
+        public var scaling: FeatureScaling
+        public var seeds: [UInt64]
+        /// Indices of the recordings to hold out; nil: all of them.
+        public var testRecordings: [Int]?
+        /// Distil the model from a teacher trained first on the same fold and seed (nil: labels only).
+        public var distillation: DistillationConfig? = nil
+
+        public init(model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig(),
+                    window: WindowConfig = WindowConfig(), scaling: FeatureScaling = .fixed, seeds: [UInt64] = [1],
+                    testRecordings: [Int]? = nil) {
+            self.model = model
+            self.training = training
+            self.window = window
+            self.scaling = scaling
+            self.seeds = seeds
+            self.testRecordings = testRecordings
+        }
+    }
+
+    /// Which recordings train, validate and test one fold (indices into the data set).
+    public struct FoldPlan: Sendable, Equatable {
+        public var test: Int
+        public var validation: Int
+        public var train: [Int]
+    }
+
+    public struct Fold: Codable, Sendable, Equatable {
+        public var seed: UInt64
+        public var test: String
+        public var validation: String
+        public var train: [String]
+        public var trainWindows: Int
+        public var validationWindows: Int
+        public var testWindows: Int
+        public var epochsTrained: Int
+        public var bestEpoch: Int
+        public var validationMacroF1: Double
+        public var result: ExperimentReport.SplitResult
+        /// The fitted scaler (with `minmax` scaling), fitted on this fold's training recordings.
+        public var scaler: FeatureScaler?
+    }
+
+    public enum Event: Sendable {
+        case foldStarted(FoldPlan, seed: UInt64, trainWindows: Int, validationWindows: Int, testWindows: Int)
+        case epoch(EpochRecord)
+        case foldFinished(Fold)
+    }
+
+    /// The folds for recordings with these window counts, by the rule above.
+    public static func plan(windowCounts: [Int], testRecordings: [Int]? = nil) throws -> [FoldPlan] {
+        let usable = windowCounts.indices.filter { windowCounts[$0] > 0 }
+        guard usable.count >= 3 else {
+            throw SessionError.mismatch("cross-validation needs at least 3 recordings with labelled windows, the data has \(usable.count)")
+        }
+        let held = testRecordings ?? usable
+        return try held.map { test in
+            guard windowCounts.indices.contains(test) else { throw SessionError.mismatch("no recording \(test + 1) to hold out") }
+            guard let position = usable.firstIndex(of: test) else {
+                throw SessionError.mismatch("recording \(test + 1) yields no labelled windows, so it cannot be a test fold")
+            }
+            let validation = usable[(position + 1) % usable.count]
+            return FoldPlan(test: test, validation: validation, train: usable.filter { $0 != test && $0 != validation })
+        }
+    }
+
+    /// Trains and tests every fold for every seed, in order (seed-major), and summarises.
+    /// `control` can stop it between batches; then the folds finished so far are returned.
+    public static func run(dataset: Dataset, config: Config, control: TrainingControl? = nil,
+                           onEvent: (Event) -> Void = { _ in }) throws -> CrossValidationReport {
+        precondition(!config.seeds.isEmpty, "at least one seed")
+        let perRecording = dataset.recordings.indices.map { makeWindows(dataset: dataset, recordings: [$0], config: config.window) }
+        let counts = perRecording.map(\.count)
+        let plans = try plan(windowCounts: counts, testRecordings: config.testRecordings)
+        let names = dataset.recordings.map(\.name)
+        let shape = ModelShape(steps: config.window.length, features: perRecording[0].features, classes: dataset.rooms.count)
+        var folds: [Fold] = []
+        var parameters = 0
+        run: for seed in config.seeds {
+            for fold in plans {
+                let windows = SplitWindows(train: .concatenating(fold.train.map { perRecording[$0] }),
+                                           validation: perRecording[fold.validation], test: perRecording[fold.test],
+                                           scaling: config.scaling, receivers: dataset.receivers.count)
+                onEvent(.foldStarted(fold, seed: seed, trainWindows: windows.train.count,
+                                     validationWindows: windows.validation.count, testWindows: windows.test.count))
+                var distillation: Distillation?
+                if let spec = config.distillation {
+                    guard let (fromTeacher, _) = Distillation.trainingTeacher(
+                        spec, shape: shape, training: config.training, train: windows.labelledTrain,
+                        validation: windows.labelledValidation, seed: seed, control: control) else { break run }
+                    distillation = fromTeacher
+                }
+                let model = config.model.build(shape: shape, seed: seed)
+                parameters = model.parameterCount
+                let trainer = Trainer(model: model, config: config.training, classes: shape.classes,
+                                      train: windows.labelledTrain, validation: windows.labelledValidation, seed: seed,
+                                      distillation: distillation)
+                while !trainer.isFinished {
+                    guard let record = trainer.runEpoch(control: control) else { break run }
+                    onEvent(.epoch(record))
+                }
+                trainer.restoreBest()
+                let predicted = predict(model, on: windows.labelledTest, classes: shape.classes).predicted
+                let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
+                let result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
+                                  train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
+                                  validationWindows: windows.validation.count, testWindows: windows.test.count,
+                                  epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
+                                  validationMacroF1: trainer.bestF1, result: .init(metrics, rooms: dataset.rooms),
+                                  scaler: windows.scaler)
+                folds.append(result)
+                onEvent(.foldFinished(result))
+            }
+        }
+        return CrossValidationReport(
+            source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
+            windowsPerRecording: Dictionary(uniqueKeysWithValues: zip(names, counts)),
+            skipped: names.indices.filter { counts[$0] == 0 }.map { names[$0] },
+            model: config.model.kind.rawValue, parameters: parameters, config: config, folds: folds)
+    }
+}
+
+/// What `tinyloc cv --json` writes: the configuration, every fold, and the means.
+public struct CrossValidationReport: Codable, Sendable {
+    public struct SeedMean: Codable, Sendable, Equatable {
+        public var seed: UInt64
+        public var macroF1: Double
+        public var accuracy: Double
+    }
+
+    public var source: String
+    public var rooms: [String]
+    public var receivers: [String]
+    public var recordings: [String]
+    public var windowsPerRecording: [String: Int]
+    /// Recordings with no labelled windows, never held out.
+    public var skipped: [String]
+    public var validationRule = "validation = the next recording after the test one (cyclic) that has windows; the rest train"
+    public var model: String
+    public var parameters: Int
+    public var config: CrossValidation.Config
+    public var folds: [CrossValidation.Fold]
+    /// Means over every (fold, seed).
+    public var meanMacroF1: Double
+    public var meanAccuracy: Double
+    /// Spread of the fold scores (each fold averaged over seeds first): how much the held-out
+    /// recording matters. Sample standard deviation; 0 with one fold.
+    public var foldStdMacroF1: Double
+    /// Mean over folds for each seed: how much the seed matters.
+    public var seedMeans: [SeedMean]
+    /// Per-room F1 averaged over the folds whose test recording visits the room.
+    public var meanRoomF1: [String: Double]
+    /// Confusion summed over all folds and seeds, confusion[true][predicted].
+    public var confusion: [[Int]]
+
+    init(source: String, rooms: [String], receivers: [String], recordings: [String], windowsPerRecording: [String: Int],
+         skipped: [String], model: String, parameters: Int, config: CrossValidation.Config, folds: [CrossValidation.Fold]) {
+        self.source = source
+        self.rooms = rooms
+        self.receivers = receivers
+        self.recordings = recordings
+        self.windowsPerRecording = windowsPerRecording
+        self.skipped = skipped
+        self.model = model
+        self.parameters = parameters
+        self.config = config
+        self.folds = folds
+        meanMacroF1 = mean(folds.map(\.result.macroF1))
+        meanAccuracy = mean(folds.map(\.result.accuracy))
+        var byTest: [String: [Double]] = [:]
+        for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }
+        foldStdMacroF1 = sampleStd(byTest.values.map(mean))
+        seedMeans = config.seeds.compactMap { seed in
+            let mine = folds.filter { $0.seed == seed }
+            return mine.isEmpty ? nil : SeedMean(seed: seed, macroF1: mean(mine.map(\.result.macroF1)), accuracy: mean(mine.map(\.result.accuracy)))
+        }
+        var roomScores: [String: [Double]] = [:]
+        for fold in folds { for (room, f1) in fold.result.roomF1 { roomScores[room, default: []].append(f1) } }
+        meanRoomF1 = roomScores.mapValues(mean)
+        var total = [[Int]](repeating: [Int](repeating: 0, count: rooms.count), count: rooms.count)
+        for fold in folds {
+            for (i, row) in fold.result.confusion.enumerated() { for (j, n) in row.enumerated() { total[i][j] += n } }
+        }
+        confusion = total
+    }
+}
+
+private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+
+private func sampleStd(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return 0 }
+    let m = mean(values)
+    return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Localisation
+import Models
+
+/// The windows of a split by recording, ready for a model, with the scaler when one is fitted.
+/// A fitted scaler sees the training recordings only; validation and test are scaled with it.
+public struct SplitWindows: Sendable {
+    public var train: WindowSet
+    public var validation: WindowSet
+    public var test: WindowSet
+    public var scaler: FeatureScaler?
+    public let receivers: Int
+
+    public init(train: WindowSet, validation: WindowSet, test: WindowSet, scaling: FeatureScaling, receivers: Int) {
+        self.receivers = receivers
+        switch scaling {
+        case .fixed:
+            scaler = nil
+            self.train = train
+            self.validation = validation
+            self.test = test
+        case .minmax:
+            let fitted = FeatureScaler.fit(on: train, keepingZero: Array(0..<(2 * receivers)))
+            scaler = fitted
+            self.train = fitted.applied(to: train)
+            self.validation = fitted.applied(to: validation)
+            self.test = fitted.applied(to: test)
+        }
+    }
+
+    public var labelledTrain: LabelledWindows { train.labelled(receivers: receivers) }
+    public var labelledValidation: LabelledWindows { validation.labelled(receivers: receivers) }
+    public var labelledTest: LabelledWindows { test.labelled(receivers: receivers) }
+}
+
+extension WindowSet {
+    /// Receiver r's RSSI is feature r and its heard-rate feature R + r (see `StepFeatures`).
+    func labelled(receivers: Int) -> LabelledWindows {
+        LabelledWindows(x: x, labels: labels, steps: length, features: features,
+                        receiverFeatures: (0..<receivers).map { [$0, receivers + $0] })
+    }
+}
+
+extension Session {
+    /// The min/max scaler of a session with fitted scaling, beside the weights it belongs to.
+    public var scalerURL: URL { checkpointsFolder.appendingPathComponent("scaler.json") }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import TinyTensor
+
+/// ELU with α = 1: y = x for x > 0, e^x − 1 otherwise, elementwise over [rows, width].
+public final class ELU {
+    public let width: Int
+    private var output: ActivationBuffer
+    private var inputGrad: ActivationBuffer
+
+    public init(width: Int) {
+        self.width = width
+        output = ActivationBuffer(rowWidth: width)
+        inputGrad = ActivationBuffer(rowWidth: width)
+    }
+
+    public func forward(_ x: Tensor, rows: Int) -> Tensor {
+        let y = output.reserve(rows: rows)
+        let xs = x.data, ys = y.data
+        // e^x − 1 rather than expm1: glibc's expm1f costs several times expf, and for x ≤ 0 the
+        // absolute error of the difference stays below 1e-7, far under the training noise.
+        for i in 0..<(rows * width) {
+            let v = xs[i]
+            ys[i] = v > 0 ? v : fastExp(v) - 1
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, rows: Int) -> Tensor {
+        let y = output.tensor
+        let dx = inputGrad.reserve(rows: rows)
+        // forward: y = x (x > 0) or e^x − 1, so dy/dx = 1 or e^x = y + 1; the sign of y is the sign of x
+        for i in 0..<(rows * width) {
+            let v = y.data[i]
+            dx.data[i] = v > 0 ? dy.data[i] : dy.data[i] * (v + 1)
+        }
+        return dx
+    }
+}

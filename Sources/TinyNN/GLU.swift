@@ -1,0 +1,51 @@
+import Foundation
+import TinyTensor
+
+/// Gated linear unit over [rows, 2·width] → [rows, width]: the first half of each row is the
+/// value v, the second the gate u, and y = v ⊙ σ(u).
+public final class GLU {
+    public let width: Int
+    private var output: ActivationBuffer
+    private var gate: ActivationBuffer
+    private var inputGrad: ActivationBuffer
+    private var input: Tensor?
+
+    public init(width: Int) {
+        self.width = width
+        output = ActivationBuffer(rowWidth: width)
+        gate = ActivationBuffer(rowWidth: width)
+        inputGrad = ActivationBuffer(rowWidth: 2 * width)
+    }
+
+    public func forward(_ x: Tensor, rows: Int) -> Tensor {
+        let y = output.reserve(rows: rows)
+        let s = gate.reserve(rows: rows)
+        input = x
+        for r in 0..<rows {
+            let v = x.data + r * 2 * width, u = v + width
+            for j in 0..<width {
+                let sigma = 1 / (1 + expf(-u[j]))
+                s.data[r * width + j] = sigma
+                y.data[r * width + j] = v[j] * sigma
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, rows: Int) -> Tensor {
+        guard let x = input else { preconditionFailure("GLU.backward before forward") }
+        let s = gate.tensor
+        let dx = inputGrad.reserve(rows: rows)
+        for r in 0..<rows {
+            let v = x.data + r * 2 * width
+            let dv = dx.data + r * 2 * width, du = dv + width
+            for j in 0..<width {
+                let g = dy.data[r * width + j], sigma = s.data[r * width + j]
+                // forward: y = v·σ(u), so dv = dy·σ(u) and du = dy·v·σ(u)(1 − σ(u))
+                dv[j] = g * sigma
+                du[j] = g * v[j] * sigma * (1 - sigma)
+            }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import Localisation
+import Models
+import Sessions
+
+/// `tinyloc cv`: leave-one-recording-out cross-validation of any model kind.
+struct CV: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cv",
+        abstract: "Leave-one-recording-out cross-validation: each recording in turn is the test set; prints per-fold and mean macro-F1 and accuracy.",
+        discussion: """
+            Fold rule: the held-out recording tests; the next recording in the data's order (wrapping round, \
+            skipping recordings without labelled windows) validates, for early stopping; all others train. \
+            With several seeds every fold is trained once per seed. Scores are float (not int8).
+            """
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Model kind: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model = "mlp"
+
+    @Option(help: "Distil the model from a teacher of this kind, trained first on the same fold and seed (e.g. teacher).")
+    var distillFrom: String?
+
+    @Option(help: "Distillation temperature T.")
+    var temperature: Float = 4
+
+    @Option(help: "Distillation weight α of the soft (teacher) term.")
+    var alpha: Float = 0.5
+
+    @Option(help: "Seeds, comma-separated; each fold is trained once per seed.")
+    var seeds = "1"
+
+    @Option(help: "Maximum training epochs per fold (early stopping on validation macro-F1 may end sooner).")
+    var epochs: Int?
+
+    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9).")
+    var receiverDropout: Float?
+
+    @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
+    var holdOut: String?
+
+    @Option(help: "Write the configuration, every fold (with per-room F1 and confusion) and the means as JSON to this file.")
+    var json: String?
+
+    @Flag(help: "Print every epoch.")
+    var verbose = false
+
+    @Option(help: "Simulated home only: recordings to generate.")
+    var recordings = 6
+
+    @Option(help: "Simulated home only: minutes per recording.")
+    var minutes: Double = 30
+
+    func validate() throws {
+        _ = try parseModelKind(model)
+        _ = try parseSeeds(seeds)
+        if let distillFrom { _ = try parseModelKind(distillFrom) }
+        if !(temperature > 0) || !(0...1).contains(alpha) { throw ValidationError("--temperature must be positive and --alpha in [0, 1]") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let receiverDropout, !(0...0.9).contains(receiverDropout) {
+            throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
+        }
+        if recordings < 3 { throw ValidationError("--recordings must be at least 3, got \(recordings)") }
+        if !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
+    }
+
+    func run() throws {
+        var source = SessionConfig.DataSource()
+        source.recordings = recordings
+        source.minutesPerRecording = minutes
+        if let real = try dataOptions.realSource() { source = real }
+        let seedList = try parseSeeds(seeds)
+        let (dataset, _) = try source.load(seed: seedList[0])
+        var config = CrossValidation.Config(seeds: seedList)
+        config.model.kind = try parseModelKind(model)
+        if let epochs { config.training.epochs = epochs }
+        if let distillFrom {
+            config.distillation = DistillationConfig(teacher: ModelConfig(kind: try parseModelKind(distillFrom)),
+                                                     temperature: temperature, alpha: alpha)
+        }
+        if let receiverDropout { config.training.receiverDropout = receiverDropout }
+        if let scaling = dataOptions.featureScaling { config.scaling = scaling }
+        config.window.maxGap = dataOptions.gapLimit
+        if let holdOut { config.testRecordings = try SplitSpec.recordings(holdOut, names: dataset.recordings.map(\.name), part: "--hold-out") }
+
+        print("cross-validation · \(dataset.name): \(dataset.recordings.count) recordings, \(dataset.rooms.count) rooms, "
+              + "receivers \(dataset.receivers.joined(separator: ", "))")
+        for note in dataset.notes { print("note: \(note)") }
+        print("model \(config.model.kind.rawValue) · seeds \(seedList.map(String.init).joined(separator: ",")) · "
+              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)")
+        if let spec = config.distillation {
+            print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
+        }
+        let report = try CrossValidation.run(dataset: dataset, config: config) { event in
+            switch event {
+            case let .foldStarted(plan, seed, train, validation, test):
+                if verbose {
+                    print("  fold test \(dataset.recordings[plan.test].name) · validation \(dataset.recordings[plan.validation].name) "
+                          + "· seed \(seed) · windows \(train)/\(validation)/\(test)")
+                }
+            case .epoch(let record):
+                if verbose {
+                    print(String(format: "    epoch %3d  loss %.3f  train F1 %.3f  val F1 %.3f", record.epoch, record.trainLoss,
+                                 record.trainF1, record.validationF1))
+                }
+            case .foldFinished(let fold):
+                print(String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                             fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
+                             fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy))
+                fflush(stdout)
+            }
+        }
+        print(Self.summary(report))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("json: \(json)")
+        }
+    }
+
+    static func summary(_ report: CrossValidationReport) -> String {
+        var lines = [""]
+        if !report.skipped.isEmpty { lines.append("no labelled windows, not held out: \(report.skipped.joined(separator: ", "))") }
+        lines.append(String(format: "mean over %d folds: macro-F1 %.3f (± %.3f across held-out recordings) · accuracy %.3f",
+                            report.folds.count, report.meanMacroF1, report.foldStdMacroF1, report.meanAccuracy))
+        if report.seedMeans.count > 1 {
+            lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))
+        }
+        lines.append("per-room F1 (mean over folds visiting the room): "
+                     + report.rooms.compactMap { room in report.meanRoomF1[room].map { String(format: "%@ %.2f", room, $0) } }.joined(separator: " · "))
+        lines.append(confusionTable(report.confusion, rooms: report.rooms, title: "confusion summed over folds (rows true, columns predicted)"))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A confusion matrix as text, rooms never seen nor predicted left out.
+func confusionTable(_ confusion: [[Int]], rooms: [String], title: String) -> String {
+    let used = rooms.indices.filter { i in confusion[i].reduce(0, +) > 0 || confusion.contains { $0[i] > 0 } }
+    let width = max(6, (used.map { rooms[$0].count }.max() ?? 0) + 1)
+    func pad(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+    var lines = [title, pad("") + used.map { pad(rooms[$0]) }.joined()]
+    for i in used { lines.append(pad(rooms[i]) + used.map { pad(String(confusion[i][$0])) }.joined()) }
+    return lines.joined(separator: "\n")
+}

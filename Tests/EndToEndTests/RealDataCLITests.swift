@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+
+/// `tinyloc cv`, `run --headless --data`, `coverage` and `windows` on a small SPHERE-layout folder
+/// written here (four 40 s recordings, two rooms), and a bad file reported by file, line, column.
+final class RealDataCLITests: XCTestCase {
+    private func sphereFixture() throws -> URL {
+        let folder = try Harness.temporaryFolder().appendingPathComponent("sphere")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"["hall", "kitchen"]"#.utf8).write(to: folder.appendingPathComponent("rooms.json"))
+        for k in 1...4 {
+            let dir = folder.appendingPathComponent(String(format: "train/%05d", k))
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var text = "t,x,y,z,Hall_AP,Kitchen_AP\n"
+            for i in 0..<400 {
+                let t = Double(i) / 10
+                let hall = t < 20
+                let jitter = Double((i * 7 + k) % 5)
+                // Receiver Kitchen_AP is silent for the whole of recording 4.
+                let kitchen = k == 4 ? "" : String(hall ? -88 - jitter : -62 - jitter)
+                text += "\(t),0,0,1,\(hall ? -60 - jitter : -86 - jitter),\(kitchen)\n"
+            }
+            try Data(text.utf8).write(to: dir.appendingPathComponent("acceleration.csv"))
+            try Data("start,end,name,index\n0,20,hall,0\n20,40,kitchen,1\n".utf8).write(to: dir.appendingPathComponent("location_0.csv"))
+        }
+        return folder
+    }
+
+    func testCrossValidationPrintsFoldsAndWritesJSON() throws {
+        let data = try sphereFixture()
+        let json = data.deletingLastPathComponent().appendingPathComponent("cv.json")
+        let result = try Harness.run(["cv", "--data", data.path, "--model", "mlp", "--seeds", "1,2", "--epochs", "2",
+                                      "--receiver-dropout", "0.2", "--json", json.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("test 00001  val 00002  seed 1"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("test 00004  val 00001  seed 2"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("mean over 8 folds: macro-F1"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("receiver dropout 0.2"), result.stdout)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let folds = try XCTUnwrap(report["folds"] as? [[String: Any]])
+        XCTAssertEqual(folds.count, 8)
+        XCTAssertEqual(folds.compactMap { $0["test"] as? String }, ["00001", "00002", "00003", "00004", "00001", "00002", "00003", "00004"])
+        let first = try XCTUnwrap(folds.first?["result"] as? [String: Any])
+        XCTAssertNotNil(first["macroF1"] as? Double)
+        XCTAssertNotNil(first["roomF1"] as? [String: Double])
+        XCTAssertEqual((first["confusion"] as? [[Int]])?.count, 2)
+        XCTAssertNotNil(report["meanMacroF1"] as? Double)
+
+        let bad = try Harness.run(["cv", "--data", data.path, "--model", "nope"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unknown --model 'nope'"), bad.stderr)
+    }
+
+    func testHeadlessRunWithASplitByRecording() throws {
+        let data = try sphereFixture()
+        let sessions = data.deletingLastPathComponent().appendingPathComponent("sessions")
+        let result = try Harness.run(["run", "--headless", "--data", data.path, "--train", "1-2", "--val", "3", "--test", "4",
+                                      "--epochs", "2", "--scaling", "minmax", "--sessions-dir", sessions.path, "--session", "real"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("train 00001,00002 · validation 00003 · test 00004"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("note: Kitchen_AP heard nothing in all of 00004"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("per-room F1"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("confusion (float, test"), result.stdout)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: sessions.appendingPathComponent("real/report.json"))) as? [String: Any])
+        XCTAssertEqual(report["scaling"] as? String, "minmax")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sessions.appendingPathComponent("real/checkpoints/scaler.json").path))
+
+        let overlap = try Harness.run(["run", "--headless", "--data", data.path, "--train", "1-3", "--val", "3", "--test", "4",
+                                       "--sessions-dir", sessions.path, "--session", "overlap"])
+        XCTAssertNotEqual(overlap.status, 0)
+        XCTAssertTrue(overlap.stderr.contains("00003 is in more than one"), overlap.stderr)
+    }
+
+    func testStudyCSVRunsWithFingerprintForTrainingAndFreeLivingForTest() throws {
+        let folder = try Harness.temporaryFolder().appendingPathComponent("study")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for part in ["fp", "fl"] {
+            var text = "index,ap_hall,ap_kitchen,room\n"
+            for i in 0..<300 {
+                let hall = (i / 50) % 2 == 0
+                let jitter = (i * 3 + (part == "fp" ? 0 : 1)) % 4
+                text += "\(i),\(hall ? -60 - jitter : -90),\(hall ? -120 : -62 - jitter),\(hall ? 1 : 2)\n"
+            }
+            try Data(text.utf8).write(to: folder.appendingPathComponent("csv_house_A_\(part).csv"))
+        }
+        try Data(#"["hall", "kitchen"]"#.utf8).write(to: folder.appendingPathComponent("rooms.json"))
+        let sessions = folder.deletingLastPathComponent().appendingPathComponent("sessions")
+        let result = try Harness.run(["run", "--headless", "--data", folder.path, "--train", "A-fp", "--val", "none", "--test", "A-fl",
+                                      "--epochs", "2", "--sessions-dir", sessions.path, "--session", "study"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("data study-A: 2 rooms, 2 receivers, 2 recordings (train A-fp · validation none"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("test A-fl: float macro-F1"), result.stdout)
+    }
+
+    func testCoverageAndWindowsExport() throws {
+        let data = try sphereFixture()
+        let coverage = try Harness.run(["coverage", "--data", data.path])
+        XCTAssertEqual(coverage.status, 0, coverage.stderr)
+        let lines = coverage.stdout.split(separator: "\n")
+        let last = try XCTUnwrap(lines.first { $0.contains("00004") })
+        XCTAssertTrue(last.contains("100% (-7"), "Hall_AP hears every packet, −60 to −90 dBm: \(last)")
+        XCTAssertTrue(last.hasSuffix("—"), "Kitchen_AP silent in 00004: \(last)")
+
+        let out = data.deletingLastPathComponent().appendingPathComponent("w.csv")
+        let export = try Harness.run(["windows", "--data", data.path, "--out", out.path])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let rows = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(rows[0].hasPrefix("recording,start,label,s0:rssi:Hall_AP,s0:rssi:Kitchen_AP,s0:heard:Hall_AP"))
+        XCTAssertEqual(rows[0].split(separator: ",").count, 3 + 20 * 7)
+        XCTAssertEqual(rows[1].split(separator: ",").count, 3 + 20 * 7)
+        let description = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + ".json"))) as? [String: Any])
+        let folds = try XCTUnwrap(description["folds"] as? [[String: Any]])
+        XCTAssertEqual(folds.first?["validation"] as? String, "00002")
+        XCTAssertEqual(folds.first?["train"] as? [String], ["00003", "00004"])
+        XCTAssertEqual(rows.count - 1, (description["windowsPerRecording"] as? [String: Int])?.values.reduce(0, +))
+    }
+
+    func testBadFileIsReportedWithFileLineAndColumn() throws {
+        let data = try sphereFixture()
+        let samples = data.appendingPathComponent("train/00003/acceleration.csv")
+        var text = try String(contentsOf: samples, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\n1.0,0,0,1,", with: "\n1.0,0,zero,1,")
+        try Data(text.utf8).write(to: samples)
+        let result = try Harness.run(["cv", "--data", data.path, "--epochs", "1"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("train/00003/acceleration.csv:12 column \"y\""), result.stderr)
+        XCTAssertFalse(result.stdout.contains("test 00001"), "nothing trains on half-loaded data")
+    }
+}

@@ -17,6 +17,9 @@ struct Run: ParsableCommand {
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
+    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; only mlp has an int8 conversion so far). Ignored when resuming a session.")
+    var model: String?
+
     @Option(help: "Maximum training epochs (early stopping may end sooner).")
     var epochs: Int?
 
@@ -53,6 +56,9 @@ struct Run: ParsableCommand {
     var test: String?
 
     func validate() throws {
+        if let model, ModelKind(rawValue: model) == nil {
+            throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
@@ -75,6 +81,7 @@ struct Run: ParsableCommand {
         formatter.dateFormat = "MMdd-HHmmss"
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
         if let seed { config.seed = seed }
+        if let model, let kind = ModelKind(rawValue: model) { config.model.kind = kind }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         if let recordings { config.data.recordings = recordings }

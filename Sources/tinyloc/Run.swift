@@ -96,11 +96,13 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let (session, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: try makeConfig())
+        let config = try makeConfig()
+        let root = URL(fileURLWithPath: sessionsDir)
+        let (session, resumed) = try Session.openOrCreate(root: root, config: config)
         if headless {
             try HeadlessRun(session: session, resumed: resumed).run()
         } else {
-            try WorkbenchLauncher(session: session, pace: pace).run()
+            try WorkbenchLauncher(session: session, pace: pace, baseConfig: config, sessionsRoot: root).run()
         }
     }
 }

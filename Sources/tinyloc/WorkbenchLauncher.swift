@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Sessions
 import Workbench
 
@@ -7,13 +8,33 @@ import Workbench
 struct WorkbenchLauncher {
     let session: Session
     let pace: Double
+    /// The configuration the command line asked for; new runs started with `n` start from it.
+    let baseConfig: SessionConfig
+    let sessionsRoot: URL
 
     func run() throws {
         if let problem = TerminalCheck.problem() {
             FileHandle.standardError.write(Data("tinyloc: \(problem)\n".utf8))
             throw ExitCode(2)
         }
-        let controller = SessionController(session: session, epochPace: pace)
+        let sources = dataSources()
+        let models = ModelKind.allCases
+        let current = (sources.firstIndex { $0.source == session.config.data } ?? 0,
+                       models.firstIndex(of: session.config.model.kind) ?? 0)
+        let catalogue = SessionController.RunCatalogue(
+            dataSources: sources.map(\.label), models: models.map(\.rawValue)
+        ) { [baseConfig, sessionsRoot] dataSource, model in
+            let formatter = DateFormatter()
+            formatter.dateFormat = "MMdd-HHmmss"
+            var config = baseConfig
+            config.name = "run-\(formatter.string(from: Date()))-\(models[model].rawValue)"
+            config.data = sources[dataSource].source
+            // A split names recordings of one data set; another data set gets the default split.
+            if config.data != baseConfig.data { config.splitSpec = nil }
+            config.model = ModelConfig(kind: models[model])
+            return try Session.openOrCreate(root: sessionsRoot, config: config).session
+        }
+        let controller = SessionController(session: session, epochPace: pace, catalogue: catalogue, current: current)
         controller.start()
         try WorkbenchApp.runInTerminal(controller: controller)
         controller.quit()
@@ -22,5 +43,25 @@ struct WorkbenchLauncher {
             FileHandle.standardError.write(Data("tinyloc: the pipeline did not stop within 10 s; the last saved epoch is kept\n".utf8))
         }
         print("session \(session.config.name) saved in \(session.folder.path)")
+    }
+
+    /// The simulated home, the data the command line named, and the SPHERE recordings when they
+    /// sit where this repository expects them (../shared/data/sphere).
+    private func dataSources() -> [(label: String, source: SessionConfig.DataSource)] {
+        var simulated = SessionConfig.DataSource()
+        if baseConfig.data.kind == .simulated { simulated = baseConfig.data }
+        var sources = [(label: "simulated home (\(simulated.floorPlan))", source: simulated)]
+        if baseConfig.data.kind != .simulated {
+            sources.append((label: "\(baseConfig.data.kind.rawValue) \(baseConfig.data.path ?? "")", source: baseConfig.data))
+        } else {
+            let sphere = URL(fileURLWithPath: "../shared/data/sphere")
+            if FileManager.default.fileExists(atPath: sphere.appendingPathComponent("train").path) {
+                var source = SessionConfig.DataSource()
+                source.kind = .sphere
+                source.path = sphere.path
+                sources.append((label: "SPHERE \(sphere.path)", source: source))
+            }
+        }
+        return sources
     }
 }

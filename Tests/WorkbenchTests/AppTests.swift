@@ -125,3 +125,48 @@ final class AppTests: XCTestCase {
         XCTAssertEqual(replay.requestedTimeouts, [100])
     }
 }
+
+final class RunPickerTests: XCTestCase {
+    func testPickerChoosesDataSourceAndModelThenStartsARun() {
+        var state = Fixtures.state()
+        state.training.running = false
+        state.choices = .init(dataSources: ["simulated home", "SPHERE"], models: ["mlp", "mamba", "student"],
+                              currentDataSource: 0, currentModel: 0)
+        let controller = FakeController(state)
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.redrawIfNeeded()
+        app.handle(.char("n"))
+        app.redrawIfNeeded()
+        XCTAssertTrue(screen.text.contains("New run"), screen.text)
+        XCTAssertTrue(screen.text.contains("◀ simulated home"), screen.text)
+        app.handle(.right)            // data: SPHERE
+        app.handle(.down)             // to the model field
+        app.handle(.left)             // model wraps to the last: student
+        app.handle(.char(" "))        // ignored while the picker is open
+        app.redrawIfNeeded()
+        XCTAssertTrue(screen.text.contains("◀ SPHERE"), screen.text)
+        XCTAssertTrue(screen.text.contains("◀ student"), screen.text)
+        app.handle(.enter)
+        XCTAssertEqual(controller.commands, ["startRun(1, 2)"])
+        XCTAssertNil(app.ui.picker)
+    }
+
+    func testEscapeClosesThePickerWithoutStartingAndNoChoicesMeansNoPicker() {
+        var state = Fixtures.state()
+        state.choices = .init(dataSources: ["simulated home"], models: ["mlp"])
+        let controller = FakeController(state)
+        let app = WorkbenchApp(terminal: InMemoryScreen(width: 120, height: 40), controller: controller, frameInterval: .zero)
+        app.redrawIfNeeded()
+        app.handle(.char("n"))
+        XCTAssertNotNil(app.ui.picker)
+        app.handle(.escape)
+        XCTAssertNil(app.ui.picker)
+        XCTAssertTrue(controller.commands.isEmpty)
+
+        let bare = WorkbenchApp(terminal: InMemoryScreen(width: 120, height: 40), controller: FakeController(), frameInterval: .zero)
+        bare.redrawIfNeeded()
+        bare.handle(.char("n"))
+        XCTAssertNil(bare.ui.picker, "without choices (e.g. a controller that cannot start runs) n does nothing")
+    }
+}

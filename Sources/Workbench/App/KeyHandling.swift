@@ -1,7 +1,10 @@
 /// Every key binding of the workbench, in one place. Returns false when the user quits.
 extension WorkbenchUI {
-    mutating func handle(_ key: Key, controller: WorkbenchController) -> Bool {
+    mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init()) -> Bool {
+        if picker != nil { return handlePicker(key, controller: controller, choices: choices) }
         switch key {
+        case .char("n") where !choices.dataSources.isEmpty && !choices.models.isEmpty:
+            picker = RunPicker(dataSource: choices.currentDataSource, model: choices.currentModel)
         case .char("q"), .char("Q"), .interrupt:
             controller.quit()
             return false
@@ -37,6 +40,36 @@ extension WorkbenchUI {
         case .left, .right, .resize, .other:
             break
         }
+        return true
+    }
+
+    /// While the picker is open it takes every key: nothing else happens by accident.
+    private mutating func handlePicker(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices) -> Bool {
+        guard var chosen = picker else { return true }
+        func cycle(_ value: Int, _ count: Int, _ step: Int) -> Int { (value + step + count) % max(count, 1) }
+        switch key {
+        case .interrupt:
+            controller.quit()
+            return false
+        case .escape, .char("n"), .char("q"):
+            picker = nil
+            return true
+        case .up, .down, .tab, .backTab, .char("k"), .char("j"):
+            chosen.field = chosen.field == .dataSource ? .model : .dataSource
+        case .left, .right, .char("h"), .char("l"):
+            let step = (key == .left || key == .char("h")) ? -1 : 1
+            switch chosen.field {
+            case .dataSource: chosen.dataSource = cycle(chosen.dataSource, choices.dataSources.count, step)
+            case .model: chosen.model = cycle(chosen.model, choices.models.count, step)
+            }
+        case .enter:
+            picker = nil
+            controller.startRun(dataSource: chosen.dataSource, model: chosen.model)
+            return true
+        default:
+            break
+        }
+        picker = chosen
         return true
     }
 

@@ -7,6 +7,9 @@ public protocol WorkbenchController: AnyObject {
     /// Moves the selected layer (quantization tensor) up (-1) or down (+1).
     func selectLayer(delta: Int)
     func replay(_ command: ReplayCommand)
+    /// Stops the current run (its last finished epoch stays saved) and starts a new session on
+    /// `choices.dataSources[dataSource]` with `choices.models[model]`.
+    func startRun(dataSource: Int, model: Int)
     /// The user left; stop background work that only the screen needed.
     func quit()
 }

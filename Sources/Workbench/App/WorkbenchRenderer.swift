@@ -19,6 +19,7 @@ extension WorkbenchApp {
             }
             FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
+            if let picker = ui.picker { RunPickerOverlay(picker: picker, choices: state.choices).draw(in: layout.body, painter: painter) }
         } else {
             drawTooSmall(layout.screen, painter: painter)
         }

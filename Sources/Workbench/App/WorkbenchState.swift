@@ -10,6 +10,8 @@ public struct WorkbenchState: Equatable, Sendable {
     public var replay: Replay?
     /// A message the user must see (an error, or a notice such as "checkpoint written").
     public var notice: Notice?
+    /// What a new run can be started on (the `n` picker); empty lists hide the picker.
+    public var choices = RunChoices()
 
     public init(header: Header = Header(), training: Training = Training(), memory: Memory = Memory(),
                 quantization: Quantization = Quantization(), replay: Replay? = nil, notice: Notice? = nil) {
@@ -225,6 +227,21 @@ public struct WorkbenchState: Equatable, Sendable {
         }
 
         public func roomName(_ i: Int) -> String { rooms.indices.contains(i) ? rooms[i] : "?" }
+    }
+
+    /// The data sources and models a new run can use, and which ones the current run uses.
+    public struct RunChoices: Equatable, Sendable {
+        public var dataSources: [String]
+        public var models: [String]
+        public var currentDataSource: Int
+        public var currentModel: Int
+
+        public init(dataSources: [String] = [], models: [String] = [], currentDataSource: Int = 0, currentModel: Int = 0) {
+            self.dataSources = dataSources
+            self.models = models
+            self.currentDataSource = currentDataSource
+            self.currentModel = currentModel
+        }
     }
 
     public struct Notice: Equatable, Sendable {

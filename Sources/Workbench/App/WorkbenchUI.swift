@@ -30,6 +30,8 @@ public struct WorkbenchUI: Equatable, Sendable {
     public var focus: Pane
     public var view: View
     public var showHelp: Bool
+    /// The open "new run" picker, if any.
+    public var picker: RunPicker?
 
     public init(focus: Pane = .train, view: View = .overview, showHelp: Bool = false) {
         self.focus = focus
@@ -44,5 +46,18 @@ public struct WorkbenchUI: Equatable, Sendable {
         case .zoomed(let pane): return pane.tab
         case .compare: return 5
         }
+    }
+}
+
+/// The "new run" picker: a data source and a model, each chosen with ← →; ↑ ↓ moves between them.
+public struct RunPicker: Equatable, Sendable {
+    public enum Field: Int, Sendable { case dataSource, model }
+    public var field: Field = .dataSource
+    public var dataSource: Int
+    public var model: Int
+
+    public init(dataSource: Int, model: Int) {
+        self.dataSource = dataSource
+        self.model = model
     }
 }

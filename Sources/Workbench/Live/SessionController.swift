@@ -9,8 +9,23 @@ import Sessions
 /// workbench draws. Everything the UI thread reads is guarded by one lock; the engine never waits
 /// on the UI (it only takes the lock to record an event).
 public final class SessionController: WorkbenchController, @unchecked Sendable {
-    private let session: Session
-    private let runner: ExperimentRunner
+    /// What the "new run" picker offers, and how to make a session from a choice.
+    public struct RunCatalogue {
+        public var dataSources: [String]
+        public var models: [String]
+        public var makeSession: (_ dataSource: Int, _ model: Int) throws -> Session
+
+        public init(dataSources: [String], models: [String], makeSession: @escaping (Int, Int) throws -> Session) {
+            self.dataSources = dataSources
+            self.models = models
+            self.makeSession = makeSession
+        }
+    }
+
+    private var session: Session
+    private var runner: ExperimentRunner
+    private let epochPace: Double
+    private let catalogue: RunCatalogue?
     private let lock = NSLock()
     private var state: WorkbenchState
     private var replayTrack: ReplayTrack?
@@ -19,34 +34,59 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     private var rooms: [String] = []
     private var replayClock = Date()
     private var replayPosition: Double = 0
+    /// Signalled once by each pipeline thread when it ends.
     private let finished = DispatchSemaphore(value: 0)
+    /// Which run the events belong to; events of a run that was replaced are dropped.
+    private var generation = 0
     /// Seconds of recording between two replay steps (the window hop).
-    private let stepSeconds: Double
+    private var stepSeconds: Double
 
-    public init(session: Session, epochPace: Double) {
+    public init(session: Session, epochPace: Double, catalogue: RunCatalogue? = nil, current: (dataSource: Int, model: Int) = (0, 0)) {
         self.session = session
+        self.epochPace = epochPace
+        self.catalogue = catalogue
         runner = ExperimentRunner(session: session, epochPace: epochPace)
+        stepSeconds = 1
+        state = WorkbenchState()
+        reset(for: session)
+        if let catalogue {
+            state.choices = .init(dataSources: catalogue.dataSources, models: catalogue.models,
+                                  currentDataSource: current.dataSource, currentModel: current.model)
+        }
+    }
+
+    /// Clears everything shown about the previous run (call with the lock held or before start).
+    private func reset(for session: Session) {
         let config = session.config
         stepSeconds = Double(config.windowHop) / config.stepRate
-        let dataName = config.data.kind == .simulated ? "\(config.data.floorPlan)-sim" : "sphere"
+        let dataName = config.data.kind == .simulated ? "\(config.data.floorPlan)-sim" : config.data.kind.rawValue
+        let choices = state.choices
         state = WorkbenchState(
             header: .init(session: config.name, dataset: dataName, model: config.model.kind.rawValue, stage: "starting"),
             training: .init(maxEpochs: config.training.epochs, running: true, status: "starting"))
+        state.choices = choices
+        replayTrack = nil
+        replayPredictions = []
+        floorPlan = nil
+        rooms = []
+        replayPosition = 0
     }
 
-    /// Starts the pipeline thread.
+    /// Starts the pipeline thread for the current session.
     public func start() {
+        let runner = self.runner
+        let generation = self.generation
         let thread = Thread { [self] in
             do {
-                try runner.run { event in self.record(event) }
+                try runner.run { event in self.record(event, generation: generation) }
             } catch {
-                update {
+                update(generation) {
                     $0.notice = .init("\(error)", isError: true)
                     $0.training.running = false
                     $0.training.status = "failed"
                 }
             }
-            update { $0.training.running = false }
+            update(generation) { $0.training.running = false }
             finished.signal()
         }
         thread.name = "tinyloc.pipeline"
@@ -58,15 +98,16 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         finished.wait(timeout: .now() + timeout) == .success
     }
 
-    private func update(_ change: (inout WorkbenchState) -> Void) {
+    private func update(_ generation: Int, _ change: (inout WorkbenchState) -> Void) {
         lock.lock()
-        change(&state)
+        if generation == self.generation { change(&state) }
         lock.unlock()
     }
 
-    private func record(_ event: PipelineEvent) {
+    private func record(_ event: PipelineEvent, generation: Int) {
         lock.lock()
         defer { lock.unlock() }
+        guard generation == self.generation else { return }
         switch event {
         case .stage(let text):
             state.header.stage = text
@@ -162,7 +203,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     }
 
     public func selectLayer(delta: Int) {
-        update { state in
+        update(generation) { state in
             let count = state.quantization.tensors.count
             guard count > 0 else { return }
             state.quantization.selected = (state.quantization.selected + delta + count) % count
@@ -180,6 +221,29 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         case .slower: replay.speed = max(replay.speed / 2, 1)
         }
         state.replay = replay
+    }
+
+    public func startRun(dataSource: Int, model: Int) {
+        guard let catalogue else { return }
+        runner.control.stop()
+        if !waitUntilStopped(timeout: 10) {
+            update(generation) { $0.notice = .init("the current run did not stop within 10 s; try again", isError: true) }
+            return
+        }
+        do {
+            let next = try catalogue.makeSession(dataSource, model)
+            lock.lock()
+            generation += 1
+            session = next
+            runner = ExperimentRunner(session: next, epochPace: epochPace)
+            reset(for: next)
+            state.choices.currentDataSource = dataSource
+            state.choices.currentModel = model
+            lock.unlock()
+            start()
+        } catch {
+            update(generation) { $0.notice = .init("cannot start that run: \(error)", isError: true) }
+        }
     }
 
     public func quit() {

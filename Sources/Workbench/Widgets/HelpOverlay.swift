@@ -9,6 +9,7 @@ struct HelpOverlay {
         ("↑ ↓  k j", "select a layer (RAM and quantization panes)"),
         ("p", "play or pause the replay"),
         ("+ -  ] [", "replay faster / slower"),
+        ("n", "new run: pick the data source and the model"),
         ("?", "show or hide this help"),
         ("q  Ctrl-C", "quit"),
     ]

@@ -20,6 +20,8 @@ public struct ExperimentReport: Codable, Sendable {
         public var steps: Int
         /// Receivers that heard nothing in a whole recording, by recording name (omitted when none).
         public var silentReceivers: [String: [String]]
+        /// Per recording: packets, and the share each receiver heard (absent in older reports).
+        public var coverage: [ReceiverCoverage]?
     }
 
     /// Metrics on one split, with per-room F1 keyed by room name.

@@ -114,7 +114,7 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(zoomed.text.contains("Loss / macro-F1"))
 
         let compare = Fixtures.render(ui: WorkbenchUI(view: .compare), width: 120, height: 40).text
-        XCTAssertTrue(compare.contains("validation macro-F1"))
+        XCTAssertTrue(compare.contains("test macro-F1"))
         XCTAssertTrue(compare.contains("0.842") && compare.contains("0.831") && compare.contains("−0.011"))
         XCTAssertTrue(compare.contains("fits the 64 KB chip"))
 

@@ -12,6 +12,8 @@ public struct WorkbenchState: Equatable, Sendable {
     public var notice: Notice?
     /// What a new run can be started on (the `n` picker); empty lists hide the picker.
     public var choices = RunChoices()
+    /// Which receivers each recording heard, and how often (the compare view).
+    public var coverage = Coverage()
 
     public init(header: Header = Header(), training: Training = Training(), memory: Memory = Memory(),
                 quantization: Quantization = Quantization(), replay: Replay? = nil, notice: Notice? = nil) {
@@ -163,15 +165,19 @@ public struct WorkbenchState: Equatable, Sendable {
         public var tensors: [QuantizedTensor]
         /// Index into `tensors`; the controller moves it on `selectLayer(delta:)`.
         public var selected: Int
-        /// Validation macro-F1 of the float model and of its int8 form; nil until measured.
+        /// Test-recording macro-F1 of the float model and of its int8 form; nil until measured.
         public var floatF1: Double?
         public var int8F1: Double?
+        /// Test-recording accuracy of the model that would ship (int8 when there is one).
+        public var deployedAccuracy: Double?
 
-        public init(tensors: [QuantizedTensor] = [], selected: Int = 0, floatF1: Double? = nil, int8F1: Double? = nil) {
+        public init(tensors: [QuantizedTensor] = [], selected: Int = 0, floatF1: Double? = nil, int8F1: Double? = nil,
+                    deployedAccuracy: Double? = nil) {
             self.tensors = tensors
             self.selected = selected
             self.floatF1 = floatF1
             self.int8F1 = int8F1
+            self.deployedAccuracy = deployedAccuracy
         }
 
         public var selectedTensor: QuantizedTensor? {
@@ -227,6 +233,31 @@ public struct WorkbenchState: Equatable, Sendable {
         }
 
         public func roomName(_ i: Int) -> String { rooms.indices.contains(i) ? rooms[i] : "?" }
+    }
+
+    /// Share of the wearable's packets each receiver heard, per recording and its role in the split.
+    public struct Coverage: Equatable, Sendable {
+        public struct Row: Equatable, Sendable {
+            public var recording: String
+            /// "train", "validation" or "test".
+            public var role: String
+            /// One per `receivers` entry, 0…1.
+            public var heardRates: [Double]
+
+            public init(recording: String, role: String, heardRates: [Double]) {
+                self.recording = recording
+                self.role = role
+                self.heardRates = heardRates
+            }
+        }
+
+        public var receivers: [String]
+        public var rows: [Row]
+
+        public init(receivers: [String] = [], rows: [Row] = []) {
+            self.receivers = receivers
+            self.rows = rows
+        }
     }
 
     /// The data sources and models a new run can use, and which ones the current run uses.

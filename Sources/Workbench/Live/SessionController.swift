@@ -115,6 +115,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         case let .dataReady(summary, replay, plan):
             rooms = summary.rooms
             replayTrack = replay
+            state.coverage = Self.coverage(summary)
             floorPlan = plan
             replayPredictions = []
             state.header.dataset = summary.source
@@ -283,7 +284,19 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             tensors.append(.init(name: "\(layer.name).out", layer: layer.name, kind: .activation, precision: "int8",
                                  sqnrDB: layer.activationSQNR, histogram: histogram(layer.activationErrorHistogram)))
         }
-        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1)
+        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1,
+                     deployedAccuracy: (report.testInt8 ?? report.testFloat).accuracy)
+    }
+
+    private static func coverage(_ summary: ExperimentReport.DataSummary) -> WorkbenchState.Coverage {
+        let rows = (summary.coverage ?? []).map { recording -> WorkbenchState.Coverage.Row in
+            let role = summary.testRecordings.contains(recording.recording) ? "test"
+                : summary.validationRecordings.contains(recording.recording) ? "validation"
+                : summary.trainRecordings.contains(recording.recording) ? "train" : "unused"
+            let rates = summary.receivers.map { name in recording.receivers.first { $0.name == name }?.heardRate ?? 0 }
+            return .init(recording: recording.recording, role: role, heardRates: rates)
+        }
+        return .init(receivers: summary.receivers, rows: rows)
     }
 
     private static func histogram(_ h: Compression.Histogram) -> WorkbenchState.ErrorHistogram {

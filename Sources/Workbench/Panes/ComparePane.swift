@@ -11,7 +11,7 @@ struct ComparePane {
         let change = zip2(q.floatF1, q.int8F1).map { $1 - $0 }
         let rows: [(String, String, String)] = [
             ("", "float", "int8"),
-            ("validation macro-F1", figure(q.floatF1), figure(q.int8F1)),
+            ("test macro-F1", figure(q.floatF1), figure(q.int8F1)),
             ("change from float", "", change.map { ($0 < 0 ? "−" : "+") + Text.fixed(abs($0), 3) } ?? "—"),
             ("RAM peak (\(m.precision.isEmpty ? "current plan" : m.precision))", "—", m.layers.isEmpty ? "—" : Text.bytes(m.arenaPeakBytes)),
         ]
@@ -23,6 +23,36 @@ struct ComparePane {
         }
         if let sentence = verdict(change: change), inner.height > rows.count + 1 {
             painter.put(Text.truncate(sentence, to: inner.width - 2), row: inner.row + rows.count + 1, col: inner.col + 1, style: Style(fg: .accent))
+        }
+        drawCoverage(in: Rect(row: inner.row + rows.count + 3, col: inner.col, width: inner.width,
+                              height: inner.height - rows.count - 3), painter: painter)
+    }
+
+    /// Which receivers each recording heard: a receiver silent in the test recording explains a
+    /// score that the validation curve did not predict.
+    private func drawCoverage(in rect: Rect, painter: Painter) {
+        let coverage = state.coverage
+        guard rect.height >= 3, !coverage.receivers.isEmpty, !coverage.rows.isEmpty else { return }
+        let nameWidth = max(10, (coverage.rows.map(\.recording.count).max() ?? 0) + 1)
+        let roleWidth = 11
+        let columnWidth = max(8, (coverage.receivers.map(\.count).max() ?? 0) + 2)
+        painter.put(Text.truncate("receiver coverage: share of packets heard", to: rect.width - 2),
+                    row: rect.row, col: rect.col + 1, style: Style(fg: .muted, bold: true))
+        let header = Text.padRight("recording", to: nameWidth) + Text.padRight("role", to: roleWidth)
+            + coverage.receivers.map { Text.padLeft($0, to: columnWidth) }.joined()
+        painter.put(Text.truncate(header, to: rect.width - 2), row: rect.row + 1, col: rect.col + 1, style: Style(fg: .muted))
+        for (i, row) in coverage.rows.enumerated() where i + 2 < rect.height {
+            var col = rect.col + 1
+            let lead = Text.padRight(row.recording, to: nameWidth) + Text.padRight(row.role, to: roleWidth)
+            painter.put(Text.truncate(lead, to: rect.width - 2), row: rect.row + 2 + i, col: col,
+                        style: row.role == "test" ? Style(bold: true) : .plain)
+            col += lead.count
+            for rate in row.heardRates where col + columnWidth <= rect.col + rect.width - 1 {
+                let cell = rate == 0 ? "silent" : "\(Int((rate * 100).rounded()))%"
+                painter.put(Text.padLeft(cell, to: columnWidth), row: rect.row + 2 + i, col: col,
+                            style: rate == 0 ? Style(fg: .warn, bold: true) : .plain)
+                col += columnWidth
+            }
         }
     }
 
@@ -39,6 +69,10 @@ struct ComparePane {
         if let budget = state.memory.budgetBytes, !state.memory.layers.isEmpty {
             parts.append(state.memory.arenaPeakBytes <= budget
                 ? "fits the \(Text.budget(budget)) chip" : "does not fit the \(Text.budget(budget)) chip")
+        }
+        if let accuracy = state.quantization.deployedAccuracy {
+            let tenths = Int((accuracy * 10).rounded())
+            parts.append("right room \(tenths) times in 10")
         }
         if let change {
             parts.append(abs(change) < 0.005 ? "int8 scores the same as float" : "int8 is \(Text.fixed(abs(change), 3)) macro-F1 \(change < 0 ? "worse" : "better") than float")

@@ -12,6 +12,8 @@ public enum PipelineEvent: Sendable {
     case dataReady(ExperimentReport.DataSummary, replay: ReplayTrack, plan: FloorPlan?)
     /// Epochs already done by an earlier run of this session (resume).
     case resumed([EpochRecord])
+    /// This run distils from a teacher session; its curve is drawn beside the student's.
+    case teacher(name: String, model: String, history: [EpochRecord])
     /// The int8 arena plan. RAM depends only on shapes, so it is known before training starts.
     case deploymentPlanned(ExperimentReport.Deployment)
     /// The float32 RAM plan, windowed and streaming, of a model that describes its execution
@@ -74,8 +76,17 @@ public final class ExperimentRunner {
 
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
+        var distillation: Distillation?
+        if let reference = config.teacher {
+            let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
+            onEvent(.teacher(name: teacher.session.config.name, model: teacher.session.config.model.kind.rawValue, history: teacher.history))
+            distillation = .frozen(teacher: teacher.model, train: windows.labelledTrain, classes: shape.classes,
+                                   augmented: config.training.receiverDropout > 0,
+                                   temperature: reference.temperature, alpha: reference.alpha)
+        }
         let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
-                              train: windows.labelledTrain, validation: windows.labelledValidation, seed: config.seed)
+                              train: windows.labelledTrain, validation: windows.labelledValidation, seed: config.seed,
+                              distillation: distillation)
         var floatRAM: FloatRAMReport?
         if let described = model as? ClassifierModel & ExecutionDescribing {
             let planned = try FloatRAMReport(described, steps: shape.steps)

@@ -59,10 +59,27 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     public var model = ModelConfig()
     public var training = TrainingConfig()
     /// The RAM budget the Deploy view compares against.
+    /// Train this session's model as a student of a finished session's model (knowledge distillation).
+    public var teacher: TeacherReference?
     public var ramBudgetBytes: Int = 64 * 1024
     public var mcu: String = "nRF52840"
 
     public init(name: String) { self.name = name }
+
+    /// A teacher for distillation: a finished session (its best weights, frozen), T and α
+    /// (MODELS.md: L = α·T²·KL(teacher/T ‖ student/T) + (1 − α)·CE).
+    public struct TeacherReference: Codable, Sendable, Equatable {
+        /// The teacher session's folder.
+        public var session: String
+        public var temperature: Float = 4
+        public var alpha: Float = 0.5
+
+        public init(session: String, temperature: Float = 4, alpha: Float = 0.5) {
+            self.session = session
+            self.temperature = temperature
+            self.alpha = alpha
+        }
+    }
 
     public var windowConfig: WindowConfig {
         WindowConfig(stepRate: stepRate, length: windowLength, hop: windowHop, maxGap: maxGap)

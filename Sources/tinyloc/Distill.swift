@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Localisation
 import Models
 import Sessions
 
@@ -10,9 +9,11 @@ struct Distill: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Distil a student from a trained teacher: L = α·T²·KL(teacher/T ‖ student/T) + (1 − α)·CE.",
         discussion: """
-            --teacher names a session (a folder under --sessions-dir, or a path) or its checkpoint file; the teacher's \
-            best weights are frozen. Its window logits (last-step emissions) are computed once for the training set \
-            unless receiver dropout augments the inputs, when the teacher runs on every batch.
+            --teacher names a finished session (a folder under --sessions-dir, or a path) or its checkpoint file; the \
+            teacher's best weights are frozen. The student is a new session on the teacher's data, split and windows, \
+            saved and resumable like any run, with report.json. The teacher's window logits (last-step emissions) are \
+            computed once for the training set unless receiver dropout augments the inputs, when the teacher runs on \
+            every batch.
             """
     )
 
@@ -31,66 +32,46 @@ struct Distill: ParsableCommand {
     @Option(help: "Maximum training epochs (default: the teacher session's).")
     var epochs: Int?
 
+    @Option(help: "Name of the student's session (default: <teacher>-distil-<student>). An existing one is resumed.")
+    var session: String?
+
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
     func validate() throws {
-        guard ModelKind(rawValue: student) != nil else { throw ValidationError("unknown --student '\(student)'") }
+        guard ModelKind(rawValue: student) != nil else {
+            throw ValidationError("unknown --student '\(student)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
         if !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let session { try Session.validate(name: session) }
     }
 
-    /// The teacher session's folder and checkpoint file.
-    func teacherFiles() throws -> (folder: URL, checkpoint: URL) {
+    /// The teacher session's folder, from a session name, a folder or a checkpoint file.
+    func teacherFolder() -> URL {
         let given = URL(fileURLWithPath: teacher)
-        if given.pathExtension == "ckpt" {
-            return (given.deletingLastPathComponent().deletingLastPathComponent(), given)
-        }
+        if given.pathExtension == "ckpt" { return given.deletingLastPathComponent().deletingLastPathComponent() }
         var isFolder: ObjCBool = false
-        let folder = FileManager.default.fileExists(atPath: given.path, isDirectory: &isFolder) && isFolder.boolValue
+        return FileManager.default.fileExists(atPath: given.path, isDirectory: &isFolder) && isFolder.boolValue
             ? given : URL(fileURLWithPath: sessionsDir).appendingPathComponent(teacher)
-        return (folder, folder.appendingPathComponent("checkpoints/last.ckpt"))
     }
 
+    /// The student is an ordinary session — same data, split and windows as the teacher, another
+    /// model, and a reference to the teacher — so it is saved, resumable and reported like any run.
     func run() throws {
-        let (folder, checkpoint) = try teacherFiles()
-        let config = try JSONDecoder().decode(SessionConfig.self, from: Data(contentsOf: folder.appendingPathComponent("session.json")))
-        let state = try CheckpointFile.read(from: checkpoint)
-        let (dataset, _) = try config.data.load(seed: config.seed)
-        let split = try config.resolvedSplit(recordings: dataset.recordings.map(\.name))
-        let windows = SplitWindows(train: makeWindows(dataset: dataset, recordings: split.train, config: config.windowConfig),
-                                   validation: makeWindows(dataset: dataset, recordings: split.validation, config: config.windowConfig),
-                                   test: makeWindows(dataset: dataset, recordings: split.test, config: config.windowConfig),
-                                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
-        let shape = ModelShape(steps: windows.train.length, features: windows.train.features, classes: dataset.rooms.count)
-
-        let teacherModel = config.model.build(shape: shape, seed: config.seed)
-        guard state.parameterNames == teacherModel.parameters.map(\.name) else {
-            throw TrainerError.mismatchedState(expected: teacherModel.parameters.map(\.name), found: state.parameterNames)
+        let folder = teacherFolder()
+        let configURL = folder.appendingPathComponent("session.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+            throw ValidationError("no teacher session at \(folder.path) (session.json not found)")
         }
-        for (p, values) in zip(teacherModel.parameters, state.bestParameters) { p.value.buffer.update(fromContentsOf: values) }
-
-        var training = config.training
-        if let epochs { training.epochs = epochs }
-        let train = windows.labelledTrain, validation = windows.labelledValidation, test = windows.labelledTest
-        let studentModel = ModelConfig(kind: ModelKind(rawValue: student)!).build(shape: shape, seed: config.seed)
-        print("teacher \(config.model.kind.rawValue) (\(teacherModel.parameterCount) parameters, epoch \(state.bestEpoch)) → "
-              + "student \(student) (\(studentModel.parameterCount) parameters) · T \(temperature) · α \(alpha)")
-        let distillation = Distillation.frozen(teacher: teacherModel, train: train, classes: shape.classes,
-                                               augmented: training.receiverDropout > 0, temperature: temperature, alpha: alpha)
-        let trainer = Trainer(model: studentModel, config: training, classes: shape.classes, train: train,
-                              validation: validation, seed: config.seed, distillation: distillation)
-        while !trainer.isFinished {
-            guard let record = trainer.runEpoch() else { break }
-            print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val F1 %.3f", record.epoch, record.trainLoss,
-                         record.trainF1, record.validationF1))
-        }
-        trainer.restoreBest()
-        for (name, model) in [("teacher", teacherModel), ("student", studentModel)] {
-            let metrics = ClassificationMetrics(predictions: predict(model, on: test, classes: shape.classes).predicted,
-                                                labels: test.labels, roomCount: shape.classes)
-            print(String(format: "%@ test macro-F1 %.3f · accuracy %.3f", name, metrics.macroF1, metrics.accuracy))
-        }
+        let teacherConfig = try JSONDecoder().decode(SessionConfig.self, from: data)
+        var config = teacherConfig
+        config.name = session ?? "\(teacherConfig.name)-distil-\(student)"
+        config.model = ModelConfig(kind: ModelKind(rawValue: student)!)
+        config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha)
+        if let epochs { config.training.epochs = epochs }
+        let (studentSession, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: config)
+        try HeadlessRun(session: studentSession, resumed: resumed).run()
     }
 }

@@ -25,6 +25,9 @@ struct HeadlessRun {
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
                     print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
                 }
+            case let .teacher(name, model, history):
+                let best = history.map(\.validationF1).max() ?? 0
+                print("  distilling from \(model) session \(name) (its best validation macro-F1 \(String(format: "%.3f", best)))")
             case .resumed(let history):
                 print("  resuming after epoch \(history.last?.epoch ?? 0)")
             case let .epoch(record, _):

@@ -23,14 +23,21 @@ struct WorkbenchLauncher {
                        models.firstIndex(of: session.config.model.kind) ?? 0)
         let catalogue = SessionController.RunCatalogue(
             dataSources: sources.map(\.label), models: models.map(\.rawValue)
-        ) { [baseConfig, sessionsRoot] dataSource, model in
+        ) { [baseConfig, sessionsRoot] dataSource, model, teacher in
             let formatter = DateFormatter()
             formatter.dateFormat = "MMdd-HHmmss"
-            var config = baseConfig
+            var config: SessionConfig
+            if let teacher {
+                // A student learns on exactly its teacher's data, split and windows.
+                config = teacher.config
+                config.teacher = .init(session: teacher.folder.path)
+            } else {
+                config = baseConfig
+                config.data = sources[dataSource].source
+                // A split names recordings of one data set; another data set gets the default split.
+                if config.data != baseConfig.data { config.splitSpec = nil }
+            }
             config.name = "run-\(formatter.string(from: Date()))-\(models[model].rawValue)"
-            config.data = sources[dataSource].source
-            // A split names recordings of one data set; another data set gets the default split.
-            if config.data != baseConfig.data { config.splitSpec = nil }
             config.model = ModelConfig(kind: models[model])
             return try Session.openOrCreate(root: sessionsRoot, config: config).session
         }

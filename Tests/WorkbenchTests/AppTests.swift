@@ -148,7 +148,7 @@ final class RunPickerTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("◀ SPHERE"), screen.text)
         XCTAssertTrue(screen.text.contains("◀ student"), screen.text)
         app.handle(.enter)
-        XCTAssertEqual(controller.commands, ["startRun(1, 2)"])
+        XCTAssertEqual(controller.commands, ["startRun(1, 2, 0)"])
         XCTAssertNil(app.ui.picker)
     }
 
@@ -168,5 +168,38 @@ final class RunPickerTests: XCTestCase {
         bare.redrawIfNeeded()
         bare.handle(.char("n"))
         XCTAssertNil(bare.ui.picker, "without choices (e.g. a controller that cannot start runs) n does nothing")
+    }
+}
+
+final class DistillationViewTests: XCTestCase {
+    func testPickerOffersFinishedSessionsAsTeachers() {
+        var state = Fixtures.state()
+        state.training.running = false
+        state.choices = .init(dataSources: ["simulated home"], models: ["mlp", "student"], teachers: ["none", "teacher · demo"])
+        let controller = FakeController(state)
+        let screen = InMemoryScreen(width: 120, height: 40)
+        let app = WorkbenchApp(terminal: screen, controller: controller, frameInterval: .zero)
+        app.redrawIfNeeded()
+        app.handle(.char("n"))
+        app.handle(.down)
+        app.handle(.right)            // model: student
+        app.handle(.down)
+        app.handle(.right)            // teacher: the finished session
+        app.redrawIfNeeded()
+        XCTAssertTrue(screen.text.contains("◀ teacher · demo"), screen.text)
+        XCTAssertTrue(screen.text.contains("a teacher brings its own data"), screen.text)
+        app.handle(.enter)
+        XCTAssertEqual(controller.commands, ["startRun(0, 1, 1)"])
+    }
+
+    func testTrainPaneDrawsTheTeacherCurveBesideTheStudent() {
+        var state = Fixtures.state()
+        state.training.teacher = .init(label: "teacher (t1)", epochs: (1...6).map {
+            .init(epoch: $0, trainLoss: 1, valLoss: 1, trainF1: 0.5, valF1: 0.5 + 0.05 * Double($0))
+        })
+        let screen = InMemoryScreen(width: 120, height: 40)
+        WorkbenchApp.render(state: state, into: screen)
+        XCTAssertTrue(screen.text.contains("teacher val"), screen.text)
+        XCTAssertTrue(screen.text.contains("distilling from teacher (t1)"), screen.text)
     }
 }

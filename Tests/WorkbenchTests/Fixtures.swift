@@ -17,7 +17,7 @@ final class FakeController: WorkbenchController {
     func togglePause() { commands.append("togglePause") }
     func selectLayer(delta: Int) { commands.append("selectLayer(\(delta))") }
     func replay(_ command: ReplayCommand) { commands.append("replay(\(command))") }
-    func startRun(dataSource: Int, model: Int) { commands.append("startRun(\(dataSource), \(model))") }
+    func startRun(dataSource: Int, model: Int, teacher: Int) { commands.append("startRun(\(dataSource), \(model), \(teacher))") }
     func quit() { commands.append("quit") }
 }
 

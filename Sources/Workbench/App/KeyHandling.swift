@@ -55,16 +55,19 @@ extension WorkbenchUI {
             picker = nil
             return true
         case .up, .down, .tab, .backTab, .char("k"), .char("j"):
-            chosen.field = chosen.field == .dataSource ? .model : .dataSource
+            let fields = RunPicker.Field.allCases
+            let step = (key == .up || key == .backTab || key == .char("k")) ? -1 : 1
+            chosen.field = fields[cycle(chosen.field.rawValue, fields.count, step)]
         case .left, .right, .char("h"), .char("l"):
             let step = (key == .left || key == .char("h")) ? -1 : 1
             switch chosen.field {
             case .dataSource: chosen.dataSource = cycle(chosen.dataSource, choices.dataSources.count, step)
             case .model: chosen.model = cycle(chosen.model, choices.models.count, step)
+            case .teacher: chosen.teacher = cycle(chosen.teacher, choices.teachers.count, step)
             }
         case .enter:
             picker = nil
-            controller.startRun(dataSource: chosen.dataSource, model: chosen.model)
+            controller.startRun(dataSource: chosen.dataSource, model: chosen.model, teacher: chosen.teacher)
             return true
         default:
             break

@@ -8,8 +8,9 @@ public protocol WorkbenchController: AnyObject {
     func selectLayer(delta: Int)
     func replay(_ command: ReplayCommand)
     /// Stops the current run (its last finished epoch stays saved) and starts a new session on
-    /// `choices.dataSources[dataSource]` with `choices.models[model]`.
-    func startRun(dataSource: Int, model: Int)
+    /// `choices.dataSources[dataSource]` with `choices.models[model]`, distilling from
+    /// `choices.teachers[teacher]` unless that is 0 ("none"; a teacher brings its own data).
+    func startRun(dataSource: Int, model: Int, teacher: Int)
     /// The user left; stop background work that only the screen needed.
     func quit()
 }

@@ -65,6 +65,8 @@ public struct WorkbenchState: Equatable, Sendable {
         public var running: Bool
         public var paused: Bool
         public var status: String
+        /// When this run distils from a teacher: the teacher's own curve, drawn beside the student's.
+        public var teacher: TeacherCurve?
 
         public init(epochs: [EpochMetrics] = [], currentEpoch: Int = 0, maxEpochs: Int = 0,
                     running: Bool = false, paused: Bool = false, status: String = "") {
@@ -74,6 +76,17 @@ public struct WorkbenchState: Equatable, Sendable {
             self.running = running
             self.paused = paused
             self.status = status
+        }
+    }
+
+    public struct TeacherCurve: Equatable, Sendable {
+        /// e.g. "teacher (session demo-1126)"
+        public var label: String
+        public var epochs: [EpochMetrics]
+
+        public init(label: String, epochs: [EpochMetrics]) {
+            self.label = label
+            self.epochs = epochs
         }
     }
 
@@ -264,12 +277,16 @@ public struct WorkbenchState: Equatable, Sendable {
     public struct RunChoices: Equatable, Sendable {
         public var dataSources: [String]
         public var models: [String]
+        /// "none" first; then sessions whose model can teach the new run (distillation).
+        public var teachers: [String]
         public var currentDataSource: Int
         public var currentModel: Int
 
-        public init(dataSources: [String] = [], models: [String] = [], currentDataSource: Int = 0, currentModel: Int = 0) {
+        public init(dataSources: [String] = [], models: [String] = [], teachers: [String] = ["none"],
+                    currentDataSource: Int = 0, currentModel: Int = 0) {
             self.dataSources = dataSources
             self.models = models
+            self.teachers = teachers
             self.currentDataSource = currentDataSource
             self.currentModel = currentModel
         }

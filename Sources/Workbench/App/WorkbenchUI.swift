@@ -49,12 +49,13 @@ public struct WorkbenchUI: Equatable, Sendable {
     }
 }
 
-/// The "new run" picker: a data source and a model, each chosen with ← →; ↑ ↓ moves between them.
+/// The "new run" picker: a data source, a model and a teacher, each chosen with ← →; ↑ ↓ moves between them.
 public struct RunPicker: Equatable, Sendable {
-    public enum Field: Int, Sendable { case dataSource, model }
+    public enum Field: Int, CaseIterable, Sendable { case dataSource, model, teacher }
     public var field: Field = .dataSource
     public var dataSource: Int
     public var model: Int
+    public var teacher = 0
 
     public init(dataSource: Int, model: Int) {
         self.dataSource = dataSource

@@ -13,9 +13,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     public struct RunCatalogue {
         public var dataSources: [String]
         public var models: [String]
-        public var makeSession: (_ dataSource: Int, _ model: Int) throws -> Session
+        /// Makes the session for a choice; with a teacher session, the new run distils from it.
+        public var makeSession: (_ dataSource: Int, _ model: Int, _ teacher: Session?) throws -> Session
 
-        public init(dataSources: [String], models: [String], makeSession: @escaping (Int, Int) throws -> Session) {
+        public init(dataSources: [String], models: [String], makeSession: @escaping (Int, Int, Session?) throws -> Session) {
             self.dataSources = dataSources
             self.models = models
             self.makeSession = makeSession
@@ -36,6 +37,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     private var replayPosition: Double = 0
     /// Signalled once by each pipeline thread when it ends.
     private let finished = DispatchSemaphore(value: 0)
+    /// Sessions finished in this workbench, offered as teachers for the next run.
+    private var finishedSessions: [Session] = []
     /// Which run the events belong to; events of a run that was replaced are dropped.
     private var generation = 0
     /// Seconds of recording between two replay steps (the window hop).
@@ -123,6 +126,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                 summary.silentReceivers[name].map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
             }
             if !silentInTest.isEmpty { state.notice = .init(silentInTest.joined(separator: "; ")) }
+        case let .teacher(name, model, history):
+            state.training.teacher = .init(label: "\(model) (\(name))", epochs: history.map(Self.metrics))
         case .resumed(let history):
             state.training.epochs = history.map(Self.metrics)
             state.training.currentEpoch = history.last?.epoch ?? 0
@@ -138,6 +143,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             replayPredictions = predictions
             startReplayIfIdle()
         case let .finished(report, predictions):
+            if !finishedSessions.contains(where: { $0.folder == session.folder }) {
+                finishedSessions.append(session)
+                state.choices.teachers = ["none"] + finishedSessions.map { "\($0.config.model.kind.rawValue) · \($0.config.name)" }
+            }
             state.header.stage = report.testInt8 == nil ? "float" : "int8"
             state.training.running = false
             state.training.status = String(format: "done · best epoch %d · test F1 float %.2f", report.bestEpoch, report.testFloat.macroF1)
@@ -224,15 +233,16 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         state.replay = replay
     }
 
-    public func startRun(dataSource: Int, model: Int) {
+    public func startRun(dataSource: Int, model: Int, teacher: Int) {
         guard let catalogue else { return }
+        let teacherSession = finishedSessions.indices.contains(teacher - 1) ? finishedSessions[teacher - 1] : nil
         runner.control.stop()
         if !waitUntilStopped(timeout: 10) {
             update(generation) { $0.notice = .init("the current run did not stop within 10 s; try again", isError: true) }
             return
         }
         do {
-            let next = try catalogue.makeSession(dataSource, model)
+            let next = try catalogue.makeSession(dataSource, model, teacherSession)
             lock.lock()
             generation += 1
             session = next

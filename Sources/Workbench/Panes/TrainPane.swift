@@ -15,15 +15,21 @@ struct TrainPane {
             painter.put("waiting for the first epoch…", row: body.row, col: body.col, style: Style(fg: .muted))
             return
         }
-        let slots = max(training.maxEpochs, epochs.count)
+        let teacher = training.teacher?.epochs ?? []
+        let slots = max(training.maxEpochs, epochs.count, teacher.count)
         let loss = LineChart(series: [
             .init(name: "train", values: epochs.map(\.trainLoss), role: .train),
             .init(name: "val", values: epochs.map(\.valLoss), role: .val, dashed: true),
         ], xSlots: slots, caption: "loss")
+        // A distilled student is judged against its teacher: the teacher's validation F1 per epoch
+        // of its own training is drawn on the same axes.
+        let teacherSeries: [LineChart.Series] = teacher.isEmpty ? [] : [
+            .init(name: "teacher val", values: teacher.map(\.valF1), role: .accent, dashed: true),
+        ]
         let f1 = LineChart(series: [
             .init(name: "train", values: epochs.map(\.trainF1), role: .train),
             .init(name: "val", values: epochs.map(\.valF1), role: .val, dashed: true),
-        ], xSlots: slots, yRange: 0...1, caption: "macro-F1")
+        ] + teacherSeries, xSlots: slots, yRange: 0...1, caption: "macro-F1")
 
         if body.height >= Self.rowsForTwoCharts {
             let (top, bottom) = body.splitTop(body.height / 2)
@@ -41,6 +47,7 @@ struct TrainPane {
 
     private func drawStatus(in row: Rect, painter: Painter) {
         var parts = ["epoch \(training.currentEpoch)/\(training.maxEpochs)"]
+        if let teacher = training.teacher { parts.append("distilling from \(teacher.label)") }
         if training.paused { parts.append("‖ paused") } else if training.running { parts.append("training") }
         if !training.status.isEmpty { parts.append(training.status) }
         painter.put(Text.truncate(parts.joined(separator: " · "), to: row.width), row: row.row, col: row.col,

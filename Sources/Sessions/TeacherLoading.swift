@@ -1,0 +1,41 @@
+import Foundation
+import Models
+
+/// A finished session's model, frozen at its best-on-validation weights, to teach a student.
+public struct LoadedTeacher {
+    public var session: Session
+    public var model: ClassifierModel
+    public var bestEpoch: Int
+    /// The teacher's own learning curve, for drawing beside the student's.
+    public var history: [EpochRecord]
+
+    /// Opens the teacher session at `reference.session` and checks that it was trained on exactly
+    /// the data, split and windows of `student` (its soft targets are only meaningful there).
+    public static func load(_ reference: SessionConfig.TeacherReference, for student: SessionConfig,
+                            shape: ModelShape) throws -> LoadedTeacher {
+        let folder = URL(fileURLWithPath: reference.session)
+        let configURL = folder.appendingPathComponent("session.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+            throw SessionError.notFound("teacher session \(reference.session) (no session.json)")
+        }
+        let config: SessionConfig
+        do {
+            config = try JSONDecoder().decode(SessionConfig.self, from: data)
+        } catch {
+            throw SessionError.corrupt(path: configURL.path, reason: "\(error)")
+        }
+        guard config.data == student.data, config.splitSpec == student.splitSpec, config.split == student.split,
+              config.windowConfig == student.windowConfig, config.seed == student.seed || config.data.kind != .simulated else {
+            throw SessionError.mismatch("teacher session \(config.name) was trained on other data, split or windows than this session")
+        }
+        let session = Session(folder: folder, config: config)
+        let state = try CheckpointFile.read(from: session.lastCheckpointURL)
+        let model = config.model.build(shape: shape, seed: config.seed)
+        guard state.parameterNames == model.parameters.map(\.name),
+              state.bestParameters.map(\.count) == model.parameters.map(\.count) else {
+            throw TrainerError.mismatchedState(expected: model.parameters.map(\.name), found: state.parameterNames)
+        }
+        for (parameter, values) in zip(model.parameters, state.bestParameters) { parameter.value.buffer.update(fromContentsOf: values) }
+        return LoadedTeacher(session: session, model: model, bestEpoch: state.bestEpoch, history: session.epochHistory())
+    }
+}

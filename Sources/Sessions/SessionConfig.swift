@@ -3,7 +3,8 @@ import Localisation
 import Models
 
 /// What a session runs: data, split, windows, model, training, and the deployment target.
-/// Stored as `session.json`; every field has a default so older files keep loading.
+/// Stored as `session.json`. Decoding takes every missing field from its default (see
+/// SessionConfigDecoding.swift), so a session written by an older tinyloc still opens.
 public struct SessionConfig: Codable, Sendable, Equatable {
     public struct DataSource: Codable, Sendable, Equatable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
@@ -58,9 +59,9 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     public var scaling: FeatureScaling?
     public var model = ModelConfig()
     public var training = TrainingConfig()
-    /// The RAM budget the Deploy view compares against.
     /// Train this session's model as a student of a finished session's model (knowledge distillation).
     public var teacher: TeacherReference?
+    /// The RAM budget the Deploy view compares against.
     public var ramBudgetBytes: Int = 64 * 1024
     public var mcu: String = "nRF52840"
 

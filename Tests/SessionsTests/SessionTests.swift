@@ -122,3 +122,29 @@ final class SessionTests: XCTestCase {
         }
     }
 }
+
+final class SessionConfigDecodingTests: XCTestCase {
+    func testAnOlderSessionFileWithFewerFieldsStillOpensWithDefaults() throws {
+        let json = #"{"name": "old", "seed": 7, "data": {"kind": "simulated", "recordings": 4}, "model": {"kind": "mlp", "mlp": {"hidden": 32, "dropout": 0}}}"#
+        let config = try JSONDecoder().decode(SessionConfig.self, from: Data(json.utf8))
+        XCTAssertEqual(config.name, "old")
+        XCTAssertEqual(config.seed, 7)
+        XCTAssertEqual(config.data.recordings, 4)
+        XCTAssertEqual(config.data.minutesPerRecording, 30)
+        XCTAssertEqual(config.model.mlp.hidden, 32)
+        XCTAssertEqual(config.training, TrainingConfig())
+        XCTAssertEqual(config.windowLength, 20)
+        XCTAssertNil(config.teacher)
+        XCTAssertThrowsError(try JSONDecoder().decode(SessionConfig.self, from: Data(#"{"seed": 1}"#.utf8)), "a name is required")
+    }
+
+    func testRoundTrip() throws {
+        var config = SessionConfig(name: "rt")
+        config.teacher = .init(session: "/tmp/t", temperature: 2, alpha: 0.3)
+        config.training.receiverDropout = 0.2
+        config.data.kind = .sphere
+        config.data.path = "/data"
+        let back = try JSONDecoder().decode(SessionConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(back, config)
+    }
+}

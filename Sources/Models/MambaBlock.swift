@@ -47,8 +47,10 @@ public final class MambaBlock {
     private var convOutputGrad: ActivationBuffer
     private var inProjOutputGrad: ActivationBuffer
     private var inputGrad: ActivationBuffer
-    /// The scan output y and SiLU(z) of the last forward (their layers' buffers), for the gate's backward.
-    private var gateInputs: (y: Tensor, gate: Tensor)?
+    /// SiLU(z) of the last forward.
+    private var gateValues: ActivationBuffer
+    /// The scan output y and z of the last forward, for the gate's backward.
+    private var gateInputs: (y: Tensor, z: Tensor)?
 
     public init(name: String, config: MambaConfig, steps: Int, rng: inout SeededRNG) {
         let d = config.width, e = config.inner, n = config.stateSize, r = config.rank
@@ -79,6 +81,7 @@ public final class MambaBlock {
         bIn = ActivationBuffer(rowWidth: n)
         cIn = ActivationBuffer(rowWidth: n)
         gated = ActivationBuffer(rowWidth: e)
+        gateValues = ActivationBuffer(rowWidth: e)
         output = ActivationBuffer(rowWidth: d)
         scanOutputGrad = ActivationBuffer(rowWidth: e)
         gateGrad = ActivationBuffer(rowWidth: e)
@@ -109,10 +112,10 @@ public final class MambaBlock {
         split(dbc, width: dbcWidth, rows: rows, offset: r + n, count: n, into: c)
         let delta = softplus.forward(dtProj.forward(deltaIn, rows: rows), rows: rows)
         let y = scan.forward(u: us, delta: delta, b: b, c: c, batch: batch, steps: steps)
-        let gate = gateActivation.forward(z, rows: rows)
-        let g = gated.reserve(rows: rows)
-        for i in 0..<(rows * e) { g.data[i] = y.data[i] * gate.data[i] }
-        gateInputs = (y, gate)
+        // g = y ⊙ SiLU(z) in one fused pass (the same formula as `gateActivation`).
+        let gate = gateValues.reserve(rows: rows), g = gated.reserve(rows: rows)
+        VectorKernels.siluGate(count: rows * e, a: y.data, z: z.data, gate: gate.data, out: g.data)
+        gateInputs = (y, z)
         let o = outProj.forward(g, rows: rows)
         let out = output.reserve(rows: rows)
         for i in 0..<(rows * width) { out.data[i] = x.data[i] + o.data[i] }
@@ -121,18 +124,15 @@ public final class MambaBlock {
 
     /// dout: [batch·T, d] → dx: [batch·T, d]; accumulates every parameter gradient.
     public func backward(_ dout: Tensor, batch: Int) -> Tensor {
+        // gate: z, the pre-activation of SiLU.
         guard let (y, gate) = gateInputs else { preconditionFailure("MambaBlock.backward before forward") }
         let rows = batch * steps
         let e = inner, n = stateSize, r = rank, dbcWidth = r + 2 * n
         // out = x + out_proj(g): dx gets dout directly, dg = dout · out_projᵀ.
         let dg = outProj.backward(dout, rows: rows)
         // g = y ⊙ SiLU(z): dy = dg ⊙ SiLU(z), d SiLU(z) = dg ⊙ y.
-        let dy = scanOutputGrad.reserve(rows: rows), dGate = gateGrad.reserve(rows: rows)
-        for i in 0..<(rows * e) {
-            dy.data[i] = dg.data[i] * gate.data[i]
-            dGate.data[i] = dg.data[i] * y.data[i]
-        }
-        let dz = gateActivation.backward(dGate, rows: rows)
+        let dy = scanOutputGrad.reserve(rows: rows), dz = gateGrad.reserve(rows: rows)
+        VectorKernels.siluGateBackward(count: rows * e, a: y.data, z: gate.data, dout: dg.data, da: dy.data, dz: dz.data)
         let scanGrad = scan.backward(dy, batch: batch, steps: steps)
         // Δ = softplus(dt_proj(δ)); (δ, B, C) are column ranges of x_proj's output.
         let dDeltaIn = dtProj.backward(softplus.backward(scanGrad.delta, rows: rows), rows: rows)

@@ -80,18 +80,7 @@ public final class ScaledDotProductAttention {
             let s = p.data + pair * steps * steps
             gemm(transposeA: false, transposeB: true, m: steps, n: steps, k: dh, alpha: scale,
                  a: q + offset, lda: rowStride, b: k + offset, ldb: rowStride, beta: 0, c: s, ldc: steps)
-            for i in 0..<steps {
-                let row = s + i * steps
-                var maximum = row[0]
-                for j in 1..<steps { maximum = Swift.max(maximum, row[j]) }
-                var sum: Float = 0
-                for j in 0..<steps {
-                    row[j] = expf(row[j] - maximum)
-                    sum += row[j]
-                }
-                let inv = 1 / sum
-                for j in 0..<steps { row[j] *= inv }
-            }
+            VectorKernels.softmaxRows(rows: steps, width: steps, s)
             let a = pd + pair * steps * steps
             if dropping {
                 let mm = m + pair * steps * steps

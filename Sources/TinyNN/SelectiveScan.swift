@@ -19,8 +19,10 @@ import TinyTensor
 /// Batch elements are independent, so forward and backward run over chunks of `chunkSize` windows
 /// on the worker threads. Chunks are fixed by the batch size, not the thread count, and their
 /// parameter-gradient partials are added in chunk order, so results do not depend on threads.
-/// When N is a multiple of 8 (both presets) the inner loops run eight lanes at a time with
-/// `exp8`; otherwise the scalar loops, which are also the streaming path, run.
+/// When E is a multiple of 8 (both presets) whole chunks run in `VectorKernels.scanForward` /
+/// `scanBackward` (TinyTensor; the AVX2+FMA build where the CPU has it); otherwise the scalar
+/// loops, which are also the streaming path, run. `stepVector` / `backwardStepVector` are the
+/// eight-lane single steps, kept as the reference the tests hold the kernels to.
 public final class SelectiveScan {
     public let channels: Int
     public let stateSize: Int
@@ -30,6 +32,8 @@ public final class SelectiveScan {
     public static let chunkSize = 8
 
     private let a: Tensor
+    /// Aᵀ [N, E], the layout of the vectorised kernels (lanes over channels).
+    private let aTransposed: Tensor
     /// h_{−1} = 0, read where a step needs the state before the window.
     private let zeroState: Tensor
     private var output: ActivationBuffer
@@ -53,6 +57,7 @@ public final class SelectiveScan {
         }
         d.value.fill(1)
         a = Tensor([channels, stateSize])
+        aTransposed = Tensor([stateSize, channels])
         zeroState = Tensor([channels, stateSize])
         output = ActivationBuffer(rowWidth: channels)
         states = ActivationBuffer(rowWidth: channels * stateSize)
@@ -64,6 +69,12 @@ public final class SelectiveScan {
     }
 
     public var parameters: [Parameter] { [aLog, d] }
+
+    /// Off: always the scalar loops (tests compare the two paths).
+    var allowsKernels = true
+
+    /// Whether whole chunks run in `VectorKernels` (eight channels per vector).
+    func vectorised(channels: Int) -> Bool { allowsKernels && channels % 8 == 0 }
 
     /// A = −exp(A_log), [E, N], into `a`.
     public static func decayRates(aLog: UnsafePointer<Float>, count: Int, into a: UnsafeMutablePointer<Float>) {
@@ -132,20 +143,30 @@ public final class SelectiveScan {
         Self.decayRates(aLog: aLog.value.data, count: a.count, into: a.data)
         let e = channels, n = stateSize, stateWidth = e * n
         let chunks = (batch + Self.chunkSize - 1) / Self.chunkSize
+        let vectorised = vectorised(channels: e)
+        if vectorised {
+            for ch in 0..<e {
+                for j in 0..<n { aTransposed[j * e + ch] = a[ch * n + j] }
+            }
+        }
+        let aT = aTransposed
         parallelFor(chunks: chunks) { chunk in
-            for w in (chunk * Self.chunkSize)..<min(batch, (chunk + 1) * Self.chunkSize) {
+            let windows = (chunk * Self.chunkSize)..<min(batch, (chunk + 1) * Self.chunkSize)
+            if vectorised {
+                // The whole chunk in one kernel call (AVX2+FMA build where the CPU has it);
+                // states are stored [rows, N, E] on this path.
+                VectorKernels.scanForward(windows: windows, steps: steps, channels: e, stateSize: n, u: u.data,
+                                          delta: delta.data, b: b.data, c: c.data, aT: aT.data, d: d.value.data,
+                                          states: h.data, y: y.data)
+                return
+            }
+            for w in windows {
                 for t in 0..<steps {
                     let r = w * steps + t
                     let previous = t == 0 ? nil : UnsafePointer(h.data + (r - 1) * stateWidth)
-                    if n % 8 == 0 {
-                        Self.stepVector(previous: previous ?? UnsafePointer(zeroState.data), state: h.data + r * stateWidth,
-                                        u: u.data + r * e, delta: delta.data + r * e, b: b.data + r * n, c: c.data + r * n,
-                                        a: a.data, d: d.value.data, channels: e, stateSize: n, y: y.data + r * e)
-                    } else {
-                        Self.step(previous: previous, state: h.data + r * stateWidth, u: u.data + r * e,
-                                  delta: delta.data + r * e, b: b.data + r * n, c: c.data + r * n, a: a.data,
-                                  d: d.value.data, channels: e, stateSize: n, y: y.data + r * e)
-                    }
+                    Self.step(previous: previous, state: h.data + r * stateWidth, u: u.data + r * e,
+                              delta: delta.data + r * e, b: b.data + r * n, c: c.data + r * n, a: a.data,
+                              d: d.value.data, channels: e, stateSize: n, y: y.data + r * e)
                 }
             }
         }
@@ -233,10 +254,19 @@ public final class SelectiveScan {
         let scratchWidth = 2 * stateWidth + e
         let scratch = chunkScratch.reserve(rows: chunks)
         let a = self.a.data, dParam = d.value.data, zeroState = self.zeroState
+        let vectorised = vectorised(channels: e), aT = aTransposed.data
         parallelFor(chunks: chunks) { chunk in
             let dA = scratch.data + chunk * scratchWidth, dD = dA + stateWidth, dh = dD + e
             dA.update(repeating: 0, count: scratchWidth)
-            for w in (chunk * Self.chunkSize)..<min(batch, (chunk + 1) * Self.chunkSize) {
+            let windows = (chunk * Self.chunkSize)..<min(batch, (chunk + 1) * Self.chunkSize)
+            if vectorised {
+                VectorKernels.scanBackward(windows: windows, steps: steps, channels: e, stateSize: n, dy: dy.data,
+                                           u: u.data, delta: delta.data, b: bIn.data, c: cIn.data, aT: aT,
+                                           d: dParam, states: h.data, stateGrad: dh, aGrad: dA, dGrad: dD,
+                                           uGrad: du.data, deltaGrad: dDelta.data, bGrad: dB.data, cGrad: dC.data)
+                return
+            }
+            for w in windows {
                 dh.update(repeating: 0, count: stateWidth)
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     let r = w * steps + t
@@ -246,8 +276,9 @@ public final class SelectiveScan {
                     let hp = t == 0 ? zeroState.data : h.data + (r - 1) * stateWidth
                     let dBt = dB.data + r * n, dCt = dC.data + r * n
                     for j in 0..<n { dBt[j] = 0; dCt[j] = 0 }
-                    let step = n % 8 == 0 ? Self.backwardStepVector : Self.backwardStep
-                    step(dyt, ut, dtt, bt, ct, ht, hp, a, dParam, e, n, dh, dA, dD, du.data + r * e, dDelta.data + r * e, dBt, dCt)
+                    Self.backwardStep(dy: dyt, u: ut, delta: dtt, b: bt, c: ct, state: ht, previous: hp, a: a, d: dParam,
+                                      channels: e, stateSize: n, stateGrad: dh, aGrad: dA, dGrad: dD, uGrad: du.data + r * e,
+                                      deltaGrad: dDelta.data + r * e, bGrad: dBt, cGrad: dCt)
                 }
             }
         }
@@ -255,7 +286,14 @@ public final class SelectiveScan {
         let aLogGrad = aLog.grad.data, dGrad = d.grad.data
         for chunk in 0..<chunks {
             let dA = scratch.data + chunk * scratchWidth, dD = dA + stateWidth
-            for i in 0..<stateWidth { aLogGrad[i] += dA[i] * a[i] }
+            if vectorised {
+                // dA partials are [N, E] on the vectorised path.
+                for ch in 0..<e {
+                    for j in 0..<n { aLogGrad[ch * n + j] += dA[j * e + ch] * a[ch * n + j] }
+                }
+            } else {
+                for i in 0..<stateWidth { aLogGrad[i] += dA[i] * a[i] }
+            }
             for ch in 0..<e { dGrad[ch] += dD[ch] }
         }
         return (du, dDelta, dB, dC)

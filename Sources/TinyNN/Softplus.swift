@@ -21,7 +21,8 @@ public final class Softplus {
     public func forward(_ x: Tensor, rows: Int) -> Tensor {
         let y = output.reserve(rows: rows)
         input = x
-        for i in 0..<(rows * width) { y.data[i] = Self.apply(x.data[i]) }
+        // Batches as max(x, 0) + log1p(e^(−|x|)), eight lanes at a time; `apply` is the scalar form.
+        VectorKernels.softplus(count: rows * width, x: x.data, y: y.data)
         return y
     }
 
@@ -29,7 +30,7 @@ public final class Softplus {
         guard let x = input else { preconditionFailure("Softplus.backward before forward") }
         let dx = inputGrad.reserve(rows: rows)
         // forward: y = log(1 + eˣ), so dx = dy · σ(x)
-        mapLanes8(count: rows * width, x.data, dy.data, dx.data) { x, dy in dy / (1 + exp8(-x)) }
+        VectorKernels.softplusBackward(count: rows * width, x: x.data, dy: dy.data, dx: dx.data)
         return dx
     }
 }

@@ -1,4 +1,6 @@
-/// e^x for eight lanes at once, for the selective scan's decays exp(Δ·A).
+/// e^x for eight lanes at once, for the selective scan's single-step reference (`stepVector`).
+/// The training paths use `kernelExp8` (TinyTensorKernels, the same algorithm) through
+/// `VectorKernels`, compiled with AVX2+FMA.
 ///
 /// Cephes' expf: x = n·ln2 + r with n = round(x / ln2) and |r| ≤ ln2/2 (ln2 split in a high
 /// and a low part so r is exact), e^r by a degree-5 minimax polynomial, then 2^n put into the
@@ -24,43 +26,4 @@ public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let y = p * (r * r) + r + 1
     let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self) &+ 127) &<< 23
     return y * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-}
-
-/// Applies `body` to `count` floats eight at a time; the last, partial group is padded with
-/// zeros on load and only its `count mod 8` lanes are stored.
-@inline(__always)
-func mapLanes8(count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-               _ body: (SIMD8<Float>) -> SIMD8<Float>) {
-    var i = 0
-    while i + 8 <= count {
-        UnsafeMutableRawPointer(output + i).storeBytes(of: body(UnsafeRawPointer(input + i).loadUnaligned(as: SIMD8<Float>.self)),
-                                                       as: SIMD8<Float>.self)
-        i += 8
-    }
-    guard i < count else { return }
-    var x = SIMD8<Float>()
-    for lane in 0..<(count - i) { x[lane] = input[i + lane] }
-    let y = body(x)
-    for lane in 0..<(count - i) { output[i + lane] = y[lane] }
-}
-
-/// `mapLanes8` for a function of two inputs (a value and its upstream gradient).
-@inline(__always)
-func mapLanes8(count: Int, _ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-               _ body: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) {
-    var i = 0
-    while i + 8 <= count {
-        let a = UnsafeRawPointer(first + i).loadUnaligned(as: SIMD8<Float>.self)
-        let b = UnsafeRawPointer(second + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(output + i).storeBytes(of: body(a, b), as: SIMD8<Float>.self)
-        i += 8
-    }
-    guard i < count else { return }
-    var a = SIMD8<Float>(), b = SIMD8<Float>()
-    for lane in 0..<(count - i) {
-        a[lane] = first[i + lane]
-        b[lane] = second[i + lane]
-    }
-    let y = body(a, b)
-    for lane in 0..<(count - i) { output[i + lane] = y[lane] }
 }

@@ -1,4 +1,7 @@
 import TinyTensorKernels
+#if canImport(TinyTensorHaswell)
+import TinyTensorHaswell
+#endif
 
 /// C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C, all row-major.
 ///
@@ -38,6 +41,12 @@ func gemm(
     if m == 0 || n == 0 { return }
     if k == 0 || alpha == 0 {
         scale(rows: m, columns: n, by: beta, c: c, ldc: ldc)
+        return
+    }
+    if GEMMDirectPath.applies(n: n, k: k) {
+        gemmDirectPath(kernel: kernel, threads: threads, minimumParallelWork: minimumParallelWork,
+                       transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
     let split = GEMMSplit(m: m, n: n, k: k, threads: threads, minimumParallelWork: minimumParallelWork)
@@ -127,5 +136,80 @@ struct GEMMSplit {
         let extent = alongRows ? m : n
         let part = chunk * step..<min(extent, (chunk + 1) * step)
         return alongRows ? (part, 0..<n) : (0..<m, part)
+    }
+}
+
+/// When `gemm` skips packing and runs `gemmDirect` (TinyTensorKernels): op(B) of at most
+/// `maximumB` floats (it is re-read from L1 for every 4-row block of C; a transposed B, or one
+/// whose N is not a multiple of 8, is first copied to a zero-padded K×N stack buffer). Covers the small models' projections (K, N ≤ 64)
+/// and the attention's per-head products; larger problems take the packed, cache-blocked path.
+enum GEMMDirectPath {
+    static let maximumB = 4096
+
+    static func applies(n: Int, k: Int) -> Bool { n * k <= maximumB }
+}
+
+/// Runs the direct kernel, split into row blocks over the workers when large enough (each row of
+/// C is computed the same way whatever the split, so the result does not depend on threads).
+private func gemmDirectPath(
+    kernel: GEMMKernel, threads: Int, minimumParallelWork: Int,
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    func run(_ b: UnsafePointer<Float>, _ ldb: Int, padded: Bool) {
+        let parallel = threads > 1 && m * n * k >= minimumParallelWork && m >= 16
+        let chunks = parallel ? min(threads * GEMMSplit.blocksPerThread, m / 8) : 1
+        let rowsPerChunk = ((m + chunks - 1) / chunks + 3) / 4 * 4
+        func block(_ chunk: Int) {
+            let start = chunk * rowsPerChunk, rows = min(m, start + rowsPerChunk) - start
+            guard rows > 0 else { return }
+            let aBlock = transposeA ? a + start : a + start * lda
+            switch kernel {
+            case .haswell:
+                #if canImport(TinyTensorHaswell)
+                gemmDirectHaswell(transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda,
+                                  b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                #else
+                preconditionFailure("the AVX2+FMA GEMM is not compiled into this build")
+                #endif
+            case .portable:
+                #if arch(x86_64)
+                gemmDirect(SeparateMultiplyAdd.self, transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha,
+                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                #else
+                gemmDirect(FusedMultiplyAdd.self, transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha,
+                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                #endif
+            }
+        }
+        if chunks == 1 { return block(0) }
+        if #available(macOS 15, iOS 18, *),
+           CPUWorkerPool.shared.run(CPUTask(chunks: chunks, body: block), helpers: threads - 1) {
+            return
+        }
+        parallelFor(chunks: chunks, block)
+    }
+    if !transposeB && n % 8 == 0 { return run(b, ldb, padded: false) }
+    // A transposed B (op(B)[p, j] = b[j·ldb + p]), or rows whose last 8 columns are partial: copy
+    // op(B) row-major onto the stack, zero-padded to whole 8-column groups, so every load of B is
+    // a full vector.
+    let width = (n + 7) / 8 * 8
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: k * width) { buffer in
+        let t = buffer.baseAddress!
+        if transposeB {
+            for p in 0..<k {
+                let row = t + p * width
+                for j in 0..<n { row[j] = b[j * ldb + p] }
+                for j in n..<width { row[j] = 0 }
+            }
+        } else {
+            for p in 0..<k {
+                let row = t + p * width
+                row.update(from: b + p * ldb, count: n)
+                (row + n).update(repeating: 0, count: width - n)
+            }
+        }
+        run(UnsafePointer(t), width, padded: true)
     }
 }

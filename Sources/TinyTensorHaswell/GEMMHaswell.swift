@@ -17,3 +17,13 @@ public func gemmBlockedHaswell(
                 m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                 beta: beta, c: c, ldc: ldc, scratch: scratch)
 }
+
+/// `gemmDirect` (the unpacked small-problem GEMM) compiled with AVX2+FMA.
+public func gemmDirectHaswell(
+    transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bPadded: Bool,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    gemmDirect(FusedMultiplyAdd.self, transposeA: transposeA, m: m, n: n, k: k, alpha: alpha,
+               a: a, lda: lda, b: b, ldb: ldb, bPadded: bPadded, beta: beta, c: c, ldc: ldc)
+}

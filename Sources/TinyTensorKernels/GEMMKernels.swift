@@ -97,7 +97,16 @@ public func gemmBlocked<F: GEMMMultiplyAdd>(
             while ic < m {
                 let mb = min(GEMMBlocking.mc, m - ic)
                 let aBlock = transposeA ? a + pc * lda + ic : a + ic * lda + pc
-                packA(transposed: transposeA, a: aBlock, lda: lda, rows: mb, depth: kb, into: scratch.packedA)
+                // A transposed and at most one row block: its 6-row micro-panels are already six
+                // contiguous floats per depth step, so full panels are read in place (stride lda)
+                // and only a partial last panel is packed. Packing would otherwise cost about as
+                // much as a tenth of the multiply-adds of a 64×1280×64 weight gradient.
+                let stridedA = transposeA && m <= GEMMBlocking.mc
+                let fullRows = stridedA ? mb / mr * mr : 0
+                if fullRows < mb {
+                    packA(transposed: transposeA, a: transposeA ? aBlock + fullRows : aBlock + fullRows * lda, lda: lda,
+                          rows: mb - fullRows, depth: kb, into: scratch.packedA + fullRows * kb)
+                }
                 var jr = 0
                 while jr < nb {
                     let width = min(nr, nb - jr)
@@ -105,13 +114,15 @@ public func gemmBlocked<F: GEMMMultiplyAdd>(
                     var ir = 0
                     while ir < mb {
                         let height = min(mr, mb - ir)
-                        let aPanel = UnsafePointer(scratch.packedA + ir * kb)
+                        let inPlace = ir < fullRows
+                        let aPanel = inPlace ? aBlock + ir : UnsafePointer(scratch.packedA + ir * kb)
+                        let aStride = inPlace ? lda : mr
                         let cTile = c + (ic + ir) * ldc + jc + jr
                         if height == mr && width == nr {
-                            microKernel6x16(F.self, depth: kb, a: aPanel, b: bPanel,
+                            microKernel6x16(F.self, depth: kb, a: aPanel, aStride: aStride, b: bPanel,
                                             alpha: alpha, beta: blockBeta, c: cTile, ldc: ldc)
                         } else {
-                            microKernel6x16(F.self, depth: kb, a: aPanel, b: bPanel,
+                            microKernel6x16(F.self, depth: kb, a: aPanel, aStride: aStride, b: bPanel,
                                             alpha: alpha, beta: 0, c: scratch.edgeTile, ldc: nr)
                             mergeEdgeTile(scratch.edgeTile, rows: height, columns: width,
                                           beta: blockBeta, c: cTile, ldc: ldc)
@@ -214,12 +225,12 @@ func packB(transposed: Bool, b: UnsafePointer<Float>, ldb: Int, depth: Int, colu
     }
 }
 
-/// C[0..<6, 0..<16] = alpha · Σₚ A[:, p] ⊗ B[p, :] + beta · C over one packed A micro-panel
-/// (6 floats per p) and one packed B micro-panel (16 floats per p); beta = 0 does not read C.
+/// C[0..<6, 0..<16] = alpha · Σₚ A[:, p] ⊗ B[p, :] + beta · C over one A micro-panel
+/// (6 contiguous floats per p, `aStride` apart: 6 when packed, lda when read in place) and one packed B micro-panel (16 floats per p); beta = 0 does not read C.
 /// The twelve accumulators are separate locals so they stay in registers across the loop.
 @inlinable @inline(__always)
 func microKernel6x16<F: GEMMMultiplyAdd>(
-    _: F.Type, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    _: F.Type, depth: Int, a: UnsafePointer<Float>, aStride: Int, b: UnsafePointer<Float>,
     alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
@@ -245,7 +256,7 @@ func microKernel6x16<F: GEMMMultiplyAdd>(
         c40 = F.multiplyAdd(c40, av, b0); c41 = F.multiplyAdd(c41, av, b1)
         av = SIMD8<Float>(repeating: pa[5])
         c50 = F.multiplyAdd(c50, av, b0); c51 = F.multiplyAdd(c51, av, b1)
-        pa += 6
+        pa += aStride
         pb += 64
     }
     storeRow(c00, c01, alpha: alpha, beta: beta, c)
@@ -282,5 +293,93 @@ func mergeEdgeTile(_ tile: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
         } else {
             for j in 0..<columns { dst[j] = src[j] + beta * dst[j] }
         }
+    }
+}
+
+/// C[M,N] = alpha · op(A) · B + beta · C without packing, for problems whose B (K×N, row-major,
+/// not transposed) is small enough to stay in L1: the training shapes of the tiny models (K, N ≤
+/// 64) and the per-(sequence, head) attention products (20×20×16), where packing and the 6×16
+/// edge tiles of `gemmBlocked` cost more than the arithmetic. 4×16 register tiles read op(A)
+/// straight from its rows (or, transposed, from its columns) and B straight from its rows; rows
+/// past M repeat the last row and are not stored, columns past a multiple of 8 load zeros.
+/// Each C element sums its K products in order, as `gemmBlocked` does. beta = 0 never reads C.
+@inlinable
+public func gemmDirect<F: GEMMMultiplyAdd>(
+    _: F.Type, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bPadded: Bool,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    // bPadded: each row of B may be read up to the next multiple of 8 columns (zeros there).
+    let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
+    @inline(__always) func finish(_ acc: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 8 {
+            var out = acc * alpha
+            if beta != 0 { out += beta * UnsafeRawPointer(dst).loadUnaligned(as: SIMD8<Float>.self) }
+            UnsafeMutableRawPointer(dst).storeBytes(of: out, as: SIMD8<Float>.self)
+        } else {
+            for l in 0..<lanes { dst[l] = beta == 0 ? alpha * acc[l] : alpha * acc[l] + beta * dst[l] }
+        }
+    }
+    var i = 0
+    while i < m {
+        let rows = min(4, m - i)
+        let a0 = a + i * rowStride
+        let a1 = a0 + min(1, rows - 1) * rowStride
+        let a2 = a0 + min(2, rows - 1) * rowStride
+        let a3 = a0 + min(3, rows - 1) * rowStride
+        let c0 = c + i * ldc
+        var j = 0
+        while j + 16 <= n {
+            var x00 = SIMD8<Float>(), x01 = SIMD8<Float>(), x10 = SIMD8<Float>(), x11 = SIMD8<Float>()
+            var x20 = SIMD8<Float>(), x21 = SIMD8<Float>(), x30 = SIMD8<Float>(), x31 = SIMD8<Float>()
+            var pb = UnsafeRawPointer(b + j)
+            let rowBytes = ldb * MemoryLayout<Float>.stride
+            var q = 0
+            for _ in 0..<k {
+                let b0 = pb.loadUnaligned(as: SIMD8<Float>.self)
+                let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                var av = SIMD8<Float>(repeating: a0[q])
+                x00 = F.multiplyAdd(x00, av, b0); x01 = F.multiplyAdd(x01, av, b1)
+                av = SIMD8<Float>(repeating: a1[q])
+                x10 = F.multiplyAdd(x10, av, b0); x11 = F.multiplyAdd(x11, av, b1)
+                av = SIMD8<Float>(repeating: a2[q])
+                x20 = F.multiplyAdd(x20, av, b0); x21 = F.multiplyAdd(x21, av, b1)
+                av = SIMD8<Float>(repeating: a3[q])
+                x30 = F.multiplyAdd(x30, av, b0); x31 = F.multiplyAdd(x31, av, b1)
+                pb += rowBytes
+                q += depthStride
+            }
+            finish(x00, c0 + j, lanes: 8); finish(x01, c0 + j + 8, lanes: 8)
+            if rows > 1 { finish(x10, c0 + ldc + j, lanes: 8); finish(x11, c0 + ldc + j + 8, lanes: 8) }
+            if rows > 2 { finish(x20, c0 + 2 * ldc + j, lanes: 8); finish(x21, c0 + 2 * ldc + j + 8, lanes: 8) }
+            if rows > 3 { finish(x30, c0 + 3 * ldc + j, lanes: 8); finish(x31, c0 + 3 * ldc + j + 8, lanes: 8) }
+            j += 16
+        }
+        while j < n {
+            let lanes = min(8, n - j)
+            var x0 = SIMD8<Float>(), x1 = SIMD8<Float>(), x2 = SIMD8<Float>(), x3 = SIMD8<Float>()
+            var pb = b + j
+            var q = 0
+            for _ in 0..<k {
+                var bv = SIMD8<Float>()
+                if lanes == 8 || bPadded {
+                    bv = UnsafeRawPointer(pb).loadUnaligned(as: SIMD8<Float>.self)
+                } else {
+                    for l in 0..<lanes { bv[l] = pb[l] }
+                }
+                x0 = F.multiplyAdd(x0, SIMD8<Float>(repeating: a0[q]), bv)
+                x1 = F.multiplyAdd(x1, SIMD8<Float>(repeating: a1[q]), bv)
+                x2 = F.multiplyAdd(x2, SIMD8<Float>(repeating: a2[q]), bv)
+                x3 = F.multiplyAdd(x3, SIMD8<Float>(repeating: a3[q]), bv)
+                pb += ldb
+                q += depthStride
+            }
+            finish(x0, c0 + j, lanes: lanes)
+            if rows > 1 { finish(x1, c0 + ldc + j, lanes: lanes) }
+            if rows > 2 { finish(x2, c0 + 2 * ldc + j, lanes: lanes) }
+            if rows > 3 { finish(x3, c0 + 3 * ldc + j, lanes: lanes) }
+            j += 8
+        }
+        i += 4
     }
 }

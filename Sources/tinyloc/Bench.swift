@@ -1,4 +1,6 @@
 import ArgumentParser
+import Compression
+import Dispatch
 import Foundation
 import Models
 import TinyTensor
@@ -6,7 +8,7 @@ import TinyTensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds only: `swift run -c release tinyloc bench …`).",
-        subcommands: [GEMMBench.self, TrainBench.self]
+        subcommands: [GEMMBench.self, TrainBench.self, InferBench.self]
     )
 }
 
@@ -104,6 +106,87 @@ struct TrainBench: ParsableCommand {
             print(String(format: "%@: %d parameters · batch %d · %d thread(s) · %.3f ms/step · %.0f samples/s (median of %d)",
                          result.model, result.parameters, result.batchSize, result.threads, result.millisecondsPerStep,
                          result.samplesPerSecond, repeats))
+        }
+    }
+}
+
+struct InferBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Single-window inference latency (batch 1, T 20, F 11, 9 rooms): float forward, or the int8 engine (mlp only).",
+        discussion: """
+        The float path times `forward` of an untrained model on one random window (the weights do not change the \
+        work). --int8 times the integer-only QuantizedMLP (Compression), calibrated on 256 random windows, \
+        including quantizing the float input and dequantizing the logits; it exists only for mlp, the one model \
+        with an int8 conversion so far.
+        """
+    )
+
+    @Option(help: "Model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: String = "mlp"
+
+    @Flag(help: "Time the int8 integer-only engine (mlp only).")
+    var int8 = false
+
+    @Option(help: "Worker threads (default 1: one window is far too small to split).")
+    var threads = 1
+
+    @Option(help: "Timed repeats (the median is reported).")
+    var repeats = 15
+
+    @Flag(help: "Print one JSON object instead of a line of text.")
+    var json = false
+
+    func run() throws {
+        guard let kind = ModelKind(rawValue: model) else {
+            throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard repeats > 0, threads > 0 else { throw ValidationError("--repeats and --threads must be positive") }
+        guard !int8 || kind == .mlp else {
+            throw ValidationError("--int8 exists only for mlp (the only model with an int8 conversion, Compression's QuantizedMLP)")
+        }
+        #if DEBUG
+        FileHandle.standardError.write(Data("warning: this is a debug build; timings are meaningless. Use `swift build -c release`.\n".utf8))
+        #endif
+        Parallelism.threads = threads
+        let shape = ModelShape(steps: 20, features: 11, classes: 9)
+        let net = ModelConfig(kind: kind).build(shape: shape, seed: 1)
+        var rng = SeededRNG(seed: 3)
+        let window = Tensor([1, shape.steps, shape.features])
+        for i in 0..<window.count { window[i] = rng.uniform() }
+        let call: () -> Float
+        if int8 {
+            guard let mlp = net as? MLP else { throw ValidationError("--int8 needs the mlp model") }
+            let calibration = (0..<(256 * window.count)).map { _ in rng.uniform() }
+            let quantized = QuantizedMLP(converting: mlp.denseLayers(), calibration: calibration)
+            let input = window.array
+            call = { quantized.dequantizeOutput(quantized.forward(quantized.quantizeInput(input), batch: 1))[0] }
+        } else {
+            call = { net.forward(window, rows: 1, training: false)[0] }
+        }
+        var sink: Float = 0
+        for _ in 0..<20 { sink += call() }
+        let warmStart = DispatchTime.now().uptimeNanoseconds
+        sink += call()
+        let one = Double(DispatchTime.now().uptimeNanoseconds - warmStart) * 1e-9
+        let calls = max(1, min(100_000, Int(5e-3 / max(one, 1e-9))))
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<calls { sink += call() }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-3 / Double(calls))
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let precision = int8 ? "int8" : "float32"
+        // Using the summed logits keeps the timed calls from being optimised away.
+        if !sink.isFinite { FileHandle.standardError.write(Data("warning: non-finite logits\n".utf8)) }
+        if json {
+            print(String(format: "{\"model\":\"%@\",\"precision\":\"%@\",\"parameters\":%d,\"threads\":%d,\"microsecondsPerWindow\":%.3f,\"calls\":%d}",
+                         kind.rawValue, precision, net.parameterCount, threads, median, calls))
+        } else {
+            print(String(format: "%@ %@: %.2f µs per window (batch 1, %d thread(s), median of %d repeats of %d calls)",
+                         kind.rawValue, precision, median, threads, repeats, calls))
         }
     }
 }

@@ -94,14 +94,16 @@ final class MambaLayerGradientTests: XCTestCase {
     }
 
     func testSelectiveScanGradients() {
-        // N = 5 runs the scalar loops, N = 8 the eight-lane ones.
-        for state in [5, 8] { checkSelectiveScanGradients(stateSize: state) }
+        // E = 3 runs the scalar loops; E = 8 the vectorised kernels (lanes over channels), which
+        // testScanKernelsMatchScalarLoops also holds to the scalar loops at larger E.
+        for state in [5, 8] { checkSelectiveScanGradients(stateSize: state, channels: 3) }
+        for (state, channels) in [(5, 8)] { checkSelectiveScanGradients(stateSize: state, channels: channels) }
     }
 
-    private func checkSelectiveScanGradients(stateSize state: Int) {
+    private func checkSelectiveScanGradients(stateSize state: Int, channels: Int) {
         var rng = SeededRNG(seed: 16)
         // 11 windows: two parallel chunks, the second partial.
-        let batch = 11, steps = 4, channels = 3
+        let batch = 11, steps = 4
         let rows = batch * steps
         let scan = SelectiveScan(name: "scan", channels: channels, stateSize: state)
         for i in 0..<scan.aLog.count { scan.aLog.value[i] += rng.normal() * 0.2 }
@@ -117,14 +119,40 @@ final class MambaLayerGradientTests: XCTestCase {
         let du = snapshot(grads.u, count: u.count), dDelta = snapshot(grads.delta, count: delta.count)
         let dB = snapshot(grads.b, count: b.count), dC = snapshot(grads.c, count: c.count)
         let loss = { self.dot(scan.forward(u: u, delta: delta, b: b, c: c, batch: batch, steps: steps), r) }
-        assertGradient(scan.aLog.value, scan.aLog.grad, "A_log N=\(state)", loss: loss)
-        assertGradient(scan.d.value, scan.d.grad, "D N=\(state)", loss: loss)
-        assertGradient(u, du, "u N=\(state)", loss: loss)
+        assertGradient(scan.aLog.value, scan.aLog.grad, "A_log N=\(state) E=\(channels)", loss: loss)
+        assertGradient(scan.d.value, scan.d.grad, "D N=\(state) E=\(channels)", loss: loss)
+        assertGradient(u, du, "u N=\(state) E=\(channels)", loss: loss)
         // L is strongly curved in Δ (through exp(Δ·A) with |A| up to ~12), so the central
         // difference's O(h²·A²) error needs a smaller step here than for the other inputs.
-        assertGradient(delta, dDelta, "Δ N=\(state)", tolerance: 5e-3, step: 2e-3, loss: loss)
-        assertGradient(b, dB, "B N=\(state)", loss: loss)
-        assertGradient(c, dC, "C N=\(state)", loss: loss)
+        assertGradient(delta, dDelta, "Δ N=\(state) E=\(channels)", tolerance: 5e-3, step: 2e-3, loss: loss)
+        assertGradient(b, dB, "B N=\(state) E=\(channels)", loss: loss)
+        assertGradient(c, dC, "C N=\(state) E=\(channels)", loss: loss)
+    }
+
+    func testScanKernelsMatchScalarLoops() {
+        // The vectorised whole-window kernels (lanes over channels) against the scalar loops.
+        for (state, channels) in [(5, 8), (8, 16), (16, 64)] {
+            var rng = SeededRNG(seed: 21)
+            let batch = 11, steps = 6, rows = batch * steps
+            let u = randomTensor([rows, channels], &rng), delta = Tensor([rows, channels])
+            for i in 0..<delta.count { delta[i] = 0.01 + rng.uniform() * 2 }
+            let b = randomTensor([rows, state], &rng), c = randomTensor([rows, state], &rng)
+            let dy = randomTensor([rows, channels], &rng)
+            var results: [[Float]] = []
+            for kernels in [true, false] {
+                let scan = SelectiveScan(name: "scan", channels: channels, stateSize: state)
+                scan.allowsKernels = kernels
+                var prng = SeededRNG(seed: 5)
+                for i in 0..<scan.aLog.count { scan.aLog.value[i] += prng.normal() * 0.2 }
+                for i in 0..<channels { scan.d.value[i] = prng.normal() }
+                let y = scan.forward(u: u, delta: delta, b: b, c: c, batch: batch, steps: steps).array
+                let g = scan.backward(dy, batch: batch, steps: steps)
+                results.append(y + g.u.array + g.delta.array + g.b.array + g.c.array + scan.aLog.grad.array + scan.d.grad.array)
+            }
+            for (k, s) in zip(results[0], results[1]) {
+                XCTAssertEqual(k, s, accuracy: 2e-5 * max(1, abs(s)), "N=\(state) E=\(channels)")
+            }
+        }
     }
 
     func testVectorAndScalarScanAgree() {

@@ -37,8 +37,10 @@ public final class ModalityAttention {
     /// x must stay unchanged until backward (it is the attention's V).
     public func forward(_ x: Tensor, batch: Int, steps: Int, training: Bool) -> Tensor {
         let rows = batch * steps
-        let q = queryTanh.forward(queryConv.forward(x, batch: batch, steps: steps), rows: rows)
-        let k = keyTanh.forward(keyConv.forward(x, batch: batch, steps: steps), rows: rows)
+        // Q and K convolve the same input with the same geometry: one im2col serves both.
+        let cols = queryConv.columns(of: x, batch: batch, steps: steps)
+        let q = queryTanh.forward(queryConv.forward(columns: cols, rows: rows), rows: rows)
+        let k = keyTanh.forward(keyConv.forward(columns: cols, rows: rows), rows: rows)
         let a = attention.forward(query: q.data, key: k.data, value: x.data, rowStride: width,
                                   batch: batch, steps: steps, training: training)
         let r = residual.reserve(rows: rows)
@@ -57,10 +59,19 @@ public final class ModalityAttention {
         dq.data.update(repeating: 0, count: rows * width)
         dk.data.update(repeating: 0, count: rows * width)
         attention.backward(dr, dQuery: dq.data, dKey: dk.data, dValue: dx.data, accumulate: true, batch: batch, steps: steps)
-        let fromQuery = queryConv.backward(queryTanh.backward(dq, rows: rows), batch: batch, steps: steps)
-        for i in 0..<(rows * width) { dx.data[i] += fromQuery.data[i] }
-        let fromKey = keyConv.backward(keyTanh.backward(dk, rows: rows), batch: batch, steps: steps)
-        for i in 0..<(rows * width) { dx.data[i] += fromKey.data[i] }
+        // Both convolutions read the same columns: their column gradients sum (one GEMM each,
+        // the second accumulating), and one col2im adds the sum into dx. With k = 1 the columns
+        // are x itself, so both products accumulate straight into dx.
+        let dqPre = queryTanh.backward(dq, rows: rows)
+        let dkPre = keyTanh.backward(dk, rows: rows)
+        if let dcols = queryConv.columnsGradientBuffer(rows: rows) {
+            queryConv.backward(dqPre, rows: rows, columnsGradient: dcols.data, beta: 0)
+            keyConv.backward(dkPre, rows: rows, columnsGradient: dcols.data, beta: 1)
+            queryConv.addColumnsGradient(dcols.data, into: dx.data, batch: batch, steps: steps)
+        } else {
+            queryConv.backward(dqPre, rows: rows, columnsGradient: dx.data, beta: 1)
+            keyConv.backward(dkPre, rows: rows, columnsGradient: dx.data, beta: 1)
+        }
         return dx
     }
 }

@@ -57,6 +57,13 @@ public final class Conv1d {
 
     /// x: [batch, steps, Cin] → [batch, T', Cout] (the layer's own buffer).
     public func forward(_ x: Tensor, batch: Int, steps: Int) -> Tensor {
+        forward(columns: columns(of: x, batch: batch, steps: steps), rows: batch * outputSteps(steps))
+    }
+
+    /// The GEMM's left operand for x, [batch·T', k·Cin]: im2col into this layer's buffer, or x
+    /// itself when k = 1, stride 1. Valid until the next call; another Conv1d of the same
+    /// geometry on the same input may use it through `forward(columns:rows:)`.
+    public func columns(of x: Tensor, batch: Int, steps: Int) -> Tensor {
         let outSteps = outputSteps(steps)
         let rows = batch * outSteps
         let width = kernel * inChannels
@@ -80,12 +87,60 @@ public final class Conv1d {
                 }
             }
         }
+        return cols
+    }
+
+    /// y = cols·W + b for columns from `columns(of:batch:steps:)` of a Conv1d with this geometry;
+    /// they must stay unchanged until backward.
+    public func forward(columns cols: Tensor, rows: Int) -> Tensor {
+        let width = kernel * inChannels
         lastColumns = cols
         let y = output.reserve(rows: rows)
         for r in 0..<rows { (y.data + r * outChannels).update(from: bias.value.data, count: outChannels) }
         gemm(transposeA: false, transposeB: false, m: rows, n: outChannels, k: width,
              a: cols.data, lda: width, b: weight.value.data, ldb: outChannels, beta: 1, c: y.data, ldc: outChannels)
         return y
+    }
+
+    /// Accumulates the weight and bias gradients for dy [rows, Cout] and writes (beta = 0) or adds
+    /// (beta = 1) the columns' gradient dy·Wᵀ [rows, k·Cin] into `columnsGradient`.
+    public func backward(_ dy: Tensor, rows: Int, columnsGradient: UnsafeMutablePointer<Float>, beta: Float) {
+        guard let cols = lastColumns else { preconditionFailure("Conv1d.backward before forward") }
+        let width = kernel * inChannels
+        gemm(transposeA: true, transposeB: false, m: width, n: outChannels, k: rows,
+             a: cols.data, lda: width, b: dy.data, ldb: outChannels, beta: 1, c: weight.grad.data, ldc: outChannels)
+        let db = bias.grad.data
+        for r in 0..<rows {
+            let row = dy.data + r * outChannels
+            for o in 0..<outChannels { db[o] += row[o] }
+        }
+        gemm(transposeA: false, transposeB: true, m: rows, n: width, k: outChannels,
+             a: dy.data, lda: outChannels, b: weight.value.data, ldb: outChannels, beta: beta,
+             c: columnsGradient, ldc: width)
+    }
+
+    /// This layer's scratch for a columns' gradient [rows, k·Cin] (nil when k = 1, stride 1, pad 0:
+    /// the columns are the input, so their gradient is the input's).
+    public func columnsGradientBuffer(rows: Int) -> Tensor? {
+        isPointwise ? nil : columnsGrad.reserve(rows: rows)
+    }
+
+    /// col2im: adds the columns' gradient [batch·T', k·Cin] into dx [batch, steps, Cin].
+    public func addColumnsGradient(_ dcols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                   batch: Int, steps: Int) {
+        let outSteps = outputSteps(steps)
+        let width = kernel * inChannels
+        for b in 0..<batch {
+            for t in 0..<outSteps {
+                let row = dcols + (b * outSteps + t) * width
+                for j in 0..<kernel {
+                    let source = t * stride + j - padding
+                    guard source >= 0 && source < steps else { continue }
+                    let target = dx + (b * steps + source) * inChannels, slot = row + j * inChannels
+                    for c in 0..<inChannels { target[c] += slot[c] }
+                }
+            }
+        }
     }
 
     /// dy: [batch, T', Cout] → dx: [batch, steps, Cin]; accumulates weight and bias gradients.

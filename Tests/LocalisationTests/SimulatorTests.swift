@@ -58,19 +58,13 @@ final class SimulatorTests: XCTestCase {
         }
     }
 
-    func testDefaultTourVisitsMostRoomsQuickly() throws {
+    func testDefaultTourVisitsMostRooms() throws {
         let plan = try sphereHouse()
         var config = HomeSimulatorConfig.scriptedTour
         config.duration = 1800
-        let simulator = HomeSimulator(plan: plan, config: config, seed: 1)
-        let started = Date()
-        let recording = simulator.recording(0)
-        let seconds = Date().timeIntervalSince(started)
+        let recording = HomeSimulator(plan: plan, config: config, seed: 1).recording(0)
         XCTAssertEqual(recording.duration, 1800 - 0.05, accuracy: 1e-9)
         XCTAssertGreaterThanOrEqual(Set(recording.intervals.map(\.room)).count, 8)
-        // Debug builds are ~10× slower than release, where a 30-minute recording takes well under a second.
-        XCTAssertLessThan(seconds, 10)
-        print("30-minute recording simulated in \(String(format: "%.3f", seconds)) s")
     }
 
     func testAccelerometerTellsWalkingFromStill() {

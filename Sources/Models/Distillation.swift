@@ -76,6 +76,15 @@ public struct DistillationConfig: Codable, Sendable, Equatable {
     }
 }
 
+/// A teacher trained for distillation, with how its training went.
+public struct TrainedTeacher {
+    public var distillation: Distillation
+    public var teacher: ClassifierModel
+    public var epochsTrained: Int
+    public var bestEpoch: Int
+    public var bestF1: Double
+}
+
 extension Distillation {
     /// Trains the configured teacher on the student's own training windows (early stopping on the
     /// same validation windows), freezes its best weights and returns the distillation from it;
@@ -83,7 +92,7 @@ extension Distillation {
     public static func trainingTeacher(_ spec: DistillationConfig, shape: ModelShape, training: TrainingConfig,
                                        train: LabelledWindows, validation: LabelledWindows, seed: UInt64,
                                        control: TrainingControl? = nil,
-                                       onEpoch: (EpochRecord) -> Void = { _ in }) -> (Distillation, teacher: ClassifierModel)? {
+                                       onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainedTeacher? {
         let teacher = spec.teacher.build(shape: shape, seed: seed)
         let trainer = Trainer(model: teacher, config: training, classes: shape.classes, train: train, validation: validation, seed: seed)
         while !trainer.isFinished {
@@ -93,6 +102,7 @@ extension Distillation {
         trainer.restoreBest()
         let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.receiverDropout > 0,
                                   temperature: spec.temperature, alpha: spec.alpha)
-        return (distillation, teacher)
+        return TrainedTeacher(distillation: distillation, teacher: teacher, epochsTrained: trainer.epochsDone,
+                              bestEpoch: trainer.bestEpoch, bestF1: trainer.bestF1)
     }
 }

@@ -54,6 +54,16 @@ public enum CrossValidation {
         public var result: ExperimentReport.SplitResult
         /// The fitted scaler (with `minmax` scaling), fitted on this fold's training recordings.
         public var scaler: FeatureScaler?
+        /// With distillation: how the teacher trained on this fold did on the same test recording,
+        /// so one run shows teacher and student side by side.
+        public var teacher: TeacherScore? = nil
+    }
+
+    public struct TeacherScore: Codable, Sendable, Equatable {
+        public var epochsTrained: Int
+        public var bestEpoch: Int
+        public var validationMacroF1: Double
+        public var result: ExperimentReport.SplitResult
     }
 
     public enum Event: Sendable {
@@ -99,11 +109,16 @@ public enum CrossValidation {
                 onEvent(.foldStarted(fold, seed: seed, trainWindows: windows.train.count,
                                      validationWindows: windows.validation.count, testWindows: windows.test.count))
                 var distillation: Distillation?
+                var teacherScore: TeacherScore?
                 if let spec = config.distillation {
-                    guard let (fromTeacher, _) = Distillation.trainingTeacher(
+                    guard let trained = Distillation.trainingTeacher(
                         spec, shape: shape, training: config.training, train: windows.labelledTrain,
                         validation: windows.labelledValidation, seed: seed, control: control) else { break run }
-                    distillation = fromTeacher
+                    distillation = trained.distillation
+                    let predicted = predict(trained.teacher, on: windows.labelledTest, classes: shape.classes).predicted
+                    let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
+                    teacherScore = TeacherScore(epochsTrained: trained.epochsTrained, bestEpoch: trained.bestEpoch,
+                                                validationMacroF1: trained.bestF1, result: .init(metrics, rooms: dataset.rooms))
                 }
                 let model = config.model.build(shape: shape, seed: seed)
                 parameters = model.parameterCount
@@ -122,7 +137,7 @@ public enum CrossValidation {
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
                                   epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
                                   validationMacroF1: trainer.bestF1, result: .init(metrics, rooms: dataset.rooms),
-                                  scaler: windows.scaler)
+                                  scaler: windows.scaler, teacher: teacherScore)
                 folds.append(result)
                 onEvent(.foldFinished(result))
             }
@@ -158,6 +173,8 @@ public struct CrossValidationReport: Codable, Sendable {
     /// Means over every (fold, seed).
     public var meanMacroF1: Double
     public var meanAccuracy: Double
+    /// With distillation: the teachers' mean test macro-F1 over the same folds.
+    public var teacherMeanMacroF1: Double?
     /// Spread of the fold scores (each fold averaged over seeds first): how much the held-out
     /// recording matters. Sample standard deviation; 0 with one fold.
     public var foldStdMacroF1: Double
@@ -182,6 +199,8 @@ public struct CrossValidationReport: Codable, Sendable {
         self.folds = folds
         meanMacroF1 = mean(folds.map(\.result.macroF1))
         meanAccuracy = mean(folds.map(\.result.accuracy))
+        let teacherScores = folds.compactMap(\.teacher?.result.macroF1)
+        teacherMeanMacroF1 = teacherScores.isEmpty ? nil : mean(teacherScores)
         var byTest: [String: [Double]] = [:]
         for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }
         foldStdMacroF1 = sampleStd(byTest.values.map(mean))

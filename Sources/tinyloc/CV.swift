@@ -110,6 +110,11 @@ struct CV: ParsableCommand {
                 print(String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
                              fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
                              fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy))
+                if let teacher = fold.teacher {
+                    print(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                                 teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
+                                 teacher.result.macroF1, teacher.result.accuracy))
+                }
                 fflush(stdout)
             }
         }
@@ -127,6 +132,9 @@ struct CV: ParsableCommand {
         if !report.skipped.isEmpty { lines.append("no labelled windows, not held out: \(report.skipped.joined(separator: ", "))") }
         lines.append(String(format: "mean over %d folds: macro-F1 %.3f (± %.3f across held-out recordings) · accuracy %.3f",
                             report.folds.count, report.meanMacroF1, report.foldStdMacroF1, report.meanAccuracy))
+        if let teacherMean = report.teacherMeanMacroF1 {
+            lines.append(String(format: "the teachers on the same folds: macro-F1 %.3f", teacherMean))
+        }
         if report.seedMeans.count > 1 {
             lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))
         }

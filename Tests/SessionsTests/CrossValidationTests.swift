@@ -65,6 +65,26 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.folds, report.folds, "same seeds, same folds, same numbers")
     }
 
+    func testDistilledFoldsReportTheirTeacherOnTheSameTestRecording() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.model.kind = .studentTiny
+        config.training.epochs = 2
+        config.distillation = DistillationConfig(teacher: ModelConfig(kind: .cnn))
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        XCTAssertEqual(report.folds.count, 3)
+        for fold in report.folds {
+            let teacher = try XCTUnwrap(fold.teacher, "a distilled fold carries its teacher's score")
+            XCTAssertEqual(teacher.result.confusion.joined().reduce(0, +), fold.testWindows, "teacher scored on the student's test windows")
+            XCTAssertTrue((1...2).contains(teacher.epochsTrained))
+        }
+        let teacherMean = try XCTUnwrap(report.teacherMeanMacroF1)
+        XCTAssertEqual(teacherMean, report.folds.compactMap(\.teacher?.result.macroF1).reduce(0, +) / 3, accuracy: 1e-12)
+
+        config.distillation = nil
+        XCTAssertNil(try CrossValidation.run(dataset: dataset, config: config).teacherMeanMacroF1)
+    }
+
     func testMinMaxScalerIsFittedOnTrainingRecordingsOnly() throws {
         let dataset = twoRoomDataset(recordings: 3)
         var loud = dataset

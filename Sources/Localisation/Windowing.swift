@@ -39,6 +39,10 @@ public struct WindowSet: Sendable {
     public var x: [Float]
     /// Majority room of each window (index into `rooms`).
     public var labels: [Int]
+    /// The room at every step, `stepLabels[w·length + t]`, for sequence labelling (the CRF). A step
+    /// whose centre falls outside every labelled interval takes the room of the nearest labelled
+    /// step before it in the window, or else after it.
+    public var stepLabels: [Int]
     /// Which recording of the data set each window came from.
     public var recordingIndex: [Int]
     /// Start time of each window in its recording, seconds.
@@ -46,14 +50,17 @@ public struct WindowSet: Sendable {
     public var rooms: [String]
     public var featureNames: [String]
 
-    public init(count: Int, length: Int, features: Int, x: [Float], labels: [Int], recordingIndex: [Int],
+    /// `stepLabels` nil: every step carries its window's label.
+    public init(count: Int, length: Int, features: Int, x: [Float], labels: [Int], stepLabels: [Int]? = nil, recordingIndex: [Int],
                 startTimes: [Double], rooms: [String], featureNames: [String]) {
         precondition(x.count == count * length * features && labels.count == count, "window data does not match its shape")
+        precondition(stepLabels.map { $0.count == count * length } ?? true, "step labels do not match the windows")
         self.count = count
         self.length = length
         self.features = features
         self.x = x
         self.labels = labels
+        self.stepLabels = stepLabels ?? labels.flatMap { Array(repeating: $0, count: length) }
         self.recordingIndex = recordingIndex
         self.startTimes = startTimes
         self.rooms = rooms
@@ -175,7 +182,7 @@ public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfi
     let useAccel = config.useAccelerometer && dataset.hasAccelerometer
     let r = dataset.receivers.count
     let featureCount = 2 * r + (useAccel ? 3 : 0)
-    var x: [Float] = [], labels: [Int] = [], origin: [Int] = [], starts: [Double] = []
+    var x: [Float] = [], labels: [Int] = [], stepLabels: [Int] = [], origin: [Int] = [], starts: [Double] = []
     var votes = [Int](repeating: 0, count: dataset.rooms.count)
     for index in recordings {
         let recording = dataset.recordings[index]
@@ -202,13 +209,19 @@ public func makeWindows(dataset: Dataset, recordings: [Int], config: WindowConfi
             let winner = (start..<(start + config.length)).reversed().lazy.compactMap { steps.labels[$0] }.first { votes[$0] == best }!
             x.append(contentsOf: steps.values[(start * featureCount)..<((start + config.length) * featureCount)])
             labels.append(winner)
+            let window = start..<(start + config.length)
+            var carried = window.lazy.compactMap { steps.labels[$0] }.first!
+            for k in window {
+                if let room = steps.labels[k] { carried = room }
+                stepLabels.append(carried)
+            }
             origin.append(index)
             starts.append(Double(start) / config.stepRate)
         }
     }
     let names = dataset.receivers.map { "rssi:\($0)" } + dataset.receivers.map { "heard:\($0)" } + (useAccel ? ["accel:x", "accel:y", "accel:z"] : [])
     return WindowSet(count: labels.count, length: config.length, features: featureCount, x: x, labels: labels,
-                     recordingIndex: origin, startTimes: starts, rooms: dataset.rooms, featureNames: names)
+                     stepLabels: stepLabels, recordingIndex: origin, startTimes: starts, rooms: dataset.rooms, featureNames: names)
 }
 
 extension WindowSet {
@@ -219,7 +232,7 @@ extension WindowSet {
         precondition(parts.allSatisfy { $0.length == first.length && $0.features == first.features && $0.rooms == first.rooms },
                      "window sets differ in shape or rooms")
         return WindowSet(count: parts.reduce(0) { $0 + $1.count }, length: first.length, features: first.features,
-                         x: parts.flatMap(\.x), labels: parts.flatMap(\.labels),
+                         x: parts.flatMap(\.x), labels: parts.flatMap(\.labels), stepLabels: parts.flatMap(\.stepLabels),
                          recordingIndex: parts.flatMap(\.recordingIndex), startTimes: parts.flatMap(\.startTimes),
                          rooms: first.rooms, featureNames: first.featureNames)
     }

@@ -44,3 +44,37 @@ public struct ModelShape: Codable, Sendable, Equatable {
         self.classes = classes
     }
 }
+
+/// A model that can also label every step of a window with a linear-chain CRF over per-step
+/// emissions. When `labelsSteps` is on, the Trainer trains it on the CRF negative log-likelihood
+/// of the step labels and it classifies a window by the majority room of its Viterbi path (ties
+/// to the latest step), the same rule that labels the windows.
+public protocol SequenceLabeller: ClassifierModel {
+    var labelsSteps: Bool { get }
+    /// After a training-mode forward of `batch` windows: the CRF NLL of `tags` [batch·T], back-
+    /// propagated through the whole network.
+    func crfStep(tags: [Int], batch: Int) -> Float
+    /// After a forward of `batch` windows: the Viterbi labels [batch·T].
+    func decodeSteps(batch: Int) -> [Int]
+}
+
+extension SequenceLabeller {
+    /// Window rooms from the decoded paths: each window's majority room, ties to the latest step.
+    func windowRooms(batch: Int, steps: Int, classes: Int) -> [Int] {
+        let path = decodeSteps(batch: batch)
+        var votes = [Int](repeating: 0, count: classes)
+        return (0..<batch).map { b in
+            let window = path[(b * steps)..<((b + 1) * steps)]
+            for i in votes.indices { votes[i] = 0 }
+            for room in window { votes[room] += 1 }
+            let best = votes.max()!
+            return window.reversed().first { votes[$0] == best }!
+        }
+    }
+}
+
+/// The sequence-labelling view of `model`, if it has a CRF and uses it.
+func crfLabeller(_ model: ClassifierModel) -> SequenceLabeller? {
+    guard let labeller = model as? SequenceLabeller, labeller.labelsSteps else { return nil }
+    return labeller
+}

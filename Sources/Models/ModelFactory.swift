@@ -15,6 +15,20 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.mlp = mlp
     }
 
+    /// Whether this kind can have a CRF head (sequence labelling): the teachers.
+    public var canLabelSteps: Bool { kind == .teacher || kind == .teacherPaper }
+
+    /// Whether the model trains on step labels with a CRF head.
+    public var labelsSteps: Bool { canLabelSteps && teacher?.crf == true }
+
+    /// Adds the CRF head to a teacher (see `canLabelSteps`).
+    public mutating func addCRF() {
+        precondition(canLabelSteps, "only the teachers have a CRF head")
+        var config = teacher ?? (kind == .teacher ? .teacher : .paper)
+        config.crf = true
+        teacher = config
+    }
+
     public func build(shape: ModelShape, seed: UInt64) -> ClassifierModel {
         switch kind {
         case .mlp: return MLP(shape: shape, config: mlp, seed: seed)

@@ -15,9 +15,10 @@ import TinyTensor
 ///     emissions = Linear(d → C)(dropout(v))                                   [B, T, C]
 ///     logits = emissions[:, T − 1]                                            [B, C]
 ///
-/// With `crf` a linear-chain CRF over the emissions gives per-step labels (Viterbi); window
-/// classification trains and predicts from the last step's emissions.
-public final class Teacher: ClassifierModel {
+/// With `crf` a linear-chain CRF over the emissions is trained on the per-step labels (NLL by the
+/// forward algorithm) and decodes them (Viterbi); the window's room is the majority of the decoded
+/// path. `logits` stay the last step's emissions (what a student distils from).
+public final class Teacher: SequenceLabeller {
     public let kind: ModelKind
     public let shape: ModelShape
     public let config: TeacherConfig
@@ -159,6 +160,8 @@ public final class Teacher: ClassifierModel {
             _ = embeddings[m].backward(positions[m].backward(embeddedGrads[m], batch: batch, steps: T), rows: rows)
         }
     }
+
+    public var labelsSteps: Bool { crf != nil }
 
     /// CRF negative log-likelihood of per-step labels [B·T] for the last forward, and its backward
     /// through the whole network (sequence-labelling training). Requires `config.crf`.

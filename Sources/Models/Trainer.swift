@@ -111,7 +111,9 @@ public final class TrainingControl: @unchecked Sendable {
     }
 }
 
-/// Mini-batch training with Adam and early stopping on validation macro-F1.
+/// Mini-batch training with Adam and early stopping on validation macro-F1. A model with a CRF
+/// (`SequenceLabeller.labelsSteps`) trains on the CRF NLL of the step labels instead of the
+/// window cross-entropy; the NLL has no class weights.
 public final class Trainer {
     public let model: ClassifierModel
     public let config: TrainingConfig
@@ -125,6 +127,7 @@ public final class Trainer {
     private let classWeights: [Float]?
     /// Set when the model is a student distilled from a teacher.
     private let distiller: Distiller?
+    private let labeller: SequenceLabeller?
 
     public private(set) var epochsDone = 0
     public private(set) var bestF1: Double = -1
@@ -146,6 +149,8 @@ public final class Trainer {
         loss = SoftmaxCrossEntropy(classes: classes)
         batch = Tensor([config.batchSize, train.steps, train.features])
         distiller = distillation.map { Distiller($0, classes: classes, batchSize: config.batchSize) }
+        labeller = crfLabeller(model)
+        precondition(labeller == nil || distillation == nil, "a CRF model trains on step labels, not by distillation")
         bestParameters = model.parameters.map { $0.value.array }
         if config.balanceClasses {
             var counts = [Int](repeating: 0, count: classes)
@@ -188,14 +193,19 @@ public final class Trainer {
             let labels = indices.map { train.labels[$0] }
             optimizer.zeroGradients()
             let logits = model.forward(batch, rows: rows, training: true)
-            let batchLoss = distiller?.forward(logits, inputs: batch, indices: indices, labels: labels, rows: rows, classWeights: classWeights)
-                ?? loss.forward(logits, labels: labels, rows: rows, classWeights: classWeights)
-            lossSum += Double(batchLoss) * Double(rows)
-            for r in 0..<rows {
-                trainPredicted.append(argmax(UnsafeBufferPointer(start: logits.data + r * classes, count: classes)))
+            if let labeller {
+                lossSum += Double(labeller.crfStep(tags: train.stepLabels(indices), batch: rows)) * Double(rows)
+                trainPredicted.append(contentsOf: labeller.windowRooms(batch: rows, steps: train.steps, classes: classes))
+            } else {
+                let batchLoss = distiller?.forward(logits, inputs: batch, indices: indices, labels: labels, rows: rows, classWeights: classWeights)
+                    ?? loss.forward(logits, labels: labels, rows: rows, classWeights: classWeights)
+                lossSum += Double(batchLoss) * Double(rows)
+                for r in 0..<rows {
+                    trainPredicted.append(argmax(UnsafeBufferPointer(start: logits.data + r * classes, count: classes)))
+                }
+                model.backward(distiller?.backward(rows: rows) ?? loss.backward(rows: rows), rows: rows)
             }
             trainLabels.append(contentsOf: labels)
-            model.backward(distiller?.backward(rows: rows) ?? loss.backward(rows: rows), rows: rows)
             optimizer.update()
             start += rows
         }

@@ -36,7 +36,7 @@ public struct SplitWindows: Sendable {
 extension WindowSet {
     /// Receiver r's RSSI is feature r and its heard-rate feature R + r (see `StepFeatures`).
     func labelled(receivers: Int) -> LabelledWindows {
-        LabelledWindows(x: x, labels: labels, steps: length, features: features,
+        LabelledWindows(x: x, labels: labels, stepLabels: stepLabels, steps: length, features: features,
                         receiverFeatures: (0..<receivers).map { [$0, receivers + $0] })
     }
 }

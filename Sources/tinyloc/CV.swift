@@ -21,6 +21,9 @@ struct CV: ParsableCommand {
     @Option(help: "Model kind: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model = "mlp"
 
+    @Flag(help: "teacher / teacher-paper: add a linear-chain CRF, train on every step's room, classify windows by the majority of the Viterbi path.")
+    var crf = false
+
     @Option(help: "Distil the model from a teacher of this kind, trained first on the same fold and seed (e.g. teacher).")
     var distillFrom: String?
 
@@ -58,6 +61,10 @@ struct CV: ParsableCommand {
         _ = try parseModelKind(model)
         _ = try parseSeeds(seeds)
         if let distillFrom { _ = try parseModelKind(distillFrom) }
+        if crf, !ModelConfig(kind: try parseModelKind(model)).canLabelSteps {
+            throw ValidationError("--crf needs --model teacher or teacher-paper (the models with a CRF head)")
+        }
+        if crf, distillFrom != nil { throw ValidationError("--crf trains on step labels and cannot be combined with --distill-from") }
         if !(temperature > 0) || !(0...1).contains(alpha) { throw ValidationError("--temperature must be positive and --alpha in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let receiverDropout, !(0...0.9).contains(receiverDropout) {
@@ -76,6 +83,7 @@ struct CV: ParsableCommand {
         let (dataset, _) = try source.load(seed: seedList[0])
         var config = CrossValidation.Config(seeds: seedList)
         config.model.kind = try parseModelKind(model)
+        if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let distillFrom {
             config.distillation = DistillationConfig(teacher: ModelConfig(kind: try parseModelKind(distillFrom)),
@@ -89,7 +97,7 @@ struct CV: ParsableCommand {
         print("cross-validation · \(dataset.name): \(dataset.recordings.count) recordings, \(dataset.rooms.count) rooms, "
               + "receivers \(dataset.receivers.joined(separator: ", "))")
         for note in dataset.notes { print("note: \(note)") }
-        print("model \(config.model.kind.rawValue) · seeds \(seedList.map(String.init).joined(separator: ",")) · "
+        print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
               + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)")
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")

@@ -46,7 +46,8 @@ struct HeadlessRun {
     func summary(_ report: ExperimentReport) -> String {
         var lines = [String]()
         lines.append("")
-        lines.append("model \(report.model) · \(report.parameters) parameters · best epoch \(report.bestEpoch) of \(report.epochsTrained)")
+        let head = session.config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : ""
+        lines.append("model \(report.model)\(head) · \(report.parameters) parameters · best epoch \(report.bestEpoch) of \(report.epochsTrained)")
         let test = report.data.testRecordings.joined(separator: ",")
         var scores = String(format: "test %@: float macro-F1 %.3f (accuracy %.3f)", test, report.testFloat.macroF1, report.testFloat.accuracy)
         if let int8 = report.testInt8 {

@@ -20,6 +20,9 @@ struct Run: ParsableCommand {
     @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; only mlp has an int8 conversion so far). Ignored when resuming a session.")
     var model: String?
 
+    @Flag(help: "teacher / teacher-paper: add a linear-chain CRF over the per-step emissions, train it on the room of every step and classify a window by the majority of its Viterbi path.")
+    var crf = false
+
     @Option(help: "Maximum training epochs (early stopping may end sooner).")
     var epochs: Int?
 
@@ -60,6 +63,9 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if crf, !ModelConfig(kind: ModelKind(rawValue: model ?? "mlp") ?? .mlp).canLabelSteps {
+            throw ValidationError("--crf needs --model teacher or teacher-paper (the models with a CRF head)")
+        }
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
         if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }
@@ -82,6 +88,7 @@ struct Run: ParsableCommand {
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
         if let seed { config.seed = seed }
         if let model, let kind = ModelKind(rawValue: model) { config.model.kind = kind }
+        if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         if let recordings { config.data.recordings = recordings }

@@ -28,6 +28,7 @@ final class WindowingTests: XCTestCase {
         // Window 1 (steps 2–5): r1, r1, unlabelled, r2 → r1. Window 2 (steps 4–7): one labelled step → dropped.
         XCTAssertEqual(windows.count, 2)
         XCTAssertEqual(windows.labels, [1, 1])
+        XCTAssertEqual(windows.stepLabels, [0, 0, 1, 1, 1, 1, 1, 2], "window 1's unlabelled step 4 carries step 3's room")
         XCTAssertEqual(windows.startTimes, [0, 2])
         XCTAssertEqual(windows.recordingIndex, [0, 0])
         let a: Float = (-65 + 120) / 60
@@ -48,6 +49,15 @@ final class WindowingTests: XCTestCase {
         XCTAssertEqual(steps.steps, 8)
         XCTAssertEqual(steps.features, 4)
         XCTAssertEqual(steps.labels, [0, 0, 1, 1, nil, 2, nil, nil])
+    }
+
+    func testStepLabelsFillUnlabelledStepsFromTheNearestLabelledOne() {
+        let windows = makeWindows(dataset: tinyDataset(), recordings: [0], config: WindowConfig(stepRate: 1, length: 2, hop: 1))
+        // Steps 4–5 (nil, r2): the leading unlabelled step takes the room after it.
+        let start = try! XCTUnwrap(windows.startTimes.firstIndex(of: 4))
+        XCTAssertEqual(Array(windows.stepLabels[(2 * start)..<(2 * start + 2)]), [2, 2])
+        let both = WindowSet.concatenating([windows, windows])
+        XCTAssertEqual(both.stepLabels, windows.stepLabels + windows.stepLabels)
     }
 
     func testWithoutAccelerometerFeaturesAreTwoPerReceiver() {

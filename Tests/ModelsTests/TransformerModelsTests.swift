@@ -156,6 +156,53 @@ final class TransformerModelsTests: XCTestCase {
         return LabelledWindows(x: x, labels: labels, steps: 2, features: 4)
     }
 
+    /// Windows of 6 steps whose room changes inside the window: step t is in room (w + t / 3) % 3,
+    /// the step's features say which (one-hot, noisy). The window label is the latest room (a tie).
+    private func changingRooms(count: Int, seed: UInt64) -> LabelledWindows {
+        var rng = SeededRNG(seed: seed)
+        var x = [Float](), labels = [Int](), steps = [Int]()
+        for w in 0..<count {
+            for t in 0..<6 {
+                let room = (w + t / 3) % 3
+                steps.append(room)
+                for f in 0..<3 { x.append((f == room ? 1.5 : 0) + rng.normal() * 0.4) }
+            }
+            labels.append((w + 1) % 3)
+        }
+        return LabelledWindows(x: x, labels: labels, stepLabels: steps, steps: 6, features: 3)
+    }
+
+    func testCRFTeacherTrainsOnStepLabelsAndClassifiesByViterbiMajority() {
+        let shape = ModelShape(steps: 6, features: 3, classes: 3)
+        let train = changingRooms(count: 192, seed: 1), validation = changingRooms(count: 48, seed: 2)
+        let config = TeacherConfig(width: 8, kernels: [1, 2], attentionDropout: 0, headDropout: 0, accelerometerFeatures: 0, crf: true)
+        let teacher = Teacher(shape: shape, config: config, seed: 3)
+        let trainer = Trainer(model: teacher, config: TrainingConfig(epochs: 8, batchSize: 32, learningRate: 1e-2, patience: 8),
+                              classes: 3, train: train, validation: validation, seed: 4)
+        var records = [EpochRecord]()
+        while !trainer.isFinished { records.append(trainer.runEpoch()!) }
+        trainer.restoreBest()
+        XCTAssertLessThan(records.last!.trainLoss, records.first!.trainLoss / 2, "the CRF NLL falls: \(records.map(\.trainLoss))")
+
+        // Every step labelled, not only the window: the decoded paths match the step rooms.
+        let x = Tensor([validation.count, 6, 3])
+        validation.gather(Array(0..<validation.count)[...], into: x)
+        _ = teacher.forward(x, rows: validation.count, training: false)
+        let path = teacher.decodeSteps(batch: validation.count)
+        let stepAccuracy = Double(zip(path, validation.stepLabels).filter { $0 == $1 }.count) / Double(path.count)
+        XCTAssertGreaterThan(stepAccuracy, 0.9)
+
+        // predict() classifies each window by its path's majority, ties to the latest step.
+        let predicted = predict(teacher, on: validation, classes: 3).predicted
+        for w in 0..<validation.count {
+            let window = Array(path[(w * 6)..<((w + 1) * 6)])
+            let counts = (0..<3).map { room in window.filter { $0 == room }.count }
+            let expected = window.reversed().first { counts[$0] == counts.max()! }!
+            XCTAssertEqual(predicted[w], expected, "window \(w): path \(window)")
+        }
+        XCTAssertGreaterThan(records.map(\.validationF1).max()!, 0.9)
+    }
+
     func testDistilledStudentLearnsAndIsDeterministic() {
         let shape = ModelShape(steps: 2, features: 4, classes: 3)
         let train = blobs(count: 240, seed: 1), validation = blobs(count: 60, seed: 2)

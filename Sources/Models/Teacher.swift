@@ -18,6 +18,11 @@ import TinyTensor
 /// With `crf` a linear-chain CRF over the emissions is trained on the per-step labels (NLL by the
 /// forward algorithm) and decodes them (Viterbi); the window's room is the majority of the decoded
 /// path. `logits` stay the last step's emissions (what a student distils from).
+///
+/// Without a CRF only the last step's emissions are ever used, so the fusion stage computes just
+/// that step: its n tokens query the attention (over all n·T tokens), one conv output, one row
+/// through LayerNorm and the head. Logits and gradients are those of the full network; the
+/// branches, whose every step is a key and value of the fusion, still run in full.
 public final class Teacher: SequenceLabeller {
     public let kind: ModelKind
     public let shape: ModelShape
@@ -95,7 +100,7 @@ public final class Teacher: SequenceLabeller {
             + fuseConv.parameters + fuseNorm.parameters + head.parameters + (crf?.parameters ?? [])
     }
 
-    /// Per-step emissions [B·T, C] of the last forward (what the CRF decodes).
+    /// Per-step emissions [B·T, C] of the last forward, with a CRF (what it decodes).
     public private(set) var emissions = Tensor([0])
 
     public func forward(_ x: Tensor, rows batch: Int, training: Bool) -> Tensor {
@@ -118,22 +123,31 @@ public final class Teacher: SequenceLabeller {
         }
         let n = branches.count
         let tokens = interleave.forward(branchOutputs, batch: batch, steps: T)
+        let outputSteps = crf == nil ? 1 : T, outputRows = batch * outputSteps
         let attended = fuseAttention.forward(query: tokens.data, key: tokens.data, value: tokens.data, rowStride: d,
-                                             batch: batch, steps: n * T, training: training)
-        let fused = fuseNorm.forward(fuseConv.forward(attended, batch: batch, steps: n * T), rows: rows)
-        emissions = head.forward(headDropout.forward(fused, rows: rows, training: training), rows: rows)
+                                             batch: batch, steps: n * T, queries: n * outputSteps, training: training)
+        let fused = fuseNorm.forward(fuseConv.forward(attended, batch: batch, steps: n * outputSteps), rows: outputRows)
+        let output = head.forward(headDropout.forward(fused, rows: outputRows, training: training), rows: outputRows)
+        guard crf != nil else { return output }
+        emissions = output
         return lastStep.forward(emissions, batch: batch, steps: T)
     }
 
     public func backward(_ dlogits: Tensor, rows batch: Int) {
-        let T = shape.steps, d = config.width, rows = batch * T, n = branches.count
-        let dEmissions = lastStep.backward(dlogits, batch: batch, steps: T)
-        backwardFromEmissions(dEmissions, batch: batch, steps: T, rows: rows, width: d, branchCount: n)
+        let T = shape.steps
+        if crf == nil {
+            backwardFromEmissions(dlogits, batch: batch, steps: T, outputSteps: 1)
+        } else {
+            backwardFromEmissions(lastStep.backward(dlogits, batch: batch, steps: T), batch: batch, steps: T, outputSteps: T)
+        }
     }
 
-    private func backwardFromEmissions(_ dEmissions: Tensor, batch: Int, steps T: Int, rows: Int, width d: Int, branchCount n: Int) {
-        let dFused = fuseNorm.backward(headDropout.backward(head.backward(dEmissions, rows: rows), rows: rows), rows: rows)
-        let dAttended = fuseConv.backward(dFused, batch: batch, steps: n * T)
+    /// dEmissions [B·outputSteps, C] of the last `outputSteps` steps → every parameter's gradient.
+    private func backwardFromEmissions(_ dEmissions: Tensor, batch: Int, steps T: Int, outputSteps: Int) {
+        let d = config.width, rows = batch * T, n = branches.count, outputRows = batch * outputSteps
+        let dFused = fuseNorm.backward(headDropout.backward(head.backward(dEmissions, rows: outputRows), rows: outputRows),
+                                       rows: outputRows)
+        let dAttended = fuseConv.backward(dFused, batch: batch, steps: n * outputSteps)
         // Q = K = V = tokens: the three gradients sum into one zeroed buffer.
         let dTokens = tokensGrad.reserve(rows: n * rows)
         dTokens.data.update(repeating: 0, count: n * rows * d)
@@ -169,8 +183,7 @@ public final class Teacher: SequenceLabeller {
         guard let crf else { preconditionFailure("the teacher was built without a CRF") }
         let T = shape.steps
         let loss = crf.forward(emissions, tags: tags, batch: batch, steps: T)
-        backwardFromEmissions(crf.backward(batch: batch, steps: T), batch: batch, steps: T, rows: batch * T,
-                              width: config.width, branchCount: branches.count)
+        backwardFromEmissions(crf.backward(batch: batch, steps: T), batch: batch, steps: T, outputSteps: T)
         return loss
     }
 

@@ -96,9 +96,9 @@ public final class Conv1d {
         let width = kernel * inChannels
         lastColumns = cols
         let y = output.reserve(rows: rows)
-        for r in 0..<rows { (y.data + r * outChannels).update(from: bias.value.data, count: outChannels) }
         gemm(transposeA: false, transposeB: false, m: rows, n: outChannels, k: width,
-             a: cols.data, lda: width, b: weight.value.data, ldb: outChannels, beta: 1, c: y.data, ldc: outChannels)
+             a: cols.data, lda: width, b: weight.value.data, ldb: outChannels, beta: 0, c: y.data, ldc: outChannels,
+             bias: bias.value.data)
         return y
     }
 

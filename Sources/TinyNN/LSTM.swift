@@ -55,9 +55,9 @@ public final class LSTM {
         let a = gates.reserve(rows: batch * steps), c = cells.reserve(rows: batch * steps)
         let h = states.reserve(rows: batch * steps)
         input = x
-        for r in 0..<(batch * steps) { (a.data + r * G).update(from: bias.value.data, count: G) }
         gemm(transposeA: false, transposeB: false, m: batch * steps, n: G, k: inFeatures,
-             a: x.data, lda: inFeatures, b: inputWeight.value.data, ldb: G, beta: 1, c: a.data, ldc: G)
+             a: x.data, lda: inFeatures, b: inputWeight.value.data, ldb: G, beta: 0, c: a.data, ldc: G,
+             bias: bias.value.data)
         for t in 0..<steps {
             if t > 0 {
                 // Rows of step t are T rows apart: strided operands select them without copying.

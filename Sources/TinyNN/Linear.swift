@@ -38,10 +38,9 @@ public final class Linear {
     public func forward(_ x: Tensor, rows: Int) -> Tensor {
         let y = output.reserve(rows: rows)
         input = x
-        for r in 0..<rows { (y.data + r * outFeatures).update(from: bias.value.data, count: outFeatures) }
         gemm(transposeA: false, transposeB: false, m: rows, n: outFeatures, k: inFeatures,
              a: x.data, lda: inFeatures, b: weight.value.data, ldb: outFeatures,
-             beta: 1, c: y.data, ldc: outFeatures)
+             beta: 0, c: y.data, ldc: outFeatures, bias: hasBias ? UnsafePointer(bias.value.data) : nil)
         return y
     }
 

@@ -9,7 +9,11 @@ import TinyTensor
 /// Q, K and V are read in place from row-major buffers whose rows are `rowStride` floats apart
 /// (a packed [B·T, 3d] QKV projection, or three separate [B·T, d] tensors), so no copies are made.
 /// Every product is a GEMM per (sequence, head); the B·h of them are spread over the cores.
-/// Keeps P and P̃ [B·h·T, T] for backward; the inputs must stay valid until backward.
+/// Keeps P and P̃ [B·h·Tq, T] for backward; the inputs must stay valid until backward.
+///
+/// With `queries` Tq < T only the last Tq positions of each sequence ask (they still attend to
+/// all T): O is [B·Tq, d]. That is all a network needs when only its last outputs are used, and
+/// the gradients into Q, K and V are exactly those of the full attention restricted to that use.
 public final class ScaledDotProductAttention {
     public let width: Int
     public let heads: Int
@@ -23,6 +27,7 @@ public final class ScaledDotProductAttention {
     private var output: ActivationBuffer
     private var query: UnsafePointer<Float>?, key: UnsafePointer<Float>?, value: UnsafePointer<Float>?
     private var rowStride = 0
+    private var querySteps = 0
     private var usedDropout = false
 
     public init(width: Int, heads: Int = 1, dropout: Float = 0, rng: SeededRNG = SeededRNG(seed: 0)) {
@@ -55,72 +60,77 @@ public final class ScaledDotProductAttention {
         }
     }
 
-    /// Returns O [B·T, d] (the layer's own buffer).
+    /// Returns O [B·Tq, d] (the layer's own buffer); `queries` Tq defaults to all T steps.
     public func forward(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
-                        rowStride: Int, batch: Int, steps: Int, training: Bool) -> Tensor {
-        let pairs = batch * heads, dh = headWidth, d = width
-        let p = square(&probabilities, rows: pairs * steps, steps: steps)
-        let y = output.reserve(rows: batch * steps)
+                        rowStride: Int, batch: Int, steps: Int, queries: Int? = nil, training: Bool) -> Tensor {
+        let pairs = batch * heads, dh = headWidth, d = width, tq = queries ?? steps
+        precondition(tq >= 1 && tq <= steps, "queries \(tq) outside 1...\(steps)")
+        let p = square(&probabilities, rows: pairs * tq, steps: steps)
+        let y = output.reserve(rows: batch * tq)
         query = q; key = k; value = v
         self.rowStride = rowStride
+        querySteps = tq
         usedDropout = training && dropout > 0
         var attended = p
         if usedDropout {
             // Drawn serially before the parallel part, so the mask does not depend on scheduling.
-            let m = square(&mask, rows: pairs * steps, steps: steps)
+            let m = square(&mask, rows: pairs * tq, steps: steps)
             let keep = 1 / (1 - dropout)
-            for i in 0..<(pairs * steps * steps) { m.data[i] = rng.uniform() < dropout ? 0 : keep }
-            attended = square(&dropped, rows: pairs * steps, steps: steps)
+            for i in 0..<(pairs * tq * steps) { m.data[i] = rng.uniform() < dropout ? 0 : keep }
+            attended = square(&dropped, rows: pairs * tq, steps: steps)
         }
         let scale = 1 / Float(dh).squareRoot()
         let pd = attended.data, m = mask.tensor.data, dropping = usedDropout
         forEachSequenceHead(pairs) { pair in
             let b = pair / heads, h = pair % heads
             let offset = b * steps * rowStride + h * dh
-            let s = p.data + pair * steps * steps
-            gemm(transposeA: false, transposeB: true, m: steps, n: steps, k: dh, alpha: scale,
-                 a: q + offset, lda: rowStride, b: k + offset, ldb: rowStride, beta: 0, c: s, ldc: steps)
-            VectorKernels.softmaxRows(rows: steps, width: steps, s)
-            let a = pd + pair * steps * steps
+            let queryOffset = offset + (steps - tq) * rowStride
+            let s = p.data + pair * tq * steps
+            gemm(transposeA: false, transposeB: true, m: tq, n: steps, k: dh, alpha: scale,
+                 a: q + queryOffset, lda: rowStride, b: k + offset, ldb: rowStride, beta: 0, c: s, ldc: steps)
+            VectorKernels.softmaxRows(rows: tq, width: steps, s)
+            let a = pd + pair * tq * steps
             if dropping {
-                let mm = m + pair * steps * steps
-                for i in 0..<(steps * steps) { a[i] = s[i] * mm[i] }
+                let mm = m + pair * tq * steps
+                for i in 0..<(tq * steps) { a[i] = s[i] * mm[i] }
             }
-            gemm(transposeA: false, transposeB: false, m: steps, n: dh, k: steps,
-                 a: a, lda: steps, b: v + offset, ldb: rowStride, beta: 0, c: y.data + b * steps * d + h * dh, ldc: d)
+            gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: steps,
+                 a: a, lda: steps, b: v + offset, ldb: rowStride, beta: 0, c: y.data + b * tq * d + h * dh, ldc: d)
         }
         return y
     }
 
-    /// dO [B·T, d] → dQ, dK, dV written with `rowStride`. With `accumulate` the gradients are added
+    /// dO [B·Tq, d] → dQ, dK, dV written with `rowStride`. With `accumulate` the gradients are added
     /// to what the buffers hold (for a V that is also a residual input, or Q = K = V); otherwise
-    /// they overwrite it, and the three buffers must then be distinct.
+    /// they overwrite it (dQ of positions that did not ask: 0), and the three buffers must then
+    /// be distinct.
     public func backward(_ dy: Tensor, dQuery dq: UnsafeMutablePointer<Float>, dKey dk: UnsafeMutablePointer<Float>,
                          dValue dv: UnsafeMutablePointer<Float>, accumulate: Bool, batch: Int, steps: Int) {
         guard let q = query, let k = key, let v = value else { preconditionFailure("attention backward before forward") }
-        let pairs = batch * heads, dh = headWidth, d = width, stride = rowStride
+        let pairs = batch * heads, dh = headWidth, d = width, stride = rowStride, tq = querySteps
         let p = probabilities.tensor.data
         let pd = usedDropout ? dropped.tensor.data : p
         let m = mask.tensor.data, dropping = usedDropout
-        let ds = square(&scoresGrad, rows: pairs * steps, steps: steps).data
+        let ds = square(&scoresGrad, rows: pairs * tq, steps: steps).data
         let scale = 1 / Float(dh).squareRoot()
         let beta: Float = accumulate ? 1 : 0
         forEachSequenceHead(pairs) { pair in
             let b = pair / heads, h = pair % heads
             let offset = b * steps * stride + h * dh
-            let dO = dy.data + b * steps * d + h * dh
-            let probs = p + pair * steps * steps, attended = pd + pair * steps * steps
-            let g = ds + pair * steps * steps
+            let queryOffset = offset + (steps - tq) * stride
+            let dO = dy.data + b * tq * d + h * dh
+            let probs = p + pair * tq * steps, attended = pd + pair * tq * steps
+            let g = ds + pair * tq * steps
             // forward: O = P̃·V, so dP̃ = dO·Vᵀ and dV (+)= P̃ᵀ·dO
-            gemm(transposeA: false, transposeB: true, m: steps, n: steps, k: dh,
+            gemm(transposeA: false, transposeB: true, m: tq, n: steps, k: dh,
                  a: dO, lda: d, b: v + offset, ldb: stride, beta: 0, c: g, ldc: steps)
-            gemm(transposeA: true, transposeB: false, m: steps, n: dh, k: steps,
+            gemm(transposeA: true, transposeB: false, m: steps, n: dh, k: tq,
                  a: attended, lda: steps, b: dO, ldb: d, beta: beta, c: dv + offset, ldc: stride)
             // P̃ = P ⊙ mask, so dP = dP̃ ⊙ mask; P = softmax(S), so dS = P ⊙ (dP − Σ_j P·dP)
-            for i in 0..<steps {
+            for i in 0..<tq {
                 let row = g + i * steps, pr = probs + i * steps
                 if dropping {
-                    let mr = m + pair * steps * steps + i * steps
+                    let mr = m + pair * tq * steps + i * steps
                     for j in 0..<steps { row[j] *= mr[j] }
                 }
                 var dot: Float = 0
@@ -128,10 +138,13 @@ public final class ScaledDotProductAttention {
                 for j in 0..<steps { row[j] = pr[j] * (row[j] - dot) }
             }
             // S = Q·Kᵀ/√dₕ, so dQ (+)= dS·K/√dₕ and dK (+)= dSᵀ·Q/√dₕ
-            gemm(transposeA: false, transposeB: false, m: steps, n: dh, k: steps, alpha: scale,
-                 a: g, lda: steps, b: k + offset, ldb: stride, beta: beta, c: dq + offset, ldc: stride)
-            gemm(transposeA: true, transposeB: false, m: steps, n: dh, k: steps, alpha: scale,
-                 a: g, lda: steps, b: q + offset, ldb: stride, beta: beta, c: dk + offset, ldc: stride)
+            if !accumulate && tq < steps {
+                for i in 0..<(steps - tq) { (dq + offset + i * stride).update(repeating: 0, count: dh) }
+            }
+            gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: steps, alpha: scale,
+                 a: g, lda: steps, b: k + offset, ldb: stride, beta: beta, c: dq + queryOffset, ldc: stride)
+            gemm(transposeA: true, transposeB: false, m: steps, n: dh, k: tq, alpha: scale,
+                 a: g, lda: steps, b: q + queryOffset, ldb: stride, beta: beta, c: dk + offset, ldc: stride)
         }
     }
 }

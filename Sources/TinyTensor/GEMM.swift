@@ -7,6 +7,8 @@ import TinyTensorHaswell
 ///
 /// op(A) is A, or Aᵀ when `transposeA` (then A is stored K×M with leading dimension `lda`);
 /// likewise for B. beta = 0 overwrites C without reading it (so C may hold NaN garbage).
+/// `bias` (N floats) is added to every row of C as it is stored: a layer's y = x·W + b in one
+/// pass, bit-identical to copying b into C and running with beta = 1.
 ///
 /// Runs the cache-blocked SIMD kernel named by `GEMMBackend.active`, split over
 /// `Parallelism.threads` (the caller plus `CPUWorkerPool` workers) when the problem is large
@@ -20,11 +22,12 @@ public func gemm(
     a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    bias: UnsafePointer<Float>? = nil
 ) {
     gemm(kernel: GEMMBackend.kernel, threads: Parallelism.threads,
          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias)
 }
 
 /// `gemm` with the kernel, the thread budget and the parallel cut-off given (tests run both
@@ -33,20 +36,20 @@ func gemm(
     kernel: GEMMKernel, threads: Int, minimumParallelWork: Int = GEMMSplit.minimumParallelWork,
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative dimension m=\(m) n=\(n) k=\(k)")
     precondition(ldc >= n, "gemm: ldc \(ldc) < n \(n)")
     precondition(lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n), "gemm: lda/ldb too small")
     if m == 0 || n == 0 { return }
     if k == 0 || alpha == 0 {
-        scale(rows: m, columns: n, by: beta, c: c, ldc: ldc)
+        scale(rows: m, columns: n, by: beta, c: c, ldc: ldc, bias: bias)
         return
     }
     if GEMMDirectPath.applies(n: n, k: k) {
         gemmDirectPath(kernel: kernel, threads: threads, minimumParallelWork: minimumParallelWork,
                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, bias: bias)
         return
     }
     let split = GEMMSplit(m: m, n: n, k: k, threads: threads, minimumParallelWork: minimumParallelWork)
@@ -59,7 +62,8 @@ func gemm(
             kernel.run(transposeA: transposeA, transposeB: transposeB,
                        m: rows.count, n: columns.count, k: k, alpha: alpha,
                        a: aBlock, lda: lda, b: bBlock, ldb: ldb, beta: beta,
-                       c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc, scratch: scratch)
+                       c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc,
+                       bias: bias.map { $0 + columns.lowerBound }, scratch: scratch)
         }
     }
     if split.chunks == 1 {
@@ -74,8 +78,9 @@ func gemm(
     parallelFor(chunks: split.chunks, runBlock)
 }
 
-/// C = beta · C (beta = 0 writes zeros without reading C): the whole GEMM when K = 0 or alpha = 0.
-private func scale(rows: Int, columns: Int, by beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+/// C = beta · C (+ bias) (beta = 0 writes zeros without reading C): the whole GEMM when K = 0 or alpha = 0.
+private func scale(rows: Int, columns: Int, by beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                   bias: UnsafePointer<Float>?) {
     for i in 0..<rows {
         let row = c + i * ldc
         if beta == 0 {
@@ -83,6 +88,7 @@ private func scale(rows: Int, columns: Int, by beta: Float, c: UnsafeMutablePoin
         } else if beta != 1 {
             for j in 0..<columns { row[j] *= beta }
         }
+        if let bias { for j in 0..<columns { row[j] += bias[j] } }
     }
 }
 
@@ -155,7 +161,7 @@ private func gemmDirectPath(
     kernel: GEMMKernel, threads: Int, minimumParallelWork: Int,
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?
 ) {
     func run(_ b: UnsafePointer<Float>, _ ldb: Int, padded: Bool) {
         let parallel = threads > 1 && m * n * k >= minimumParallelWork && m >= 16
@@ -169,17 +175,19 @@ private func gemmDirectPath(
             case .haswell:
                 #if canImport(TinyTensorHaswell)
                 gemmDirectHaswell(transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda,
-                                  b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                                  b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc, bias: bias)
                 #else
                 preconditionFailure("the AVX2+FMA GEMM is not compiled into this build")
                 #endif
             case .portable:
                 #if arch(x86_64)
                 gemmDirect(SeparateMultiplyAdd.self, transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha,
-                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc,
+                           bias: bias)
                 #else
                 gemmDirect(FusedMultiplyAdd.self, transposeA: transposeA, m: rows, n: n, k: k, alpha: alpha,
-                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc)
+                           a: aBlock, lda: lda, b: b, ldb: ldb, bPadded: padded, beta: beta, c: c + start * ldc, ldc: ldc,
+                           bias: bias)
                 #endif
             }
         }

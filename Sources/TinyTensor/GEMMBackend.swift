@@ -60,21 +60,21 @@ extension GEMMKernel {
     func run(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: GEMMScratch
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, scratch: GEMMScratch
     ) {
         switch self {
         case .haswell:
             #if canImport(TinyTensorHaswell)
             gemmBlockedHaswell(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                               beta: beta, c: c, ldc: ldc, scratch: scratch)
+                               beta: beta, c: c, ldc: ldc, bias: bias, scratch: scratch)
             #else
             preconditionFailure("the AVX2+FMA GEMM is not compiled into this build")
             #endif
         case .portable:
             gemmBlockedPortable(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                beta: beta, c: c, ldc: ldc, scratch: scratch)
+                                beta: beta, c: c, ldc: ldc, bias: bias, scratch: scratch)
         }
     }
 }
@@ -85,7 +85,7 @@ extension GEMMKernel {
 func gemmBlockedPortable(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: GEMMScratch
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, scratch: GEMMScratch
 ) {
     #if arch(x86_64)
     typealias MultiplyAdd = SeparateMultiplyAdd
@@ -94,5 +94,5 @@ func gemmBlockedPortable(
     #endif
     gemmBlocked(MultiplyAdd.self, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-                scratch: scratch)
+                bias: bias, scratch: scratch)
 }

@@ -21,6 +21,23 @@ public struct GEMMShape: Sendable, Equatable {
         GEMMShape(m: 1280, k: 256, n: 64),
         GEMMShape(m: 64, k: 1280, n: 64, transposeA: true),
     ]
+
+    /// The teacher's big products at batch 64, T 20 (1280 rows, d 64): the gated residual
+    /// network's fc1/ctx (64 → 256), fc2 (256 → 256) and gate (256 → 128) forward, input and
+    /// weight gradients, and the k = 7 causal convolution on its im2col columns (448 → 64).
+    public static let teacher: [GEMMShape] = [
+        GEMMShape(m: 1280, k: 64, n: 256),
+        GEMMShape(m: 1280, k: 256, n: 256),
+        GEMMShape(m: 1280, k: 256, n: 128),
+        GEMMShape(m: 1280, k: 256, n: 64, transposeB: true),
+        GEMMShape(m: 1280, k: 128, n: 256, transposeB: true),
+        GEMMShape(m: 64, k: 1280, n: 256, transposeA: true),
+        GEMMShape(m: 256, k: 1280, n: 256, transposeA: true),
+        GEMMShape(m: 256, k: 1280, n: 128, transposeA: true),
+        GEMMShape(m: 1280, k: 448, n: 64),
+        GEMMShape(m: 1280, k: 64, n: 448, transposeB: true),
+        GEMMShape(m: 448, k: 1280, n: 64, transposeA: true),
+    ]
 }
 
 /// Measured GEMM speed for one shape: 2·M·N·K floating-point operations per call.

@@ -63,7 +63,9 @@ public struct GEMMScratch {
     }
 }
 
-/// C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C, row-major, on one thread.
+/// C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C (+ bias[j] in every row j-th column when
+/// `bias` is given: a layer's bias added as the tile is stored, not in a pass of its own),
+/// row-major, on one thread.
 ///
 /// Loop nest (BLIS): columns of C in `nc` blocks → depth in `kc` blocks (pack op(B)) → rows in
 /// `mc` blocks (pack op(A)) → 16-column micro-panels → 6-row micro-panels → 6×16 micro-kernel.
@@ -81,6 +83,7 @@ public func gemmBlocked<F: GEMMMultiplyAdd>(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float,
     c: UnsafeMutablePointer<Float>, ldc: Int,
+    bias: UnsafePointer<Float>? = nil,
     scratch: GEMMScratch
 ) {
     let mr = GEMMBlocking.mr, nr = GEMMBlocking.nr
@@ -91,6 +94,7 @@ public func gemmBlocked<F: GEMMMultiplyAdd>(
         while pc < k {
             let kb = min(GEMMBlocking.kc, k - pc)
             let blockBeta: Float = pc == 0 ? beta : 1
+            let blockBias = pc == 0 ? bias : nil
             let bBlock = transposeB ? b + jc * ldb + pc : b + pc * ldb + jc
             packB(transposed: transposeB, b: bBlock, ldb: ldb, depth: kb, columns: nb, into: scratch.packedB)
             var ic = 0
@@ -118,14 +122,15 @@ public func gemmBlocked<F: GEMMMultiplyAdd>(
                         let aPanel = inPlace ? aBlock + ir : UnsafePointer(scratch.packedA + ir * kb)
                         let aStride = inPlace ? lda : mr
                         let cTile = c + (ic + ir) * ldc + jc + jr
+                        let tileBias = blockBias.map { $0 + jc + jr }
                         if height == mr && width == nr {
                             microKernel6x16(F.self, depth: kb, a: aPanel, aStride: aStride, b: bPanel,
-                                            alpha: alpha, beta: blockBeta, c: cTile, ldc: ldc)
+                                            alpha: alpha, beta: blockBeta, c: cTile, ldc: ldc, bias: tileBias)
                         } else {
                             microKernel6x16(F.self, depth: kb, a: aPanel, aStride: aStride, b: bPanel,
-                                            alpha: alpha, beta: 0, c: scratch.edgeTile, ldc: nr)
+                                            alpha: alpha, beta: 0, c: scratch.edgeTile, ldc: nr, bias: nil)
                             mergeEdgeTile(scratch.edgeTile, rows: height, columns: width,
-                                          beta: blockBeta, c: cTile, ldc: ldc)
+                                          beta: blockBeta, c: cTile, ldc: ldc, bias: tileBias)
                         }
                         ir += mr
                     }
@@ -231,7 +236,7 @@ func packB(transposed: Bool, b: UnsafePointer<Float>, ldb: Int, depth: Int, colu
 @inlinable @inline(__always)
 func microKernel6x16<F: GEMMMultiplyAdd>(
     _: F.Type, depth: Int, a: UnsafePointer<Float>, aStride: Int, b: UnsafePointer<Float>,
-    alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?
 ) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -259,23 +264,33 @@ func microKernel6x16<F: GEMMMultiplyAdd>(
         pa += aStride
         pb += 64
     }
-    storeRow(c00, c01, alpha: alpha, beta: beta, c)
-    storeRow(c10, c11, alpha: alpha, beta: beta, c + ldc)
-    storeRow(c20, c21, alpha: alpha, beta: beta, c + 2 * ldc)
-    storeRow(c30, c31, alpha: alpha, beta: beta, c + 3 * ldc)
-    storeRow(c40, c41, alpha: alpha, beta: beta, c + 4 * ldc)
-    storeRow(c50, c51, alpha: alpha, beta: beta, c + 5 * ldc)
+    var biasLo = SIMD8<Float>(), biasHi = SIMD8<Float>()
+    if let bias {
+        biasLo = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+        biasHi = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    }
+    let hasBias = bias != nil
+    storeRow(c00, c01, alpha: alpha, beta: beta, c, hasBias, biasLo, biasHi)
+    storeRow(c10, c11, alpha: alpha, beta: beta, c + ldc, hasBias, biasLo, biasHi)
+    storeRow(c20, c21, alpha: alpha, beta: beta, c + 2 * ldc, hasBias, biasLo, biasHi)
+    storeRow(c30, c31, alpha: alpha, beta: beta, c + 3 * ldc, hasBias, biasLo, biasHi)
+    storeRow(c40, c41, alpha: alpha, beta: beta, c + 4 * ldc, hasBias, biasLo, biasHi)
+    storeRow(c50, c51, alpha: alpha, beta: beta, c + 5 * ldc, hasBias, biasLo, biasHi)
 }
 
-/// c[0..<16] = alpha · (lo ‖ hi) + beta · c[0..<16]; beta = 0 does not read c.
+/// c[0..<16] = alpha · (lo ‖ hi) + beta · c[0..<16] (+ the bias lanes); beta = 0 does not read c.
 @inlinable @inline(__always)
 func storeRow(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, alpha: Float, beta: Float,
-              _ c: UnsafeMutablePointer<Float>) {
+              _ c: UnsafeMutablePointer<Float>, _ hasBias: Bool, _ biasLo: SIMD8<Float>, _ biasHi: SIMD8<Float>) {
     let raw = UnsafeMutableRawPointer(c)
     var outLo = lo * alpha, outHi = hi * alpha
     if beta != 0 {
         outLo += beta * raw.loadUnaligned(as: SIMD8<Float>.self)
         outHi += beta * raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    }
+    if hasBias {
+        outLo += biasLo
+        outHi += biasHi
     }
     raw.storeBytes(of: outLo, as: SIMD8<Float>.self)
     raw.storeBytes(of: outHi, toByteOffset: 32, as: SIMD8<Float>.self)
@@ -285,7 +300,7 @@ func storeRow(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, alpha: Float, beta: Float,
 /// (already scaled by alpha) into a 6×16 scratch; the same two roundings as `storeRow`.
 @inlinable @inline(__always)
 func mergeEdgeTile(_ tile: UnsafeMutablePointer<Float>, rows: Int, columns: Int, beta: Float,
-                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+                   c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?) {
     for i in 0..<rows {
         let src = tile + i * GEMMBlocking.nr, dst = c + i * ldc
         if beta == 0 {
@@ -293,6 +308,7 @@ func mergeEdgeTile(_ tile: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
         } else {
             for j in 0..<columns { dst[j] = src[j] + beta * dst[j] }
         }
+        if let bias { for j in 0..<columns { dst[j] += bias[j] } }
     }
 }
 
@@ -307,17 +323,23 @@ func mergeEdgeTile(_ tile: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
 public func gemmDirect<F: GEMMMultiplyAdd>(
     _: F.Type, transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bPadded: Bool,
-    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil
 ) {
     // bPadded: each row of B may be read up to the next multiple of 8 columns (zeros there).
     let rowStride = transposeA ? 1 : lda, depthStride = transposeA ? lda : 1
-    @inline(__always) func finish(_ acc: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, lanes: Int) {
+    // `column`: the first column of C that `acc` holds (where its bias lanes start).
+    @inline(__always) func finish(_ acc: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, column: Int, lanes: Int) {
         if lanes == 8 {
             var out = acc * alpha
             if beta != 0 { out += beta * UnsafeRawPointer(dst).loadUnaligned(as: SIMD8<Float>.self) }
+            if let bias { out += UnsafeRawPointer(bias + column).loadUnaligned(as: SIMD8<Float>.self) }
             UnsafeMutableRawPointer(dst).storeBytes(of: out, as: SIMD8<Float>.self)
         } else {
-            for l in 0..<lanes { dst[l] = beta == 0 ? alpha * acc[l] : alpha * acc[l] + beta * dst[l] }
+            for l in 0..<lanes {
+                var out = beta == 0 ? alpha * acc[l] : alpha * acc[l] + beta * dst[l]
+                if let bias { out += bias[column + l] }
+                dst[l] = out
+            }
         }
     }
     var i = 0
@@ -349,10 +371,10 @@ public func gemmDirect<F: GEMMMultiplyAdd>(
                 pb += rowBytes
                 q += depthStride
             }
-            finish(x00, c0 + j, lanes: 8); finish(x01, c0 + j + 8, lanes: 8)
-            if rows > 1 { finish(x10, c0 + ldc + j, lanes: 8); finish(x11, c0 + ldc + j + 8, lanes: 8) }
-            if rows > 2 { finish(x20, c0 + 2 * ldc + j, lanes: 8); finish(x21, c0 + 2 * ldc + j + 8, lanes: 8) }
-            if rows > 3 { finish(x30, c0 + 3 * ldc + j, lanes: 8); finish(x31, c0 + 3 * ldc + j + 8, lanes: 8) }
+            finish(x00, c0 + j, column: j, lanes: 8); finish(x01, c0 + j + 8, column: j + 8, lanes: 8)
+            if rows > 1 { finish(x10, c0 + ldc + j, column: j, lanes: 8); finish(x11, c0 + ldc + j + 8, column: j + 8, lanes: 8) }
+            if rows > 2 { finish(x20, c0 + 2 * ldc + j, column: j, lanes: 8); finish(x21, c0 + 2 * ldc + j + 8, column: j + 8, lanes: 8) }
+            if rows > 3 { finish(x30, c0 + 3 * ldc + j, column: j, lanes: 8); finish(x31, c0 + 3 * ldc + j + 8, column: j + 8, lanes: 8) }
             j += 16
         }
         while j < n {
@@ -374,10 +396,10 @@ public func gemmDirect<F: GEMMMultiplyAdd>(
                 pb += ldb
                 q += depthStride
             }
-            finish(x0, c0 + j, lanes: lanes)
-            if rows > 1 { finish(x1, c0 + ldc + j, lanes: lanes) }
-            if rows > 2 { finish(x2, c0 + 2 * ldc + j, lanes: lanes) }
-            if rows > 3 { finish(x3, c0 + 3 * ldc + j, lanes: lanes) }
+            finish(x0, c0 + j, column: j, lanes: lanes)
+            if rows > 1 { finish(x1, c0 + ldc + j, column: j, lanes: lanes) }
+            if rows > 2 { finish(x2, c0 + 2 * ldc + j, column: j, lanes: lanes) }
+            if rows > 3 { finish(x3, c0 + 3 * ldc + j, column: j, lanes: lanes) }
             j += 8
         }
         i += 4

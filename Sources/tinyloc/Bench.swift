@@ -24,11 +24,20 @@ struct GEMMBench: ParsableCommand {
     @Option(help: "Thread counts to measure, comma-separated. Default: 1 and all cores.")
     var threads: String?
 
+    @Option(help: "Which shapes: training (the small models' layers, compared with numpy by bench/compare.py) or teacher (the teacher's GRN and convolution products).")
+    var shapes = "training"
+
     @Flag(help: "Print JSON lines instead of a table.")
     var json = false
 
     func run() throws {
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        let shapeList: [GEMMShape]
+        switch shapes {
+        case "training": shapeList = GEMMShape.training
+        case "teacher": shapeList = GEMMShape.teacher
+        default: throw ValidationError("--shapes is training or teacher, got '\(shapes)'")
+        }
         let counts: [Int]
         if let threads {
             let parsed = threads.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -50,8 +59,8 @@ struct GEMMBench: ParsableCommand {
             }
             print("    M      K      N   op      " + columns.joined())
         }
-        let results = counts.map { benchmarkGEMM(repeats: repeats, threads: $0) }
-        for (row, shape) in GEMMShape.training.enumerated() {
+        let results = counts.map { benchmarkGEMM(shapes: shapeList, repeats: repeats, threads: $0) }
+        for (row, shape) in shapeList.enumerated() {
             let op = (shape.transposeA ? "Aᵀ" : "A") + "·" + (shape.transposeB ? "Bᵀ" : "B")
             if json {
                 for (column, count) in counts.enumerated() {

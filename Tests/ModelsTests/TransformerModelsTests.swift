@@ -100,6 +100,37 @@ final class TransformerModelsTests: XCTestCase {
         checkWholeModel(Teacher(shape: shape, config: config, seed: 7), shape: shape, rows: 3, seed: 8)
     }
 
+    /// Without a CRF the fusion stage computes only the last step; logits and every gradient
+    /// must equal the full computation (which the CRF teacher runs: same weights, same seed).
+    func testTeacherLastStepFusionEqualsTheFullNetwork() {
+        let shape = ModelShape(steps: 5, features: 6, classes: 4)
+        var config = TeacherConfig(width: 8, grnMultiplier: 2, kernels: [1, 3], attentionDropout: 0.2, headDropout: 0,
+                                   accelerometerFeatures: 2)
+        let fast = Teacher(shape: shape, config: config, seed: 31)
+        config.crf = true
+        let full = Teacher(shape: shape, config: config, seed: 31)
+        var rng = SeededRNG(seed: 32)
+        let rows = 3
+        let x = Tensor([rows, shape.steps, shape.features])
+        for i in 0..<x.count { x[i] = rng.normal() }
+        let dlogits = Tensor([rows, shape.classes])
+        for i in 0..<dlogits.count { dlogits[i] = rng.normal() }
+        var logits: [[Float]] = []
+        for model in [fast, full] {
+            for p in model.parameters { p.grad.zero() }
+            model.reseed(epoch: 2)
+            logits.append(model.forward(x, rows: rows, training: true).array.prefix(rows * shape.classes).map { $0 })
+            model.backward(dlogits, rows: rows)
+        }
+        for (a, b) in zip(logits[0], logits[1]) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        for (p, q) in zip(fast.parameters, full.parameters) {
+            XCTAssertEqual(p.name, q.name)
+            for i in 0..<p.count {
+                XCTAssertEqual(p.grad[i], q.grad[i], accuracy: 1e-5 + 1e-4 * abs(q.grad[i]), "\(p.name)[\(i)]")
+            }
+        }
+    }
+
     func testTeacherCRFGradientsAndDecoding() {
         let shape = ModelShape(steps: 4, features: 3, classes: 3)
         let config = TeacherConfig(width: 4, grnMultiplier: 2, kernels: [2], attentionDropout: 0, headDropout: 0,

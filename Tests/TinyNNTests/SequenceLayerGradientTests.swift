@@ -217,6 +217,31 @@ final class SequenceLayerGradientTests: XCTestCase {
         assertGradients([("x", x, dx)]) { dot(forward(), r) }
     }
 
+    /// Only the last 2 of 5 positions query (all 5 are keys and values): finite differences
+    /// through Q, K and V, and positions that did not ask get dQ = 0 when not accumulating.
+    func testAttentionWithTrailingQueriesOnly() {
+        var rng = SeededRNG(seed: 23)
+        let batch = 2, steps = 5, width = 4, queries = 2
+        let attention = ScaledDotProductAttention(width: width, heads: 2, dropout: 0.2)
+        let q = random([batch, steps, width], &rng), k = random([batch, steps, width], &rng), v = random([batch, steps, width], &rng)
+        let r = random([batch, queries, width], &rng)
+        let forward = { () -> Tensor in
+            attention.rng = SeededRNG(seed: 24)
+            return attention.forward(query: q.data, key: k.data, value: v.data, rowStride: width, batch: batch,
+                                     steps: steps, queries: queries, training: true)
+        }
+        _ = forward()
+        let dq = random(q.shape, &rng), dk = Tensor(k.shape), dv = Tensor(v.shape)
+        attention.backward(r, dQuery: dq.data, dKey: dk.data, dValue: dv.data, accumulate: false, batch: batch, steps: steps)
+        for b in 0..<batch {
+            for t in 0..<(steps - queries) {
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: dq.data + (b * steps + t) * width, count: width)),
+                               [0, 0, 0, 0], "position \(t) did not ask")
+            }
+        }
+        assertGradients([("q", q, dq), ("k", k, dk), ("v", v, dv)]) { dot(forward(), r) }
+    }
+
     func testGatedResidualNetwork() {
         var rng = SeededRNG(seed: 21)
         let rows = 5, width = 3, hidden = 4

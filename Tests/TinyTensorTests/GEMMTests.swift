@@ -147,6 +147,42 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// The bias epilogue equals copying the bias into every row of C and running with beta = 1,
+    /// bit for bit: on the direct and the blocked path, edge tiles, several depth blocks, splits
+    /// over threads (each block gets its own columns of the bias) and K = 0.
+    func testBiasIsAddedAsCIsStoredBitForBit() {
+        let problems = [Problem(m: 7, n: 20, k: 64), Problem(m: 13, n: 37, k: 5, transposeA: true),
+                        Problem(m: 67, n: 129, k: 300, padding: 3), Problem(m: 50, n: 70, k: 90, transposeB: true),
+                        Problem(m: 4, n: 9, k: 0)]
+        for p in problems {
+            var rng = SeededRNG(seed: UInt64(p.m + p.n))
+            let a = random(max(p.aCount, 1), &rng), b = random(max(p.bCount, 1), &rng), bias = random(p.n, &rng)
+            let garbage = [Float](repeating: .nan, count: p.cCount)
+            var seeded = garbage
+            for i in 0..<p.m { for j in 0..<p.n { seeded[i * p.ldc + j] = bias[j] } }
+            for kernel in Self.kernels {
+                var withBeta = p
+                withBeta.beta = 1
+                let expected = run(withBeta, kernel: kernel, a: a, b: b, initialC: seeded)
+                for threads in [1, 3] {
+                    var c = garbage
+                    c.withUnsafeMutableBufferPointer { c in
+                        bias.withUnsafeBufferPointer { bias in
+                            gemm(kernel: kernel, threads: threads, minimumParallelWork: 0,
+                                 transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n, k: p.k,
+                                 alpha: p.alpha, a: a, lda: p.lda, b: b, ldb: p.ldb,
+                                 beta: 0, c: c.baseAddress!, ldc: p.ldc, bias: bias.baseAddress!)
+                        }
+                    }
+                    for index in c.indices where index % p.ldc < p.n {
+                        XCTAssertEqual(c[index].bitPattern, expected[index].bitPattern,
+                                       "\(kernel), \(threads) threads, \(p): C[\(index)] = \(c[index]), expected \(expected[index])")
+                    }
+                }
+            }
+        }
+    }
+
     /// A split over threads must give bit-identical results to the serial run, for splits
     /// along rows (tall C) and along columns (wide C).
     func testParallelMatchesSerialBitForBit() {

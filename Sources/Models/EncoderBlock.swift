@@ -49,10 +49,12 @@ public final class EncoderBlock {
                                       batch: batch, steps: steps, training: false)
         let projected = projection.forward(heads, rows: rows)
         let a = attended.reserve(rows: rows)
-        for i in 0..<(rows * d) { a.data[i] = x.data[i] + projected.data[i] }
+        let sum = a.data, xs = x.data, ps = projected.data
+        for i in 0..<(rows * d) { sum[i] = xs[i] + ps[i] }
         let ff = contract.forward(gelu.forward(expand.forward(norm2.forward(a, rows: rows), rows: rows), rows: rows), rows: rows)
         let y = output.reserve(rows: rows)
-        for i in 0..<(rows * d) { y.data[i] = a.data[i] + ff.data[i] }
+        let ys = y.data, fs = ff.data
+        for i in 0..<(rows * d) { ys[i] = sum[i] + fs[i] }
         return y
     }
 
@@ -61,7 +63,8 @@ public final class EncoderBlock {
         // forward: y = a + FF(LN₂(a)), so da = dy + LN₂ᵀ(FFᵀ(dy))
         let dff = norm2.backward(expand.backward(gelu.backward(contract.backward(dy, rows: rows), rows: rows), rows: rows), rows: rows)
         let da = midGrad.reserve(rows: rows)
-        for i in 0..<(rows * d) { da.data[i] = dy.data[i] + dff.data[i] }
+        let das = da.data, dys = dy.data, dfs = dff.data
+        for i in 0..<(rows * d) { das[i] = dys[i] + dfs[i] }
         // a = x + proj(MHSA(QKV(LN₁(x)))), so dx = da + LN₁ᵀ(QKVᵀ(MHSAᵀ(projᵀ(da))))
         let dHeads = projection.backward(da, rows: rows)
         let dPacked = qkvGrad.reserve(rows: rows)
@@ -69,7 +72,8 @@ public final class EncoderBlock {
                            accumulate: false, batch: batch, steps: steps)
         let dNormed = norm1.backward(qkv.backward(dPacked, rows: rows), rows: rows)
         let dx = inputGrad.reserve(rows: rows)
-        for i in 0..<(rows * d) { dx.data[i] = da.data[i] + dNormed.data[i] }
+        let dxs = dx.data, dns = dNormed.data
+        for i in 0..<(rows * d) { dxs[i] = das[i] + dns[i] }
         return dx
     }
 }

@@ -118,7 +118,8 @@ public final class MambaBlock {
         gateInputs = (y, z)
         let o = outProj.forward(g, rows: rows)
         let out = output.reserve(rows: rows)
-        for i in 0..<(rows * width) { out.data[i] = x.data[i] + o.data[i] }
+        let outs = out.data, xs = x.data, os = o.data
+        for i in 0..<(rows * width) { outs[i] = xs[i] + os[i] }
         return out
     }
 
@@ -143,14 +144,16 @@ public final class MambaBlock {
         // us feeds both the scan and x_proj: its gradient is the sum of the two.
         let dusFromProj = xProj.backward(dDbc, rows: rows)
         let dus = convOutputGrad.reserve(rows: rows)
-        for i in 0..<(rows * e) { dus.data[i] = scanGrad.u.data[i] + dusFromProj.data[i] }
+        let duTotal = dus.data, fromScan = scanGrad.u.data, fromProjection = dusFromProj.data
+        for i in 0..<(rows * e) { duTotal[i] = fromScan[i] + fromProjection[i] }
         let du = conv.backward(convActivation.backward(dus, rows: rows), batch: batch, steps: steps)
         let dxz = inProjOutputGrad.reserve(rows: rows)
         join(du, offset: 0, count: e, into: dxz, width: 2 * e, rows: rows)
         join(dz, offset: e, count: e, into: dxz, width: 2 * e, rows: rows)
         let dxn = norm.backward(inProj.backward(dxz, rows: rows), rows: rows)
         let dx = inputGrad.reserve(rows: rows)
-        for i in 0..<(rows * width) { dx.data[i] = dxn.data[i] + dout.data[i] }
+        let dxs = dx.data, dxns = dxn.data, douts = dout.data
+        for i in 0..<(rows * width) { dxs[i] = dxns[i] + douts[i] }
         return dx
     }
 

@@ -44,7 +44,8 @@ public final class ModalityAttention {
         let a = attention.forward(query: q.data, key: k.data, value: x.data, rowStride: width,
                                   batch: batch, steps: steps, training: training)
         let r = residual.reserve(rows: rows)
-        for i in 0..<(rows * width) { r.data[i] = x.data[i] + a.data[i] }
+        let rs = r.data, xs = x.data, attended = a.data
+        for i in 0..<(rows * width) { rs[i] = xs[i] + attended[i] }
         return norm.forward(r, rows: rows)
     }
 

@@ -163,11 +163,13 @@ public final class Teacher: SequenceLabeller {
             let (dz, dContext) = branch.grn.backward(interleave.backward(dTokens, branch: i, batch: batch, steps: T), rows: rows)
             let dm = branch.modalities[0].backward(dz, batch: batch, steps: T)
             let rssiGrad = embeddedGrads[0].data
-            for j in 0..<(rows * d) { rssiGrad[j] += dm.data[j] }
+            let fromRSSI = dm.data
+            for j in 0..<(rows * d) { rssiGrad[j] += fromRSSI[j] }
             if let dContext {
                 let da = branch.modalities[1].backward(dContext, batch: batch, steps: T)
                 let acclGrad = embeddedGrads[1].data
-                for j in 0..<(rows * d) { acclGrad[j] += da.data[j] }
+                let fromAccl = da.data
+                for j in 0..<(rows * d) { acclGrad[j] += fromAccl[j] }
             }
         }
         for m in embeddings.indices {

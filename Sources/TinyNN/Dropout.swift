@@ -40,7 +40,8 @@ public final class Dropout {
         let dx = inputGrad.reserve(rows: rows)
         let m = mask.tensor
         // forward: y = x · mask, so dx = dy · mask
-        for i in 0..<(rows * width) { dx.data[i] = dy.data[i] * m.data[i] }
+        let dxs = dx.data, dys = dy.data, ms = m.data
+        for i in 0..<(rows * width) { dxs[i] = dys[i] * ms[i] }
         return dx
     }
 }

@@ -46,11 +46,13 @@ public final class GatedResidualNetwork {
         if let context, let c {
             // fc1's output buffer is not needed by its backward, so the sum is formed in place.
             let extra = context.forward(c, rows: rows)
-            for i in 0..<(rows * hidden) { pre.data[i] += extra.data[i] }
+            let sum = pre.data, term = extra.data
+            for i in 0..<(rows * hidden) { sum[i] += term[i] }
         }
         let gated = glu.forward(gate.forward(fc2.forward(elu.forward(pre, rows: rows), rows: rows), rows: rows), rows: rows)
         let r = residual.reserve(rows: rows)
-        for i in 0..<(rows * width) { r.data[i] = x.data[i] + gated.data[i] }
+        let rs = r.data, xs = x.data, gs = gated.data
+        for i in 0..<(rows * width) { rs[i] = xs[i] + gs[i] }
         return norm.forward(r, rows: rows)
     }
 
@@ -63,7 +65,8 @@ public final class GatedResidualNetwork {
         let dc = context?.backward(dpre, rows: rows)
         let dfc1 = fc1.backward(dpre, rows: rows)
         let dx = inputGrad.reserve(rows: rows)
-        for i in 0..<(rows * width) { dx.data[i] = dr.data[i] + dfc1.data[i] }
+        let dxs = dx.data, drs = dr.data, dfs = dfc1.data
+        for i in 0..<(rows * width) { dxs[i] = drs[i] + dfs[i] }
         return (dx, dc)
     }
 }

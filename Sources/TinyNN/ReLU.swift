@@ -15,7 +15,8 @@ public final class ReLU {
     public func forward(_ x: Tensor, rows: Int) -> Tensor {
         let y = output.reserve(rows: rows)
         let n = rows * width
-        for i in 0..<n { y.data[i] = Swift.max(x.data[i], 0) }
+        let xs = x.data, ys = y.data
+        for i in 0..<n { ys[i] = Swift.max(xs[i], 0) }
         return y
     }
 
@@ -24,7 +25,8 @@ public final class ReLU {
         let dx = inputGrad.reserve(rows: rows)
         let n = rows * width
         // forward: y = max(x, 0), so dx = dy where y > 0 (the subgradient at 0 is taken as 0)
-        for i in 0..<n { dx.data[i] = y.data[i] > 0 ? dy.data[i] : 0 }
+        let ys = y.data, dys = dy.data, dxs = dx.data
+        for i in 0..<n { dxs[i] = ys[i] > 0 ? dys[i] : 0 }
         return dx
     }
 }

@@ -49,7 +49,8 @@ public final class SinusoidalPositionEncoding {
     public func backward(_ dy: Tensor, batch: Int, steps: Int) -> Tensor {
         let dx = inputGrad.reserve(rows: batch * steps)
         // forward: y = scale·x + PE, so dx = scale·dy
-        for i in 0..<(batch * steps * width) { dx.data[i] = scale * dy.data[i] }
+        let dxs = dx.data, dys = dy.data
+        for i in 0..<(batch * steps * width) { dxs[i] = scale * dys[i] }
         return dx
     }
 }

@@ -26,7 +26,8 @@ public final class Tanh {
         let y = output.tensor
         let dx = inputGrad.reserve(rows: rows)
         // forward: y = tanh(x), so dx = dy · (1 − y²)
-        for i in 0..<(rows * width) { dx.data[i] = dy.data[i] * (1 - y.data[i] * y.data[i]) }
+        let ys = y.data, dys = dy.data, dxs = dx.data
+        for i in 0..<(rows * width) { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
         return dx
     }
 }

@@ -76,7 +76,11 @@ public final class ScaledDotProductAttention {
             // Drawn serially before the parallel part, so the mask does not depend on scheduling.
             let m = square(&mask, rows: pairs * tq, steps: steps)
             let keep = 1 / (1 - dropout)
-            for i in 0..<(pairs * tq * steps) { m.data[i] = rng.uniform() < dropout ? 0 : keep }
+            // A local copy of the generator stays in registers; the stream is the same.
+            var local = rng
+            let ms = m.data
+            for i in 0..<(pairs * tq * steps) { ms[i] = local.uniform() < dropout ? 0 : keep }
+            rng = local
             attended = square(&dropped, rows: pairs * tq, steps: steps)
         }
         let scale = 1 / Float(dh).squareRoot()

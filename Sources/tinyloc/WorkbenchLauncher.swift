@@ -18,11 +18,12 @@ struct WorkbenchLauncher {
             throw ExitCode(2)
         }
         let sources = dataSources()
-        let models = ModelKind.allCases
+        let models = Self.modelChoices
         let current = (sources.firstIndex { $0.source == session.config.data } ?? 0,
-                       models.firstIndex(of: session.config.model.kind) ?? 0)
+                       models.firstIndex { $0.config.kind == session.config.model.kind
+                           && $0.config.labelsSteps == session.config.model.labelsSteps } ?? 0)
         let catalogue = SessionController.RunCatalogue(
-            dataSources: sources.map(\.label), models: models.map(\.rawValue)
+            dataSources: sources.map(\.label), models: models.map(\.label)
         ) { [baseConfig, sessionsRoot] dataSource, model, teacher in
             let formatter = DateFormatter()
             formatter.dateFormat = "MMdd-HHmmss"
@@ -37,8 +38,9 @@ struct WorkbenchLauncher {
                 // A split names recordings of one data set; another data set gets the default split.
                 if config.data != baseConfig.data { config.splitSpec = nil }
             }
-            config.name = "run-\(formatter.string(from: Date()))-\(models[model].rawValue)"
-            config.model = ModelConfig(kind: models[model])
+            config.name = "run-\(formatter.string(from: Date()))-\(models[model].config.kind.rawValue)"
+                + (models[model].config.labelsSteps ? "-crf" : "")
+            config.model = models[model].config
             return try Session.openOrCreate(root: sessionsRoot, config: config).session
         }
         let controller = SessionController(session: session, epochPace: pace, catalogue: catalogue, current: current)
@@ -50,6 +52,17 @@ struct WorkbenchLauncher {
             FileHandle.standardError.write(Data("tinyloc: the pipeline did not stop within 10 s; the last saved epoch is kept\n".utf8))
         }
         print("session \(session.config.name) saved in \(session.folder.path)")
+    }
+
+    /// Every model kind, and each teacher once more with its CRF head.
+    static var modelChoices: [(label: String, config: ModelConfig)] {
+        ModelKind.allCases.flatMap { kind -> [(label: String, config: ModelConfig)] in
+            var plain = ModelConfig(kind: kind)
+            guard plain.canLabelSteps else { return [(kind.rawValue, plain)] }
+            let choice = (kind.rawValue, plain)
+            plain.addCRF()
+            return [choice, ("\(kind.rawValue) + CRF", plain)]
+        }
     }
 
     /// The simulated home, the data the command line named, and the SPHERE recordings when they

@@ -74,10 +74,11 @@ public func benchmarkGEMM(shapes: [GEMMShape] = GEMMShape.training, repeats: Int
         }
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         call()  // faults in the packing scratch and C
-        // ≈ 20 ms of calls before timing: the first shape of a run otherwise measured a third of
-        // its speed on the shared VM (clock and worker threads still ramping up).
+        // ≈ 200 ms of calls before timing: the first shape of a run otherwise measured 70–80 % of
+        // its speed in some runs on the shared VM (clock and vCPU still ramping up); 20 ms was
+        // not always enough.
         let rampStart = DispatchTime.now().uptimeNanoseconds
-        while DispatchTime.now().uptimeNanoseconds - rampStart < 20_000_000 { call() }
+        while DispatchTime.now().uptimeNanoseconds - rampStart < 200_000_000 { call() }
         let warmUpStart = DispatchTime.now().uptimeNanoseconds
         call()
         let warmUpSeconds = Double(DispatchTime.now().uptimeNanoseconds - warmUpStart) * 1e-9

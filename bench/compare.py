@@ -39,6 +39,9 @@ STEPS_PER_REPEAT = 20
 ALL_MODELS = ["mlp", "student", "student-tiny", "teacher", "mamba", "mamba-wide"]
 
 
+SETTLE_SECONDS = 0.5
+
+
 def tinyloc(binary, args, threads):
     env = dict(os.environ, TINYLOC_THREADS=str(threads))
     out = subprocess.run([binary, *args], env=env, check=True, capture_output=True, text=True).stdout
@@ -81,10 +84,15 @@ def compare_training(binary, models, thread_counts, rounds):
                 trainer.step()  # warm-up
             ours, theirs, tinyloc_params = [], [], None
             for _ in range(rounds):
+                # PyTorch's OpenMP threads spin for a while after its last step (KMP_BLOCKTIME,
+                # ≈ 200 ms); started at once, a 2-thread tinyloc run shared a core with them and
+                # measured up to 20 % slow. Both sides start on a settled machine.
+                time.sleep(SETTLE_SECONDS)
                 result = tinyloc(binary, ["bench", "train", "--json", "--model", kind, "--threads", str(threads),
                                           "--repeats", "3"], threads)[0]
                 tinyloc_params = result["parameters"]
                 ours.append(result["samplesPerSecond"])
+                time.sleep(SETTLE_SECONDS)
                 theirs.append(trainer.repeat(threads))
             if tinyloc_params != torch_params:
                 raise SystemExit(f"{kind}: tinyloc has {tinyloc_params} parameters, the PyTorch model {torch_params}")

@@ -45,7 +45,7 @@ public final class ModalityAttention {
                                   batch: batch, steps: steps, training: training)
         let r = residual.reserve(rows: rows)
         let rs = r.data, xs = x.data, attended = a.data
-        for i in 0..<(rows * width) { rs[i] = xs[i] + attended[i] }
+        parallelRanges(count: rows * width) { range in for i in range { rs[i] = xs[i] + attended[i] } }
         return norm.forward(r, rows: rows)
     }
 

@@ -164,12 +164,12 @@ public final class Teacher: SequenceLabeller {
             let dm = branch.modalities[0].backward(dz, batch: batch, steps: T)
             let rssiGrad = embeddedGrads[0].data
             let fromRSSI = dm.data
-            for j in 0..<(rows * d) { rssiGrad[j] += fromRSSI[j] }
+            parallelRanges(count: rows * d) { range in for j in range { rssiGrad[j] += fromRSSI[j] } }
             if let dContext {
                 let da = branch.modalities[1].backward(dContext, batch: batch, steps: T)
                 let acclGrad = embeddedGrads[1].data
                 let fromAccl = da.data
-                for j in 0..<(rows * d) { acclGrad[j] += fromAccl[j] }
+                parallelRanges(count: rows * d) { range in for j in range { acclGrad[j] += fromAccl[j] } }
             }
         }
         for m in embeddings.indices {

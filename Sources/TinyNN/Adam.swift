@@ -26,10 +26,34 @@ public final class Adam {
         self.weightDecay = weightDecay
         firstMoments = parameters.map { Tensor($0.value.shape) }
         secondMoments = parameters.map { Tensor($0.value.shape) }
+        parameterStarts = parameters.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 
+    /// Where each parameter starts in the concatenation of all of them; the last entry is the total.
+    private let parameterStarts: [Int]
+
     public func zeroGradients() {
-        for p in parameters { p.grad.zero() }
+        forEachSlice { p, range in (p.grad.data + range.lowerBound).update(repeating: 0, count: range.count) }
+    }
+
+    /// All parameters' elements as one range, split over the cores: `body` gets each parameter's
+    /// part of a thread's slice. Element-wise work, so the split does not change any result.
+    private func forEachSlice(_ body: @escaping (_ index: Int, _ range: Range<Int>) -> Void) {
+        let starts = parameterStarts
+        parallelRanges(count: starts.last!, minimumPerThread: 65_536) { slice in
+            var index = starts.lastIndex { $0 <= slice.lowerBound }!
+            while index < starts.count - 1 && starts[index] < slice.upperBound {
+                let lower = Swift.max(slice.lowerBound, starts[index]) - starts[index]
+                let upper = Swift.min(slice.upperBound, starts[index + 1]) - starts[index]
+                if lower < upper { body(index, lower..<upper) }
+                index += 1
+            }
+        }
+    }
+
+    private func forEachSlice(_ body: @escaping (_ p: Parameter, _ range: Range<Int>) -> Void) {
+        let parameters = parameters
+        forEachSlice { (index: Int, range: Range<Int>) in body(parameters[index], range) }
     }
 
     /// Applies one update from the accumulated gradients.
@@ -39,11 +63,14 @@ public final class Adam {
         let correction2 = 1 - powf(beta2, Float(step))
         let stepSize = learningRate / correction1
         let decay = 1 - learningRate * weightDecay
-        for (index, p) in parameters.enumerated() {
+        let (parameters, first, second) = (parameters, firstMoments, secondMoments)
+        let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
+        forEachSlice { (index: Int, range: Range<Int>) in
             // Eight lanes at a time (`VectorKernels.adam`, AVX2+FMA where the CPU has it).
-            VectorKernels.adam(count: p.count, theta: p.value.data, grad: p.grad.data, m: firstMoments[index].data,
-                               v: secondMoments[index].data, beta1: beta1, beta2: beta2, stepSize: stepSize,
-                               correction2: correction2, epsilon: epsilon, decay: decay)
+            let p = parameters[index], offset = range.lowerBound
+            VectorKernels.adam(count: range.count, theta: p.value.data + offset, grad: p.grad.data + offset,
+                               m: first[index].data + offset, v: second[index].data + offset, beta1: beta1, beta2: beta2,
+                               stepSize: stepSize, correction2: correction2, epsilon: epsilon, decay: decay)
         }
     }
 

@@ -46,7 +46,7 @@ public final class Dropout {
         let m = mask.tensor
         // forward: y = x · mask, so dx = dy · mask
         let dxs = dx.data, dys = dy.data, ms = m.data
-        for i in 0..<(rows * width) { dxs[i] = dys[i] * ms[i] }
+        parallelRanges(count: rows * width) { range in for i in range { dxs[i] = dys[i] * ms[i] } }
         return dx
     }
 }

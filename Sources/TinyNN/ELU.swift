@@ -27,9 +27,11 @@ public final class ELU {
         let dx = inputGrad.reserve(rows: rows)
         // forward: y = x (x > 0) or e^x − 1, so dy/dx = 1 or e^x = y + 1; the sign of y is the sign of x
         let ys = y.data, dys = dy.data, dxs = dx.data
-        for i in 0..<(rows * width) {
-            let v = ys[i]
-            dxs[i] = v > 0 ? dys[i] : dys[i] * (v + 1)
+        parallelRanges(count: rows * width) { range in
+            for i in range {
+                let v = ys[i]
+                dxs[i] = v > 0 ? dys[i] : dys[i] * (v + 1)
+            }
         }
         return dx
     }

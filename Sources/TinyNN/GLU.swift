@@ -28,16 +28,19 @@ public final class GLU {
 
     public func backward(_ dy: Tensor, rows: Int) -> Tensor {
         guard let x = input else { preconditionFailure("GLU.backward before forward") }
-        let s = gate.tensor.data, dys = dy.data
+        let s = gate.tensor.data, dys = dy.data, xs = x.data, width = width
         let dx = inputGrad.reserve(rows: rows)
-        for r in 0..<rows {
-            let v = x.data + r * 2 * width
-            let dv = dx.data + r * 2 * width, du = dv + width
-            for j in 0..<width {
-                let g = dys[r * width + j], sigma = s[r * width + j]
-                // forward: y = v·σ(u), so dv = dy·σ(u) and du = dy·v·σ(u)(1 − σ(u))
-                dv[j] = g * sigma
-                du[j] = g * v[j] * sigma * (1 - sigma)
+        let dxs = dx.data
+        parallelRanges(count: rows, minimumPerThread: 16_384 / width) { range in
+            for r in range {
+                let v = xs + r * 2 * width
+                let dv = dxs + r * 2 * width, du = dv + width
+                for j in 0..<width {
+                    let g = dys[r * width + j], sigma = s[r * width + j]
+                    // forward: y = v·σ(u), so dv = dy·σ(u) and du = dy·v·σ(u)(1 − σ(u))
+                    dv[j] = g * sigma
+                    du[j] = g * v[j] * sigma * (1 - sigma)
+                }
             }
         }
         return dx

@@ -47,12 +47,12 @@ public final class GatedResidualNetwork {
             // fc1's output buffer is not needed by its backward, so the sum is formed in place.
             let extra = context.forward(c, rows: rows)
             let sum = pre.data, term = extra.data
-            for i in 0..<(rows * hidden) { sum[i] += term[i] }
+            parallelRanges(count: rows * hidden) { range in for i in range { sum[i] += term[i] } }
         }
         let gated = glu.forward(gate.forward(fc2.forward(elu.forward(pre, rows: rows), rows: rows), rows: rows), rows: rows)
         let r = residual.reserve(rows: rows)
         let rs = r.data, xs = x.data, gs = gated.data
-        for i in 0..<(rows * width) { rs[i] = xs[i] + gs[i] }
+        parallelRanges(count: rows * width) { range in for i in range { rs[i] = xs[i] + gs[i] } }
         return norm.forward(r, rows: rows)
     }
 
@@ -66,7 +66,7 @@ public final class GatedResidualNetwork {
         let dfc1 = fc1.backward(dpre, rows: rows)
         let dx = inputGrad.reserve(rows: rows)
         let dxs = dx.data, drs = dr.data, dfs = dfc1.data
-        for i in 0..<(rows * width) { dxs[i] = drs[i] + dfs[i] }
+        parallelRanges(count: rows * width) { range in for i in range { dxs[i] = drs[i] + dfs[i] } }
         return (dx, dc)
     }
 }

@@ -27,7 +27,9 @@ public final class Tanh {
         let dx = inputGrad.reserve(rows: rows)
         // forward: y = tanh(x), so dx = dy · (1 − y²)
         let ys = y.data, dys = dy.data, dxs = dx.data
-        for i in 0..<(rows * width) { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+        parallelRanges(count: rows * width) { range in
+            for i in range { dxs[i] = dys[i] * (1 - ys[i] * ys[i]) }
+        }
         return dx
     }
 }

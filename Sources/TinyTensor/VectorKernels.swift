@@ -114,19 +114,24 @@ public enum VectorKernels {
 }
 
 extension VectorKernels {
-    /// LayerNorm forward over [rows, width]; keeps x̂ and rstd (see `RowKernels`).
+    /// LayerNorm forward over [rows, width]; keeps x̂ and rstd (see `RowKernels`). Rows are
+    /// independent, so large batches split over the cores.
     public static func layerNormForward(rows: Int, width: Int, epsilon: Float, x: UnsafePointer<Float>,
                                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                         normalized: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                         y: UnsafeMutablePointer<Float>) {
-        #if canImport(TinyTensorHaswell)
-        if haswell {
-            return HaswellKernels.layerNormForward(rows: rows, width: width, epsilon: epsilon, x: x, gamma: gamma, beta: beta,
-                                                   normalized: normalized, rstd: rstd, y: y)
+        parallelRanges(count: rows, minimumPerThread: 16_384 / Swift.max(width, 1)) { range in
+            let n = range.count, offset = range.lowerBound * width
+            let x = x + offset, normalized = normalized + offset, rstd = rstd + range.lowerBound, y = y + offset
+            #if canImport(TinyTensorHaswell)
+            if haswell {
+                return HaswellKernels.layerNormForward(rows: n, width: width, epsilon: epsilon, x: x, gamma: gamma, beta: beta,
+                                                       normalized: normalized, rstd: rstd, y: y)
+            }
+            #endif
+            RowKernels<Portable>.layerNormForward(rows: n, width: width, epsilon: epsilon, x: x, gamma: gamma, beta: beta,
+                                                  normalized: normalized, rstd: rstd, y: y)
         }
-        #endif
-        RowKernels<Portable>.layerNormForward(rows: rows, width: width, epsilon: epsilon, x: x, gamma: gamma, beta: beta,
-                                              normalized: normalized, rstd: rstd, y: y)
     }
 
     /// LayerNorm backward; dγ and dβ accumulate, dx is overwritten.
@@ -153,12 +158,15 @@ extension VectorKernels {
         RowKernels<Portable>.gelu(count: count, x: x, y: y, cdf: cdf, pdf: pdf)
     }
 
-    /// y = tanh(x).
+    /// y = tanh(x), split over the cores when large.
     public static func tanh(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        #if canImport(TinyTensorHaswell)
-        if haswell { return HaswellKernels.tanh(count: count, x: x, y: y) }
-        #endif
-        RowKernels<Portable>.tanh(count: count, x: x, y: y)
+        parallelRanges(count: count) { range in
+            let n = range.count, x = x + range.lowerBound, y = y + range.lowerBound
+            #if canImport(TinyTensorHaswell)
+            if haswell { return HaswellKernels.tanh(count: n, x: x, y: y) }
+            #endif
+            RowKernels<Portable>.tanh(count: n, x: x, y: y)
+        }
     }
 
     /// Softmax of each of `rows` rows of `width`, in place.
@@ -188,17 +196,24 @@ extension VectorKernels {
     /// GLU over [rows, 2·width]: y = v ⊙ σ(u), keeping σ(u) in `gate` [rows, width].
     public static func glu(rows: Int, width: Int, x: UnsafePointer<Float>, gate: UnsafeMutablePointer<Float>,
                            y: UnsafeMutablePointer<Float>) {
-        #if canImport(TinyTensorHaswell)
-        if haswell { return HaswellKernels.glu(rows: rows, width: width, x: x, gate: gate, y: y) }
-        #endif
-        RowKernels<Portable>.glu(rows: rows, width: width, x: x, gate: gate, y: y)
+        parallelRanges(count: rows, minimumPerThread: 16_384 / Swift.max(width, 1)) { range in
+            let n = range.count, x = x + 2 * width * range.lowerBound
+            let gate = gate + width * range.lowerBound, y = y + width * range.lowerBound
+            #if canImport(TinyTensorHaswell)
+            if haswell { return HaswellKernels.glu(rows: n, width: width, x: x, gate: gate, y: y) }
+            #endif
+            RowKernels<Portable>.glu(rows: n, width: width, x: x, gate: gate, y: y)
+        }
     }
 
-    /// ELU (α = 1).
+    /// ELU (α = 1), split over the cores when large.
     public static func elu(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        #if canImport(TinyTensorHaswell)
-        if haswell { return HaswellKernels.elu(count: count, x: x, y: y) }
-        #endif
-        RowKernels<Portable>.elu(count: count, x: x, y: y)
+        parallelRanges(count: count) { range in
+            let n = range.count, x = x + range.lowerBound, y = y + range.lowerBound
+            #if canImport(TinyTensorHaswell)
+            if haswell { return HaswellKernels.elu(count: n, x: x, y: y) }
+            #endif
+            RowKernels<Portable>.elu(count: n, x: x, y: y)
+        }
     }
 }

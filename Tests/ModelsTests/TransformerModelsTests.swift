@@ -131,6 +131,35 @@ final class TransformerModelsTests: XCTestCase {
         }
     }
 
+    /// A training step gives the same bits on 1 and 2 threads: the GEMM splits, the elementwise
+    /// passes cut into ranges and Adam over slices of all parameters only change who computes
+    /// each element. Batch 64 × T 20 is large enough for every pass to split.
+    func testTeacherTrainingStepIsTheSameOnOneAndTwoThreads() {
+        let shape = ModelShape(steps: 20, features: 7, classes: 5)
+        let config = TeacherConfig(width: 16, kernels: [1, 3], accelerometerFeatures: 3)
+        var rng = SeededRNG(seed: 41)
+        let rows = 64
+        let x = Tensor([rows, shape.steps, shape.features])
+        for i in 0..<x.count { x[i] = rng.normal() }
+        let labels = (0..<rows).map { $0 % shape.classes }
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        var results: [[[Float]]] = []
+        for threads in [1, 2] {
+            Parallelism.threads = threads
+            let teacher = Teacher(shape: shape, config: config, seed: 42)
+            let optimizer = Adam(parameters: teacher.parameters)
+            let loss = SoftmaxCrossEntropy(classes: shape.classes)
+            teacher.reseed(epoch: 1)
+            optimizer.zeroGradients()
+            _ = loss.forward(teacher.forward(x, rows: rows, training: true), labels: labels, rows: rows)
+            teacher.backward(loss.backward(rows: rows), rows: rows)
+            optimizer.update()
+            results.append(teacher.parameters.map(\.value.array))
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func testTeacherCRFGradientsAndDecoding() {
         let shape = ModelShape(steps: 4, features: 3, classes: 3)
         let config = TeacherConfig(width: 4, grnMultiplier: 2, kernels: [2], attentionDropout: 0, headDropout: 0,

@@ -160,13 +160,16 @@ extension VectorKernels {
 
     /// y = tanh(x), split over the cores when large.
     public static func tanh(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        parallelRanges(count: count) { range in
-            let n = range.count, x = x + range.lowerBound, y = y + range.lowerBound
-            #if canImport(TinyTensorHaswell)
-            if haswell { return HaswellKernels.tanh(count: n, x: x, y: y) }
-            #endif
-            RowKernels<Portable>.tanh(count: n, x: x, y: y)
-        }
+        #if canImport(TinyTensorHaswell)
+        if haswell { return acrossCores(count: count, x: x, y: y, HaswellKernels.tanh(count:x:y:)) }
+        #endif
+        acrossCores(count: count, x: x, y: y, RowKernels<Portable>.tanh(count:x:y:))
+    }
+
+    /// An elementwise y = f(x) kernel run over contiguous ranges, one per core when large.
+    private static func acrossCores(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                    _ kernel: @escaping (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        parallelRanges(count: count) { range in kernel(range.count, x + range.lowerBound, y + range.lowerBound) }
     }
 
     /// Softmax of each of `rows` rows of `width`, in place.
@@ -208,12 +211,9 @@ extension VectorKernels {
 
     /// ELU (α = 1), split over the cores when large.
     public static func elu(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        parallelRanges(count: count) { range in
-            let n = range.count, x = x + range.lowerBound, y = y + range.lowerBound
-            #if canImport(TinyTensorHaswell)
-            if haswell { return HaswellKernels.elu(count: n, x: x, y: y) }
-            #endif
-            RowKernels<Portable>.elu(count: n, x: x, y: y)
-        }
+        #if canImport(TinyTensorHaswell)
+        if haswell { return acrossCores(count: count, x: x, y: y, HaswellKernels.elu(count:x:y:)) }
+        #endif
+        acrossCores(count: count, x: x, y: y, RowKernels<Portable>.elu(count:x:y:))
     }
 }

@@ -49,6 +49,23 @@ final class RealDataCLITests: XCTestCase {
         let bad = try Harness.run(["cv", "--data", data.path, "--model", "nope"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("unknown --model 'nope'"), bad.stderr)
+        // Distillation scores each fold's teacher on the same test recording.
+        let distil = try Harness.run(["cv", "--data", data.path, "--model", "student-tiny", "--distill-from", "cnn",
+                                      "--epochs", "1", "--hold-out", "1"])
+        XCTAssertEqual(distil.status, 0, distil.stderr)
+        XCTAssertTrue(distil.stdout.contains("distilled from cnn (trained per fold and seed)"), distil.stdout)
+        XCTAssertTrue(distil.stdout.contains("      its teacher: epochs   1"), distil.stdout)
+        XCTAssertTrue(distil.stdout.contains("the teachers on the same folds: macro-F1"), distil.stdout)
+        // A CRF head exists only on the teachers, and a CRF model trains on step labels, not by distillation.
+        let notTeacher = try Harness.run(["cv", "--data", data.path, "--model", "mlp", "--crf"])
+        XCTAssertNotEqual(notTeacher.status, 0)
+        XCTAssertTrue(notTeacher.stderr.contains("--crf needs --model teacher or teacher-paper"), notTeacher.stderr)
+        let distilled = try Harness.run(["cv", "--data", data.path, "--model", "teacher", "--crf", "--distill-from", "teacher"])
+        XCTAssertNotEqual(distilled.status, 0)
+        XCTAssertTrue(distilled.stderr.contains("cannot be combined with --distill-from"), distilled.stderr)
+        let run = try Harness.run(["run", "--headless", "--model", "student", "--crf"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("--crf needs --model teacher or teacher-paper"), run.stderr)
     }
 
     func testHeadlessRunWithASplitByRecording() throws {

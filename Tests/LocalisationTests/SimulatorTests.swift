@@ -49,7 +49,8 @@ final class SimulatorTests: XCTestCase {
         let intervals = recording.intervals
         for (a, b) in zip(intervals, intervals.dropFirst()) { XCTAssertLessThanOrEqual(a.end, b.start) }
         XCTAssertTrue(intervals.allSatisfy { $0.start < $0.end && dataset.rooms.indices.contains($0.room) })
-        XCTAssertGreaterThan(intervals.map { $0.end - $0.start }.reduce(0, +) / recording.duration, 0.85)
+        let labelledShare = intervals.map { $0.end - $0.start }.reduce(0, +) / recording.duration
+        XCTAssertGreaterThan(labelledShare, 0.85, "share of the recording inside a room interval")
         XCTAssertGreaterThanOrEqual(Set(intervals.map(\.room)).count, 5)
         // Consecutive intervals are joined by a door (the resident never teleports).
         for (a, b) in zip(intervals, intervals.dropFirst()) {

@@ -47,6 +47,7 @@ public final class ExperimentRunner {
     @discardableResult
     public func run(onEvent: (PipelineEvent) -> Void = { _ in }) throws -> ExperimentReport? {
         let config = session.config
+        try config.checkTrainable()
         onEvent(.stage("loading data"))
         let (dataset, plan) = try config.data.load(seed: config.seed)
         let names = dataset.recordings.map(\.name)

@@ -101,4 +101,13 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         guard n >= 3 else { throw SessionError.mismatch("need at least 3 recordings to split by recording, the data has \(n)") }
         return Split(train: Array(0..<(n - 2)), validation: [n - 2], test: [n - 1])
     }
+
+    /// Throws for a combination the Trainer cannot run: a model with a CRF head learns the room of
+    /// every step from the labels, so it cannot also be distilled from a teacher's window logits.
+    public func checkTrainable() throws {
+        if model.labelsSteps && teacher != nil {
+            throw SessionError.mismatch("\(model.kind.rawValue) with a CRF head trains on the room of every step and "
+                                        + "cannot be distilled from a teacher; choose the teacher without CRF, or no teacher")
+        }
+    }
 }

@@ -41,6 +41,7 @@ struct WorkbenchLauncher {
             config.name = "run-\(formatter.string(from: Date()))-\(models[model].config.kind.rawValue)"
                 + (models[model].config.labelsSteps ? "-crf" : "")
             config.model = models[model].config
+            try config.checkTrainable()
             return try Session.openOrCreate(root: sessionsRoot, config: config).session
         }
         let controller = SessionController(session: session, epochPace: pace, catalogue: catalogue, current: current)

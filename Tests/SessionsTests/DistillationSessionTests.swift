@@ -54,6 +54,15 @@ final class DistillationSessionTests: XCTestCase {
         XCTAssertThrowsError(try ExperimentRunner(session: student).run()) { error in
             XCTAssertTrue("\(error)".contains("trained on other data"), "\(error)")
         }
+        config.name = "crf-student"
+        config.model.kind = .teacher
+        config.model.addCRF()
+        let crf = try Session.openOrCreate(root: root, config: config).session
+        XCTAssertThrowsError(try ExperimentRunner(session: crf).run()) { error in
+            XCTAssertTrue("\(error)".contains("cannot be distilled from a teacher"), "\(error)")
+        }
+        XCTAssertTrue(crf.epochHistory().isEmpty, "refused before training anything")
+        config.model = ModelConfig(kind: .mlp)
         config.name = "orphan"
         config.seed = 1
         config.teacher = .init(session: root.appendingPathComponent("missing").path)

@@ -94,6 +94,9 @@ public enum CrossValidation {
     public static func run(dataset: Dataset, config: Config, control: TrainingControl? = nil,
                            onEvent: (Event) -> Void = { _ in }) throws -> CrossValidationReport {
         precondition(!config.seeds.isEmpty, "at least one seed")
+        if config.model.labelsSteps && config.distillation != nil {
+            throw SessionError.mismatch("a model with a CRF head trains on the room of every step and cannot be distilled from a teacher")
+        }
         let perRecording = dataset.recordings.indices.map { makeWindows(dataset: dataset, recordings: [$0], config: config.window) }
         let counts = perRecording.map(\.count)
         let plans = try plan(windowCounts: counts, testRecordings: config.testRecordings)
@@ -108,6 +111,11 @@ public enum CrossValidation {
                                            scaling: config.scaling, receivers: dataset.receivers.count)
                 onEvent(.foldStarted(fold, seed: seed, trainWindows: windows.train.count,
                                      validationWindows: windows.validation.count, testWindows: windows.test.count))
+                func testResult(_ model: ClassifierModel) -> ExperimentReport.SplitResult {
+                    let predicted = predict(model, on: windows.labelledTest, classes: shape.classes).predicted
+                    let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
+                    return .init(metrics, rooms: dataset.rooms)
+                }
                 var distillation: Distillation?
                 var teacherScore: TeacherScore?
                 if let spec = config.distillation {
@@ -115,10 +123,8 @@ public enum CrossValidation {
                         spec, shape: shape, training: config.training, train: windows.labelledTrain,
                         validation: windows.labelledValidation, seed: seed, control: control) else { break run }
                     distillation = trained.distillation
-                    let predicted = predict(trained.teacher, on: windows.labelledTest, classes: shape.classes).predicted
-                    let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
                     teacherScore = TeacherScore(epochsTrained: trained.epochsTrained, bestEpoch: trained.bestEpoch,
-                                                validationMacroF1: trained.bestF1, result: .init(metrics, rooms: dataset.rooms))
+                                                validationMacroF1: trained.bestF1, result: testResult(trained.teacher))
                 }
                 let model = config.model.build(shape: shape, seed: seed)
                 parameters = model.parameterCount
@@ -130,13 +136,11 @@ public enum CrossValidation {
                     onEvent(.epoch(record))
                 }
                 trainer.restoreBest()
-                let predicted = predict(model, on: windows.labelledTest, classes: shape.classes).predicted
-                let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
                 let result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
                                   train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
                                   epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
-                                  validationMacroF1: trainer.bestF1, result: .init(metrics, rooms: dataset.rooms),
+                                  validationMacroF1: trainer.bestF1, result: testResult(model),
                                   scaler: windows.scaler, teacher: teacherScore)
                 folds.append(result)
                 onEvent(.foldFinished(result))

@@ -33,7 +33,8 @@ public final class Adam {
     private let parameterStarts: [Int]
 
     public func zeroGradients() {
-        forEachSlice { p, range in (p.grad.data + range.lowerBound).update(repeating: 0, count: range.count) }
+        let parameters = parameters
+        forEachSlice { index, range in (parameters[index].grad.data + range.lowerBound).update(repeating: 0, count: range.count) }
     }
 
     /// All parameters' elements as one range, split over the cores: `body` gets each parameter's
@@ -51,10 +52,6 @@ public final class Adam {
         }
     }
 
-    private func forEachSlice(_ body: @escaping (_ p: Parameter, _ range: Range<Int>) -> Void) {
-        let parameters = parameters
-        forEachSlice { (index: Int, range: Range<Int>) in body(parameters[index], range) }
-    }
 
     /// Applies one update from the accumulated gradients.
     public func update() {
@@ -65,7 +62,7 @@ public final class Adam {
         let decay = 1 - learningRate * weightDecay
         let (parameters, first, second) = (parameters, firstMoments, secondMoments)
         let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
-        forEachSlice { (index: Int, range: Range<Int>) in
+        forEachSlice { index, range in
             // Eight lanes at a time (`VectorKernels.adam`, AVX2+FMA where the CPU has it).
             let p = parameters[index], offset = range.lowerBound
             VectorKernels.adam(count: range.count, theta: p.value.data + offset, grad: p.grad.data + offset,

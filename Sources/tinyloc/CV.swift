@@ -61,9 +61,7 @@ struct CV: ParsableCommand {
         _ = try parseModelKind(model)
         _ = try parseSeeds(seeds)
         if let distillFrom { _ = try parseModelKind(distillFrom) }
-        if crf, !ModelConfig(kind: try parseModelKind(model)).canLabelSteps {
-            throw ValidationError("--crf needs --model teacher or teacher-paper (the models with a CRF head)")
-        }
+        try checkCRF(crf, model: try parseModelKind(model))
         if crf, distillFrom != nil { throw ValidationError("--crf trains on step labels and cannot be combined with --distill-from") }
         if !(temperature > 0) || !(0...1).contains(alpha) { throw ValidationError("--temperature must be positive and --alpha in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }

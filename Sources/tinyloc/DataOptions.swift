@@ -75,6 +75,13 @@ func parseSeeds(_ text: String) throws -> [UInt64] {
     return seeds.map { $0! }
 }
 
+/// `--crf` asks for the CRF head, which only the teachers have.
+func checkCRF(_ crf: Bool, model: ModelKind) throws {
+    if crf, !ModelConfig(kind: model).canLabelSteps {
+        throw ValidationError("--crf needs --model teacher or teacher-paper (the models with a CRF head)")
+    }
+}
+
 func parseModelKind(_ text: String) throws -> ModelKind {
     guard let kind = ModelKind(rawValue: text) else {
         throw ValidationError("unknown --model '\(text)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -63,9 +63,7 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if crf, !ModelConfig(kind: ModelKind(rawValue: model ?? "mlp") ?? .mlp).canLabelSteps {
-            throw ValidationError("--crf needs --model teacher or teacher-paper (the models with a CRF head)")
-        }
+        try checkCRF(crf, model: model.flatMap(ModelKind.init(rawValue:)) ?? .mlp)
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
         if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }

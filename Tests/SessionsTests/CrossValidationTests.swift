@@ -81,6 +81,13 @@ final class CrossValidationTests: XCTestCase {
         let teacherMean = try XCTUnwrap(report.teacherMeanMacroF1)
         XCTAssertEqual(teacherMean, report.folds.compactMap(\.teacher?.result.macroF1).reduce(0, +) / 3, accuracy: 1e-12)
 
+        var crf = config
+        crf.model = ModelConfig(kind: .teacher)
+        crf.model.addCRF()
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: crf), "a CRF model is not distilled") { error in
+            XCTAssertTrue("\(error)".contains("cannot be distilled"), "\(error)")
+        }
+
         config.distillation = nil
         XCTAssertNil(try CrossValidation.run(dataset: dataset, config: config).teacherMeanMacroF1)
     }

@@ -42,7 +42,13 @@ final class TmuxTests: XCTestCase {
         guard spawned == 0 else { throw XCTSkip("cannot start tmux: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        // A failed tmux command (a session that never started, a lost server) is named here rather
+        // than surfacing later as a missing file or a timeout.
+        guard status == 0 else {
+            throw TmuxFailure(arguments: arguments, status: status)
+        }
+        return output
     }
 
     private func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "tl"]) }
@@ -117,12 +123,13 @@ final class TmuxTests: XCTestCase {
         try tmux(["resize-window", "-t", "tl", "-x", "100", "-y", "30"])
         _ = try waitFor(30, "the panes after resizing") { $0.contains("Loss / macro-F1") }
         try tmux(["send-keys", "-t", "tl", "q"])
-        try tmux(["kill-session", "-t", "tl"])
 
-        let exitFile = folder.appendingPathComponent("exit-status")
-        try? FileManager.default.removeItem(at: exitFile)
+        // The second session starts before the first is killed: a tmux server with no sessions
+        // exits, and a new-session racing that exit was seen to be lost (no exit status, CI red).
+        let exitFile = folder.appendingPathComponent("dumb-exit-status")
         let command = "TERM=dumb '\(Harness.executable.path)' --sessions-dir '\(folder.path)' > '\(folder.path)/out' 2>&1; echo $? > '\(exitFile.path)'; sleep 60"
-        try tmux(["new-session", "-d", "-s", "tl", "-x", "100", "-y", "30", command])
+        try tmux(["new-session", "-d", "-s", "dumb", "-x", "100", "-y", "30", command])
+        try tmux(["kill-session", "-t", "tl"])
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
         let status = try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -130,4 +137,10 @@ final class TmuxTests: XCTestCase {
         let output = try String(contentsOf: folder.appendingPathComponent("out"), encoding: .utf8)
         XCTAssertTrue(output.contains("tinyloc run --headless"), output)
     }
+}
+
+private struct TmuxFailure: Error, CustomStringConvertible {
+    let arguments: [String]
+    let status: Int32
+    var description: String { "tmux \(arguments.joined(separator: " ")) failed (wait status \(status))" }
 }

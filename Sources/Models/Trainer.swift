@@ -77,16 +77,41 @@ public struct TrainerState: Sendable {
     }
 }
 
-/// Pause and stop requests from another thread (the TUI), checked between batches.
+/// How far the epoch in progress has got: training windows done of all, then validating.
+public struct EpochProgress: Equatable, Sendable {
+    public var epoch: Int
+    public var windowsDone: Int
+    public var windows: Int
+    public var validating: Bool
+
+    public init(epoch: Int, windowsDone: Int, windows: Int, validating: Bool = false) {
+        self.epoch = epoch
+        self.windowsDone = windowsDone
+        self.windows = windows
+        self.validating = validating
+    }
+
+    public var fraction: Double { windows == 0 ? 0 : Double(windowsDone) / Double(windows) }
+}
+
+/// Pause and stop requests from another thread (the TUI), checked between batches; the trainer
+/// reports its progress through the epoch here, so a slow epoch (a large model) shows it is moving.
 public final class TrainingControl: @unchecked Sendable {
     private let condition = NSCondition()
     private var paused = false
     private var stopped = false
+    private var current: EpochProgress?
 
     public init() {}
 
     public var isPaused: Bool { condition.withLock { paused } }
     public var isStopped: Bool { condition.withLock { stopped } }
+    /// The epoch in progress, nil between epochs.
+    public var progress: EpochProgress? { condition.withLock { current } }
+
+    func report(_ progress: EpochProgress?) {
+        condition.withLock { current = progress }
+    }
 
     public func setPaused(_ value: Bool) {
         condition.withLock {
@@ -172,6 +197,8 @@ public final class Trainer {
     public func runEpoch(control: TrainingControl? = nil) -> EpochRecord? {
         let started = Date()
         let epoch = epochsDone + 1
+        control?.report(EpochProgress(epoch: epoch, windowsDone: 0, windows: train.count))
+        defer { control?.report(nil) }
         model.reseed(epoch: epoch)
         var order = Array(0..<train.count)
         var shuffleRNG = SeededRNG(seed: seed).split(UInt64(epoch))
@@ -208,7 +235,9 @@ public final class Trainer {
             trainLabels.append(contentsOf: labels)
             optimizer.update()
             start += rows
+            control?.report(EpochProgress(epoch: epoch, windowsDone: start, windows: order.count))
         }
+        control?.report(EpochProgress(epoch: epoch, windowsDone: order.count, windows: order.count, validating: true))
         let validationPredictions = predict(model, on: validation, classes: classes)
         let validationMetrics = ClassificationMetrics(predictions: validationPredictions.predicted, labels: validation.labels, roomCount: classes)
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)

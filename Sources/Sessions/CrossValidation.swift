@@ -67,6 +67,8 @@ public enum CrossValidation {
     }
 
     public enum Event: Sendable {
+        /// Before the first fold: the parameter counts of the model and of its teacher, if any.
+        case modelsBuilt(parameters: Int, teacherParameters: Int?)
         case foldStarted(FoldPlan, seed: UInt64, trainWindows: Int, validationWindows: Int, testWindows: Int)
         case epoch(EpochRecord)
         case foldFinished(Fold)
@@ -103,7 +105,9 @@ public enum CrossValidation {
         let names = dataset.recordings.map(\.name)
         let shape = ModelShape(steps: config.window.length, features: perRecording[0].features, classes: dataset.rooms.count)
         var folds: [Fold] = []
-        var parameters = 0
+        let parameters = config.model.build(shape: shape, seed: config.seeds[0]).parameterCount
+        onEvent(.modelsBuilt(parameters: parameters,
+                             teacherParameters: config.distillation?.teacher.build(shape: shape, seed: config.seeds[0]).parameterCount))
         run: for seed in config.seeds {
             for fold in plans {
                 let windows = SplitWindows(train: .concatenating(fold.train.map { perRecording[$0] }),
@@ -127,7 +131,6 @@ public enum CrossValidation {
                                                 validationMacroF1: trained.bestF1, result: testResult(trained.teacher))
                 }
                 let model = config.model.build(shape: shape, seed: seed)
-                parameters = model.parameterCount
                 let trainer = Trainer(model: model, config: config.training, classes: shape.classes,
                                       train: windows.labelledTrain, validation: windows.labelledValidation, seed: seed,
                                       distillation: distillation)

@@ -10,6 +10,8 @@ public enum PipelineEvent: Sendable {
     case stage(String)
     /// The data is windowed; `replay` is the validation recording the replay pane shows.
     case dataReady(ExperimentReport.DataSummary, replay: ReplayTrack, plan: FloorPlan?)
+    /// The model is built: what it is and what this pipeline will make of it, before any training.
+    case modelBuilt(BuiltModel)
     /// Epochs already done by an earlier run of this session (resume).
     case resumed([EpochRecord])
     /// This run distils from a teacher session; its curve is drawn beside the student's.
@@ -21,6 +23,17 @@ public enum PipelineEvent: Sendable {
     case floatMemoryPlanned(FloatRAMReport, budgetBytes: Int)
     case epoch(EpochRecord, validationPredictions: [Int])
     case finished(ExperimentReport, replayPredictions: [Int])
+}
+
+/// A model as built for a run, and which of the later stages apply to it.
+public struct BuiltModel: Sendable, Equatable {
+    /// The model kind, with " + CRF" when it labels every step.
+    public var kind: String
+    public var parameters: Int
+    /// Converted to int8 after training (with per-layer error and an arena plan): the MLP.
+    public var quantizesToInt8: Bool
+    /// Has a float32 RAM plan (windowed and streaming): models that describe their execution.
+    public var hasFloatRAMPlan: Bool
 }
 
 /// The validation recording as a sequence of windows: when each ends and which room is true.
@@ -77,6 +90,9 @@ public final class ExperimentRunner {
 
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
+        onEvent(.modelBuilt(BuiltModel(kind: config.model.kind.rawValue + (config.model.labelsSteps ? " + CRF" : ""),
+                                       parameters: model.parameterCount, quantizesToInt8: model is MLP,
+                                       hasFloatRAMPlan: model is ExecutionDescribing)))
         var distillation: Distillation?
         if let reference = config.teacher {
             let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)

@@ -102,6 +102,12 @@ struct CV: ParsableCommand {
         }
         let report = try CrossValidation.run(dataset: dataset, config: config) { event in
             switch event {
+            case let .modelsBuilt(parameters, teacherParameters):
+                var counts = "parameters: \(config.model.kind.rawValue) \(parameters)"
+                if let teacherParameters, let spec = config.distillation {
+                    counts += " · distilled from \(spec.teacher.kind.rawValue) \(teacherParameters)"
+                }
+                print(counts)
             case let .foldStarted(plan, seed, train, validation, test):
                 if verbose {
                     print("  fold test \(dataset.recordings[plan.test].name) · validation \(dataset.recordings[plan.validation].name) "

@@ -25,6 +25,8 @@ struct HeadlessRun {
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
                     print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
                 }
+            case .modelBuilt(let model):
+                print("  model \(model.kind) · \(model.parameters) parameters")
             case let .teacher(name, model, history):
                 let best = history.map(\.validationF1).max() ?? 0
                 print("  distilling from \(model) session \(name) (its best validation macro-F1 \(String(format: "%.3f", best)))")

@@ -22,6 +22,10 @@ final class HeadlessTests: XCTestCase {
         let deployment = try XCTUnwrap(report["deployment"] as? [String: Any])
         XCTAssertEqual(deployment["arenaBytes"] as? Int, 448, "MLP int8 arena for a [1,20,11] window")
         XCTAssertEqual(try XCTUnwrap(report["quantization"] as? [Any]).count, 2)
+        // The parameter count is printed when the model is built, before training starts.
+        let parameters = try XCTUnwrap(report["parameters"] as? Int)
+        let built = try XCTUnwrap(first.stdout.range(of: "  model mlp · \(parameters) parameters\n"), first.stdout)
+        XCTAssertLessThan(built.lowerBound, try XCTUnwrap(first.stdout.range(of: "· training")).lowerBound)
         let epochLines = try String(contentsOf: sessions.appendingPathComponent("e2e/metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").filter { $0.contains("\"event\":\"epoch\"") }
         XCTAssertEqual(epochLines.count, 2)

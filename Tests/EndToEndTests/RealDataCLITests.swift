@@ -45,6 +45,8 @@ final class RealDataCLITests: XCTestCase {
         XCTAssertNotNil(first["roomF1"] as? [String: Double])
         XCTAssertEqual((first["confusion"] as? [[Int]])?.count, 2)
         XCTAssertNotNil(report["meanMacroF1"] as? Double)
+        let parameters = try XCTUnwrap(report["parameters"] as? Int)
+        XCTAssertTrue(result.stdout.contains("parameters: mlp \(parameters)\n"), result.stdout)
 
         let bad = try Harness.run(["cv", "--data", data.path, "--model", "nope"])
         XCTAssertNotEqual(bad.status, 0)
@@ -54,6 +56,9 @@ final class RealDataCLITests: XCTestCase {
                                       "--epochs", "1", "--hold-out", "1"])
         XCTAssertEqual(distil.status, 0, distil.stderr)
         XCTAssertTrue(distil.stdout.contains("distilled from cnn (trained per fold and seed)"), distil.stdout)
+        let counts = try XCTUnwrap(distil.stdout.range(of: #"parameters: student-tiny \d+ · distilled from cnn \d+\n"#,
+                                                       options: .regularExpression), distil.stdout)
+        XCTAssertLessThan(counts.lowerBound, try XCTUnwrap(distil.stdout.range(of: "  test ")).lowerBound)
         XCTAssertTrue(distil.stdout.contains("      its teacher: epochs   1"), distil.stdout)
         XCTAssertTrue(distil.stdout.contains("the teachers on the same folds: macro-F1"), distil.stdout)
         // A CRF head exists only on the teachers, and a CRF model trains on step labels, not by distillation.

@@ -106,6 +106,30 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(reopened.epochHistory().map(\.trainLoss), reference.epochHistory().map(\.trainLoss))
     }
 
+    /// The TUI reads the epoch in progress from the control: which epoch, how many of its training
+    /// windows are done; nothing once the epoch ends or is stopped.
+    func testTrainerReportsEpochProgressThroughTheControl() throws {
+        let trainer = makeTrainer(epochs: 3)
+        let control = TrainingControl()
+        XCTAssertNotNil(trainer.runEpoch(control: control))
+        XCTAssertNil(control.progress, "no epoch in progress between epochs")
+
+        control.setPaused(true)
+        let ended = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            XCTAssertNil(trainer.runEpoch(control: control), "a stopped epoch returns nothing")
+            ended.signal()
+        }
+        thread.start()
+        let deadline = Date().addingTimeInterval(10)
+        while control.progress == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertEqual(control.progress, EpochProgress(epoch: 2, windowsDone: 0, windows: 90))
+        control.stop()
+        XCTAssertEqual(ended.wait(timeout: .now() + 10), .success)
+        XCTAssertNil(control.progress)
+        XCTAssertEqual(EpochProgress(epoch: 1, windowsDone: 48, windows: 90).fraction, 48.0 / 90.0)
+    }
+
     func testRestoringIntoADifferentNetworkIsRefused() throws {
         let state = makeTrainer(epochs: 1).state()
         let other = Trainer(model: MLP(shape: ModelShape(steps: 4, features: 3, classes: 3), config: .init(hidden: 5), seed: 1),

@@ -1,3 +1,6 @@
+import Foundation
+import Models
+import Sessions
 import XCTest
 @testable import Workbench
 
@@ -201,5 +204,46 @@ final class DistillationViewTests: XCTestCase {
         WorkbenchApp.render(state: state, into: screen)
         XCTAssertTrue(screen.text.contains("teacher val"), screen.text)
         XCTAssertTrue(screen.text.contains("distilling from teacher (t1)"), screen.text)
+    }
+}
+
+final class TrainingStatusTests: XCTestCase {
+    /// The status names the epoch early stopping keeps: the first with the highest validation F1.
+    func testBestSoFarIsTheFirstEpochWithTheHighestValidationF1() {
+        let epochs = [0.4, 0.7, 0.6, 0.7].enumerated().map {
+            WorkbenchState.EpochMetrics(epoch: $0.offset + 1, trainLoss: 1, valLoss: 1, trainF1: 0.5, valF1: $0.element)
+        }
+        XCTAssertEqual(SessionController.bestSoFar(epochs), "best val F1 0.70 at 2")
+        XCTAssertEqual(SessionController.bestSoFar([]), "")
+    }
+}
+
+final class SessionControllerTests: XCTestCase {
+    /// A model without int8 conversion or a RAM plan gets panes that say so from the start (not
+    /// "yet"), and the train pane carries its parameter count — here through a real, tiny run.
+    func testAStudentRunSaysWhichStagesDoNotApplyToIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "student-run")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .studentTiny)
+        config.training.epochs = 1
+        let session = try Session.openOrCreate(root: root, config: config).session
+        let controller = SessionController(session: session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        let state = controller.snapshot()
+        XCTAssertFalse(state.notice?.isError ?? false, state.notice?.text ?? "")
+        XCTAssertEqual(state.training.parameters, ModelConfig(kind: .studentTiny)
+            .build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 1).parameterCount)
+        XCTAssertEqual(state.memory.unavailable, "no RAM plan for student-tiny: mlp and mamba only")
+        XCTAssertEqual(state.quantization.unavailable, "student-tiny stays float32: int8 covers the mlp only")
+        XCTAssertNil(state.training.inProgress)
+
+        let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
+        WorkbenchApp.render(state: state, into: screen)
+        XCTAssertTrue(screen.text.contains("no RAM plan for student-tiny"), screen.text)
+        XCTAssertTrue(screen.text.contains("student-tiny stays float32: int8 covers the mlp only"), screen.text)
     }
 }

@@ -55,9 +55,12 @@ enum Fixtures {
         }
         // kitchen is true throughout; the last step is predicted "living", the three before it right.
         let steps = (0..<4).map { i in WorkbenchState.ReplayStep(time: Double(i) * 2, trueRoom: 1, predictedRoom: i == 3 ? 0 : 1) }
+        var training = WorkbenchState.Training(epochs: epochs, currentEpoch: 18, maxEpochs: 40, running: true, paused: false,
+                                               status: "best val F1 0.87 at 17")
+        training.inProgress = .init(epoch: 19, fraction: 0.416)
         return WorkbenchState(
             header: .init(session: "demo-1126", dataset: "sphere-sim", model: "student", stage: "int8"),
-            training: .init(epochs: epochs, currentEpoch: 18, maxEpochs: 40, running: true, paused: false),
+            training: training,
             memory: .init(layers: layers, precision: "int8", budgetBytes: 65536, arenaPeakBytes: 41984,
                           flashBytes: 23962, macs: 410_000, latency: "≈6.1 ms @ nRF52840"),
             quantization: .init(tensors: tensors, selected: 1, floatF1: 0.842, int8F1: 0.831),

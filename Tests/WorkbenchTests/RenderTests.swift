@@ -12,7 +12,7 @@ final class RenderTests: XCTestCase {
 
         let train = screen.lines(in: layout.rect(for: .train)).joined(separator: "\n")
         XCTAssertTrue(train.contains("Loss / macro-F1"))
-        XCTAssertTrue(train.contains("epoch 18/40 · training"))
+        XCTAssertTrue(train.contains("epoch 18/40 · 41 % of epoch 19 · best val F1 0.87 at 17"), train)
         XCTAssertGreaterThan(train.unicodeScalars.filter { (0x2801...0x28FF).contains($0.value) }.count, 20,
                              "braille curve glyphs in the chart area")
         XCTAssertTrue(train.contains("train ─ val ┄"))
@@ -133,6 +133,25 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("no memory plan yet"))
         XCTAssertTrue(screen.text.contains("no quantized layers yet"))
         XCTAssertTrue(screen.text.contains("no validation recording yet"))
+    }
+
+    /// A large model's first epoch can take minutes: the pane says how big the model is and how far
+    /// through the epoch training has got, then that it is validating; a pause replaces the progress.
+    func testFirstEpochShowsModelSizeAndProgress() {
+        var state = WorkbenchState(training: .init(maxEpochs: 40, running: true, status: "training"))
+        state.training.parameters = 9_655_561
+        state.training.inProgress = .init(epoch: 1, fraction: 0.07)
+        var train = Fixtures.render(state, width: 120, height: 40).text
+        XCTAssertTrue(train.contains("waiting for the first epoch (9.66 M parameters)…"), train)
+        XCTAssertTrue(train.contains("epoch 0/40 · 7 % of epoch 1 · training"), train)
+
+        state.training.inProgress = .init(epoch: 1, fraction: 1, validating: true)
+        train = Fixtures.render(state, width: 120, height: 40).text
+        XCTAssertTrue(train.contains("epoch 0/40 · validating epoch 1 · training"), train)
+
+        state.training.paused = true
+        train = Fixtures.render(state, width: 120, height: 40).text
+        XCTAssertTrue(train.contains("epoch 0/40 · ‖ paused · training"), train)
     }
 
     func testNoticeReplacesKeyHints() {

@@ -40,6 +40,20 @@ public struct WorkbenchState: Equatable, Sendable {
         }
     }
 
+    public struct EpochInProgress: Equatable, Sendable {
+        public var epoch: Int
+        /// Share of the epoch's training windows done, 0…1.
+        public var fraction: Double
+        /// Training is done and the validation windows are being scored.
+        public var validating: Bool
+
+        public init(epoch: Int, fraction: Double, validating: Bool = false) {
+            self.epoch = epoch
+            self.fraction = fraction
+            self.validating = validating
+        }
+    }
+
     public struct EpochMetrics: Equatable, Sendable {
         public var epoch: Int
         public var trainLoss: Double
@@ -67,6 +81,10 @@ public struct WorkbenchState: Equatable, Sendable {
         public var status: String
         /// When this run distils from a teacher: the teacher's own curve, drawn beside the student's.
         public var teacher: TeacherCurve?
+        /// The epoch being trained right now, nil between epochs and before training starts.
+        public var inProgress: EpochInProgress?
+        /// The model's parameter count, once it is built.
+        public var parameters: Int?
 
         public init(epochs: [EpochMetrics] = [], currentEpoch: Int = 0, maxEpochs: Int = 0,
                     running: Bool = false, paused: Bool = false, status: String = "") {
@@ -120,6 +138,8 @@ public struct WorkbenchState: Equatable, Sendable {
         public var macs: Int
         /// Already worded by the engine, e.g. "≈6.1 ms @ nRF52840"; nil when unknown.
         public var latency: String?
+        /// Why this run will have no plan, shown instead of waiting for one.
+        public var unavailable: String?
 
         public init(layers: [LayerRAM] = [], precision: String = "", budgetBytes: Int? = nil, arenaPeakBytes: Int = 0,
                     flashBytes: Int = 0, macs: Int = 0, latency: String? = nil, streamingArenaBytes: Int? = nil) {
@@ -183,6 +203,8 @@ public struct WorkbenchState: Equatable, Sendable {
         public var int8F1: Double?
         /// Test-recording accuracy of the model that would ship (int8 when there is one).
         public var deployedAccuracy: Double?
+        /// Why this run will have no quantized layers, shown instead of waiting for them.
+        public var unavailable: String?
 
         public init(tensors: [QuantizedTensor] = [], selected: Int = 0, floatF1: Double? = nil, int8F1: Double? = nil,
                     deployedAccuracy: Double? = nil) {

@@ -126,6 +126,15 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                 summary.silentReceivers[name].map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
             }
             if !silentInTest.isEmpty { state.notice = .init(silentInTest.joined(separator: "; ")) }
+        case .modelBuilt(let model):
+            state.training.parameters = model.parameters
+            // Said now, so the panes do not promise a plan or int8 layers that will never come.
+            if !model.quantizesToInt8 {
+                state.quantization.unavailable = "\(model.kind) stays float32: int8 covers the mlp only"
+                if !model.hasFloatRAMPlan {
+                    state.memory.unavailable = "no RAM plan for \(model.kind): mlp and mamba only"
+                }
+            }
         case let .teacher(name, model, history):
             state.training.teacher = .init(label: "\(model) (\(name))", epochs: history.map(Self.metrics))
         case .resumed(let history):
@@ -139,7 +148,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         case let .epoch(record, predictions):
             state.training.epochs.append(Self.metrics(record))
             state.training.currentEpoch = record.epoch
-            state.training.status = String(format: "epoch %d · val F1 %.2f", record.epoch, record.validationF1)
+            state.training.status = Self.bestSoFar(state.training.epochs)
             replayPredictions = predictions
             startReplayIfIdle()
         case let .finished(report, predictions):
@@ -156,7 +165,9 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             } else if let ram = report.floatRAM {
                 state.memory = Self.memory(ram, budgetBytes: session.config.ramBudgetBytes)
             }
+            let noInt8 = state.quantization.unavailable
             state.quantization = Self.quantization(report)
+            state.quantization.unavailable = noInt8
             replayPredictions = predictions
             startReplayIfIdle()
         }
@@ -201,6 +212,9 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         defer { lock.unlock() }
         advanceReplay()
         state.training.paused = runner.control.isPaused
+        state.training.inProgress = runner.control.progress.map {
+            .init(epoch: $0.epoch, fraction: $0.fraction, validating: $0.validating)
+        }
         return state
     }
 
@@ -262,6 +276,12 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     }
 
     // MARK: Engine values → screen values
+
+    /// The epoch early stopping would keep so far (the first with the highest validation F1).
+    static func bestSoFar(_ epochs: [WorkbenchState.EpochMetrics]) -> String {
+        guard let best = epochs.max(by: { $0.valF1 < $1.valF1 || ($0.valF1 == $1.valF1 && $0.epoch > $1.epoch) }) else { return "" }
+        return String(format: "best val F1 %.2f at %d", best.valF1, best.epoch)
+    }
 
     private static func metrics(_ record: EpochRecord) -> WorkbenchState.EpochMetrics {
         .init(epoch: record.epoch, trainLoss: Double(record.trainLoss), valLoss: Double(record.validationLoss),

@@ -9,7 +9,8 @@ struct MemoryPane {
         let inner = Box(title: "RAM per layer" + precision, focused: focused).draw(in: rect, painter: painter)
         guard inner.height >= 3 else { return }
         guard !memory.layers.isEmpty else {
-            painter.put("no memory plan yet", row: inner.row, col: inner.col, style: Style(fg: .muted))
+            let reason = memory.unavailable ?? "no memory plan yet"
+            painter.put(Text.truncate(reason, to: inner.width), row: inner.row, col: inner.col, style: Style(fg: .muted))
             return
         }
         let (summaryRow, rest) = inner.splitTop(1)

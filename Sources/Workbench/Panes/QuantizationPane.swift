@@ -12,7 +12,8 @@ struct QuantizationPane {
         let (chart, f1Row) = rest.splitBottom(1)
         drawF1(in: f1Row, painter: painter)
         guard let tensor else {
-            painter.put("no quantized layers yet", row: infoRow.row, col: infoRow.col, style: Style(fg: .muted))
+            let reason = quantization.unavailable ?? "no quantized layers yet"
+            painter.put(Text.truncate(reason, to: infoRow.width), row: infoRow.row, col: infoRow.col, style: Style(fg: .muted))
             return
         }
         let position = "\(quantization.selected + 1)/\(quantization.tensors.count) ↑↓"

@@ -12,7 +12,9 @@ struct TrainPane {
         drawStatus(in: statusRow, painter: painter)
         let epochs = training.epochs
         guard !epochs.isEmpty else {
-            painter.put("waiting for the first epoch…", row: body.row, col: body.col, style: Style(fg: .muted))
+            let size = training.parameters.map { " (\(Text.count($0)) parameters)" } ?? ""
+            painter.put(Text.truncate("waiting for the first epoch\(size)…", to: body.width), row: body.row, col: body.col,
+                        style: Style(fg: .muted))
             return
         }
         let teacher = training.teacher?.epochs ?? []
@@ -48,7 +50,12 @@ struct TrainPane {
     private func drawStatus(in row: Rect, painter: Painter) {
         var parts = ["epoch \(training.currentEpoch)/\(training.maxEpochs)"]
         if let teacher = training.teacher { parts.append("distilling from \(teacher.label)") }
-        if training.paused { parts.append("‖ paused") } else if training.running { parts.append("training") }
+        if training.paused {
+            parts.append("‖ paused")
+        } else if training.running, let now = training.inProgress {
+            parts.append(now.validating ? "validating epoch \(now.epoch)"
+                                        : "\(Int(now.fraction * 100)) % of epoch \(now.epoch)")
+        }
         if !training.status.isEmpty { parts.append(training.status) }
         painter.put(Text.truncate(parts.joined(separator: " · "), to: row.width), row: row.row, col: row.col,
                     style: Style(fg: training.paused ? .warn : .muted, bold: training.paused))

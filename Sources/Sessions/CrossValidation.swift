@@ -71,7 +71,11 @@ public enum CrossValidation {
         case modelsBuilt(parameters: Int, teacherParameters: Int?)
         case foldStarted(FoldPlan, seed: UInt64, trainWindows: Int, validationWindows: Int, testWindows: Int)
         case epoch(EpochRecord)
-        case foldFinished(Fold)
+        /// A fold is trained and tested; `soFar` summarises every fold finished up to it, so a
+        /// caller can save the run's progress.
+        case foldFinished(Fold, soFar: CrossValidationReport)
+        /// A fold taken over from an interrupted run instead of being trained again.
+        case foldResumed(Fold)
     }
 
     /// The folds for recordings with these window counts, by the rule above.
@@ -93,11 +97,18 @@ public enum CrossValidation {
 
     /// Trains and tests every fold for every seed, in order (seed-major), and summarises.
     /// `control` can stop it between batches; then the folds finished so far are returned.
+    /// `resuming`: the saved progress of an interrupted run of this configuration on this data;
+    /// its folds are taken as they are (every fold trains from its seed alone, so training it
+    /// again would give the same numbers) and only the missing ones run.
     public static func run(dataset: Dataset, config: Config, control: TrainingControl? = nil,
+                           resuming previous: CrossValidationReport? = nil,
                            onEvent: (Event) -> Void = { _ in }) throws -> CrossValidationReport {
         precondition(!config.seeds.isEmpty, "at least one seed")
         if config.model.labelsSteps && config.distillation != nil {
             throw SessionError.mismatch("a model with a CRF head trains on the room of every step and cannot be distilled from a teacher")
+        }
+        if let previous, let difference = previous.difference(from: config, dataset: dataset) {
+            throw SessionError.mismatch("the saved progress is of another cross-validation (\(difference))")
         }
         let perRecording = dataset.recordings.indices.map { makeWindows(dataset: dataset, recordings: [$0], config: config.window) }
         let counts = perRecording.map(\.count)
@@ -108,8 +119,20 @@ public enum CrossValidation {
         let parameters = config.model.build(shape: shape, seed: config.seeds[0]).parameterCount
         onEvent(.modelsBuilt(parameters: parameters,
                              teacherParameters: config.distillation?.teacher.build(shape: shape, seed: config.seeds[0]).parameterCount))
+        func report() -> CrossValidationReport {
+            CrossValidationReport(
+                source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
+                windowsPerRecording: Dictionary(uniqueKeysWithValues: zip(names, counts)),
+                skipped: names.indices.filter { counts[$0] == 0 }.map { names[$0] },
+                model: config.model.kind.rawValue, parameters: parameters, config: config, folds: folds)
+        }
         run: for seed in config.seeds {
             for fold in plans {
+                if let done = previous?.folds.first(where: { $0.seed == seed && $0.test == names[fold.test] }) {
+                    folds.append(done)
+                    onEvent(.foldResumed(done))
+                    continue
+                }
                 let windows = SplitWindows(train: .concatenating(fold.train.map { perRecording[$0] }),
                                            validation: perRecording[fold.validation], test: perRecording[fold.test],
                                            scaling: config.scaling, receivers: dataset.receivers.count)
@@ -146,14 +169,10 @@ public enum CrossValidation {
                                   validationMacroF1: trainer.bestF1, result: testResult(model),
                                   scaler: windows.scaler, teacher: teacherScore)
                 folds.append(result)
-                onEvent(.foldFinished(result))
+                onEvent(.foldFinished(result, soFar: report()))
             }
         }
-        return CrossValidationReport(
-            source: dataset.name, rooms: dataset.rooms, receivers: dataset.receivers, recordings: names,
-            windowsPerRecording: Dictionary(uniqueKeysWithValues: zip(names, counts)),
-            skipped: names.indices.filter { counts[$0] == 0 }.map { names[$0] },
-            model: config.model.kind.rawValue, parameters: parameters, config: config, folds: folds)
+        return report()
     }
 }
 
@@ -223,6 +242,17 @@ public struct CrossValidationReport: Codable, Sendable {
             for (i, row) in fold.result.confusion.enumerated() { for (j, n) in row.enumerated() { total[i][j] += n } }
         }
         confusion = total
+    }
+}
+
+extension CrossValidationReport {
+    /// What stops this (partial) report from being resumed by a run of `config` on `dataset`, or
+    /// nil when nothing does.
+    public func difference(from config: CrossValidation.Config, dataset: Dataset) -> String? {
+        if source != dataset.name { return "data \(source), not \(dataset.name)" }
+        if recordings != dataset.recordings.map(\.name) { return "recordings \(recordings.joined(separator: ","))" }
+        if self.config != config { return "model, training, window or seed settings differ" }
+        return nil
     }
 }
 

@@ -45,7 +45,9 @@ struct CV: ParsableCommand {
     @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
     var holdOut: String?
 
-    @Option(help: "Write the configuration, every fold (with per-room F1 and confusion) and the means as JSON to this file.")
+    @Option(help: ArgumentHelp(
+        "Write the configuration, every fold (with per-room F1 and confusion) and the means as JSON to this file.",
+        discussion: "After each fold the folds so far are saved to <json>.partial; running the same command again after an interruption resumes from there, training only the missing folds."))
     var json: String?
 
     @Flag(help: "Print every epoch.")
@@ -100,7 +102,26 @@ struct CV: ParsableCommand {
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }
-        let report = try CrossValidation.run(dataset: dataset, config: config) { event in
+        // Folds are saved as they finish, so a run killed after hours loses at most the fold in progress.
+        let progressURL = json.map { URL(fileURLWithPath: $0 + ".partial") }
+        var previous: CrossValidationReport?
+        if let progressURL, FileManager.default.fileExists(atPath: progressURL.path) {
+            let saved: CrossValidationReport
+            do {
+                saved = try JSONDecoder().decode(CrossValidationReport.self, from: Data(contentsOf: progressURL))
+            } catch {
+                throw ValidationError("\(progressURL.path) is not a cross-validation's saved progress (\(error.localizedDescription)); move it away to start over")
+            }
+            if let difference = saved.difference(from: config, dataset: dataset) {
+                throw ValidationError("\(progressURL.path) holds an interrupted cross-validation with other settings (\(difference)); "
+                                      + "run it with those settings to finish it, or move the file away to start over")
+            }
+            print("resuming from \(progressURL.path): \(saved.folds.count) folds already done")
+            previous = saved
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let report = try CrossValidation.run(dataset: dataset, config: config, resuming: previous) { event in
             switch event {
             case let .modelsBuilt(parameters, teacherParameters):
                 var counts = "parameters: \(config.model.kind.rawValue) \(parameters)"
@@ -118,25 +139,38 @@ struct CV: ParsableCommand {
                     print(String(format: "    epoch %3d  loss %.3f  train F1 %.3f  val F1 %.3f", record.epoch, record.trainLoss,
                                  record.trainF1, record.validationF1))
                 }
-            case .foldFinished(let fold):
-                print(String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
-                             fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
-                             fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy))
-                if let teacher = fold.teacher {
-                    print(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
-                                 teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
-                                 teacher.result.macroF1, teacher.result.accuracy))
+            case let .foldFinished(fold, soFar):
+                if let progressURL {
+                    do {
+                        try AtomicFile.write(try encoder.encode(soFar), to: progressURL)
+                    } catch {
+                        print("warning: could not save progress to \(progressURL.path): \(error)")
+                    }
                 }
-                fflush(stdout)
+                Self.printFold(fold)
+            case .foldResumed(let fold):
+                Self.printFold(fold, resumed: true)
             }
         }
         print(Self.summary(report))
         if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            try AtomicFile.write(try encoder.encode(report), to: URL(fileURLWithPath: json))
+            if let progressURL { try? FileManager.default.removeItem(at: progressURL) }
             print("json: \(json)")
         }
+    }
+
+    static func printFold(_ fold: CrossValidation.Fold, resumed: Bool = false) {
+        print(String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                     fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
+                     fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy)
+              + (resumed ? "  (saved)" : ""))
+        if let teacher = fold.teacher {
+            print(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                         teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
+                         teacher.result.macroF1, teacher.result.accuracy))
+        }
+        fflush(stdout)
     }
 
     static func summary(_ report: CrossValidationReport) -> String {

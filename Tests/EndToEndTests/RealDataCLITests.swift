@@ -73,6 +73,52 @@ final class RealDataCLITests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("--crf needs --model teacher or teacher-paper"), run.stderr)
     }
 
+    /// An interrupted cross-validation leaves its finished folds in <json>.partial; the same
+    /// command resumes, keeps those folds as saved and trains only the missing ones, which come
+    /// out as in an uninterrupted run. Progress of other settings, or a damaged file, is refused.
+    func testInterruptedCrossValidationResumesFromItsSavedFolds() throws {
+        let data = try sphereFixture()
+        let folder = data.deletingLastPathComponent()
+        let whole = folder.appendingPathComponent("whole.json"), resumed = folder.appendingPathComponent("resumed.json")
+        let partial = URL(fileURLWithPath: resumed.path + ".partial")
+        let arguments = ["cv", "--data", data.path, "--model", "mlp", "--seeds", "1,2", "--epochs", "2"]
+        XCTAssertEqual(try Harness.run(arguments + ["--json", whole.path]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: whole.path + ".partial"), "a finished run leaves no progress file")
+
+        // What a kill during the sixth fold leaves: the first five folds, one marked to prove it is reused.
+        var saved = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: whole)) as? [String: Any])
+        var folds = try XCTUnwrap(saved["folds"] as? [[String: Any]])
+        folds = Array(folds.prefix(5))
+        folds[0]["validationMacroF1"] = 0.123456
+        saved["folds"] = folds
+        try JSONSerialization.data(withJSONObject: saved).write(to: partial)
+
+        let again = try Harness.run(arguments + ["--json", resumed.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("resuming from \(partial.path): 5 folds already done"), again.stdout)
+        XCTAssertEqual(again.stdout.components(separatedBy: "(saved)").count - 1, 5, again.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial.path))
+        let expected = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: whole)) as? [String: Any])
+        let got = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: resumed)) as? [String: Any])
+        let expectedFolds = try XCTUnwrap(expected["folds"] as? [[String: Any]]), gotFolds = try XCTUnwrap(got["folds"] as? [[String: Any]])
+        XCTAssertEqual(gotFolds.count, 8)
+        XCTAssertEqual(gotFolds[0]["validationMacroF1"] as? Double, 0.123456, "the saved fold is taken as saved")
+        for i in 1..<8 {
+            XCTAssertEqual(gotFolds[i]["result"] as? NSDictionary, expectedFolds[i]["result"] as? NSDictionary, "fold \(i)")
+        }
+
+        // Progress of another configuration is not mixed in, and is left untouched.
+        try JSONSerialization.data(withJSONObject: saved).write(to: partial)
+        let other = try Harness.run(["cv", "--data", data.path, "--model", "mlp", "--seeds", "1", "--epochs", "2", "--json", resumed.path])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("\(partial.path) holds an interrupted cross-validation with other settings"), other.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: partial.path))
+        try Data("{ not json".utf8).write(to: partial)
+        let damaged = try Harness.run(arguments + ["--json", resumed.path])
+        XCTAssertNotEqual(damaged.status, 0)
+        XCTAssertTrue(damaged.stderr.contains("\(partial.path) is not a cross-validation's saved progress"), damaged.stderr)
+    }
+
     func testHeadlessRunWithASplitByRecording() throws {
         let data = try sphereFixture()
         let sessions = data.deletingLastPathComponent().appendingPathComponent("sessions")

@@ -65,6 +65,37 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.folds, report.folds, "same seeds, same folds, same numbers")
     }
 
+    /// Resuming from the progress of an interrupted run trains only the folds it lacks, and the
+    /// result equals an uninterrupted run's; progress of other settings is refused.
+    func testResumingTrainsOnlyTheMissingFoldsAndMatchesAnUninterruptedRun() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1, 2])
+        config.training.epochs = 2
+        let whole = try CrossValidation.run(dataset: dataset, config: config)
+        var saved: CrossValidationReport?
+        _ = try CrossValidation.run(dataset: dataset, config: config) { event in
+            if case let .foldFinished(_, soFar) = event, soFar.folds.count == 4 { saved = soFar }
+        }
+        let progress = try XCTUnwrap(saved)
+        XCTAssertEqual(progress.folds, Array(whole.folds.prefix(4)))
+
+        var started = 0, resumed = 0
+        let finished = try CrossValidation.run(dataset: dataset, config: config, resuming: progress) { event in
+            if case .foldStarted = event { started += 1 }
+            if case .foldResumed = event { resumed += 1 }
+        }
+        XCTAssertEqual(started, 2)
+        XCTAssertEqual(resumed, 4)
+        XCTAssertEqual(finished.folds, whole.folds)
+        XCTAssertEqual(finished.meanMacroF1, whole.meanMacroF1)
+
+        var other = config
+        other.training.epochs = 3
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: other, resuming: progress)) { error in
+            XCTAssertTrue("\(error)".contains("another cross-validation"), "\(error)")
+        }
+    }
+
     func testDistilledFoldsReportTheirTeacherOnTheSameTestRecording() throws {
         let dataset = twoRoomDataset(recordings: 3)
         var config = CrossValidation.Config(seeds: [1])

@@ -12,34 +12,38 @@ struct HeadlessRun {
         let config = session.config
         print("session \(config.name) (\(resumed ? "resumed" : "new")) · \(session.folder.path)")
         let runner = ExperimentRunner(session: session)
+        let output = ProgressLine(control: runner.control)
+        output.start()
+        defer { output.stop() }  // on an error too: the message must not land on the progress line
         let report = try runner.run { event in
             switch event {
             case .stage(let text):
-                print("· \(text)")
+                output.print("· \(text)")
             case let .dataReady(data, _, _):
-                print("  data \(data.source): \(data.rooms.count) rooms, \(data.receivers.count) receivers, "
+                output.print("  data \(data.source): \(data.rooms.count) rooms, \(data.receivers.count) receivers, "
                       + "\(data.recordings.count) recordings (train \(data.trainRecordings.joined(separator: ",")) · "
                       + "validation \(data.validationRecordings.isEmpty ? "none, early stopping on training windows" : data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
-                print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
+                output.print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
                       + "· \(data.steps) steps × \(data.features) features")
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
-                    print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
+                    output.print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
                 }
             case .modelBuilt(let model):
-                print("  model \(model.kind) · \(model.parameters) parameters")
+                output.print("  model \(model.kind) · \(model.parameters) parameters")
             case let .teacher(name, model, history):
                 let best = history.map(\.validationF1).max() ?? 0
-                print("  distilling from \(model) session \(name) (its best validation macro-F1 \(String(format: "%.3f", best)))")
+                output.print("  distilling from \(model) session \(name) (its best validation macro-F1 \(String(format: "%.3f", best)))")
             case .resumed(let history):
-                print("  resuming after epoch \(history.last?.epoch ?? 0)")
+                output.print("  resuming after epoch \(history.last?.epoch ?? 0)")
             case let .epoch(record, _):
-                print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
+                output.print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
                              record.epoch, record.trainLoss, record.trainF1, record.validationLoss, record.validationF1,
                              record.seconds * 1000))
             case .finished, .deploymentPlanned, .floatMemoryPlanned:
                 break
             }
         }
+        output.stop()
         guard let report else { return }
         print(summary(report))
         print("report: \(session.reportURL.path)")

@@ -115,6 +115,20 @@ final class TmuxTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tui/report.json").path))
     }
 
+    /// On a terminal, a headless run shows how far the epoch in training has got on a line it
+    /// redraws in place, and wipes it before printing anything else.
+    func testHeadlessRunOnATerminalShowsEpochProgressAndLeavesNoTrace() throws {
+        _ = try start(width: 120, height: 40, arguments: [
+            "run", "--headless", "--sessions-dir", folder.path, "--session", "progress", "--model", "student",
+            "--recordings", "3", "--minutes", "5", "--epochs", "1",
+        ])
+        let moving = try waitFor(120, "the progress line") { $0.range(of: #"epoch 1: \d+ % of \d+ windows"#, options: .regularExpression) != nil }
+        XCTAssertTrue(moving.contains("model student · 18473 parameters"), moving)
+        let done = try waitFor(240, "the end of the run") { $0.contains("report: ") }
+        XCTAssertFalse(done.contains("% of"), done)
+        XCTAssertTrue(done.contains("  epoch   1  loss"), done)
+    }
+
     func testSmallTerminalGetsAMessageAndDumbTerminalIsRefused() throws {
         _ = try start(width: 70, height: 20, arguments: ["--sessions-dir", folder.path, "--session", "small",
                                                          "--recordings", "3", "--minutes", "3", "--epochs", "1"])

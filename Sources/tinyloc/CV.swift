@@ -121,22 +121,27 @@ struct CV: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let report = try CrossValidation.run(dataset: dataset, config: config, resuming: previous) { event in
+        let control = TrainingControl()
+        let output = ProgressLine(control: control)
+        output.start()
+        defer { output.stop() }  // on an error too: the message must not land on the progress line
+        let report = try CrossValidation.run(dataset: dataset, config: config, control: control, resuming: previous) { event in
             switch event {
             case let .modelsBuilt(parameters, teacherParameters):
                 var counts = "parameters: \(config.model.kind.rawValue) \(parameters)"
                 if let teacherParameters, let spec = config.distillation {
                     counts += " · distilled from \(spec.teacher.kind.rawValue) \(teacherParameters)"
                 }
-                print(counts)
+                output.print(counts)
             case let .foldStarted(plan, seed, train, validation, test):
+                output.label = "test \(dataset.recordings[plan.test].name) · seed \(seed) · "
                 if verbose {
-                    print("  fold test \(dataset.recordings[plan.test].name) · validation \(dataset.recordings[plan.validation].name) "
+                    output.print("  fold test \(dataset.recordings[plan.test].name) · validation \(dataset.recordings[plan.validation].name) "
                           + "· seed \(seed) · windows \(train)/\(validation)/\(test)")
                 }
             case .epoch(let record):
                 if verbose {
-                    print(String(format: "    epoch %3d  loss %.3f  train F1 %.3f  val F1 %.3f", record.epoch, record.trainLoss,
+                    output.print(String(format: "    epoch %3d  loss %.3f  train F1 %.3f  val F1 %.3f", record.epoch, record.trainLoss,
                                  record.trainF1, record.validationF1))
                 }
             case let .foldFinished(fold, soFar):
@@ -144,14 +149,15 @@ struct CV: ParsableCommand {
                     do {
                         try AtomicFile.write(try encoder.encode(soFar), to: progressURL)
                     } catch {
-                        print("warning: could not save progress to \(progressURL.path): \(error)")
+                        output.print("warning: could not save progress to \(progressURL.path): \(error)")
                     }
                 }
-                Self.printFold(fold)
+                output.print(Self.describe(fold))
             case .foldResumed(let fold):
-                Self.printFold(fold, resumed: true)
+                output.print(Self.describe(fold, resumed: true))
             }
         }
+        output.stop()
         print(Self.summary(report))
         if let json {
             try AtomicFile.write(try encoder.encode(report), to: URL(fileURLWithPath: json))
@@ -160,17 +166,17 @@ struct CV: ParsableCommand {
         }
     }
 
-    static func printFold(_ fold: CrossValidation.Fold, resumed: Bool = false) {
-        print(String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
-                     fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
-                     fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy)
-              + (resumed ? "  (saved)" : ""))
+    static func describe(_ fold: CrossValidation.Fold, resumed: Bool = false) -> String {
+        var lines = [String(format: "  test %@  val %@  seed %llu  windows %5d/%4d/%4d  epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                            fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
+                            fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy)
+                     + (resumed ? "  (saved)" : "")]
         if let teacher = fold.teacher {
-            print(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
-                         teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
-                         teacher.result.macroF1, teacher.result.accuracy))
+            lines.append(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
+                                teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
+                                teacher.result.macroF1, teacher.result.accuracy))
         }
-        fflush(stdout)
+        return lines.joined(separator: "\n")
     }
 
     static func summary(_ report: CrossValidationReport) -> String {

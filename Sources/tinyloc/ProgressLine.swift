@@ -17,6 +17,13 @@ final class ProgressLine: @unchecked Sendable {
     private var shown = false
     private var stopped = false
     private let enabled: Bool
+    private var prefix = ""
+
+    /// Put before the epoch, e.g. which fold of a cross-validation is training.
+    var label: String {
+        get { lock.withLock { prefix } }
+        set { lock.withLock { prefix = newValue } }
+    }
 
     init(control: TrainingControl) {
         self.control = control
@@ -32,9 +39,8 @@ final class ProgressLine: @unchecked Sendable {
                 defer { lock.unlock() }
                 if stopped { return }
                 guard let progress = control.progress else { continue }
-                let text = progress.validating
-                    ? "  epoch \(progress.epoch): validating"
-                    : "  epoch \(progress.epoch): \(Int(progress.fraction * 100)) % of \(progress.windows) windows"
+                let text = "  \(prefix)epoch \(progress.epoch): " + (progress.validating
+                    ? "validating" : "\(Int(progress.fraction * 100)) % of \(progress.windows) windows")
                 Swift.print("\r\u{1B}[K" + text, terminator: "")
                 fflush(stdout)
                 shown = true

@@ -32,7 +32,10 @@ struct Distill: ParsableCommand {
     @Option(help: "Maximum training epochs (default: the teacher session's).")
     var epochs: Int?
 
-    @Option(help: "Name of the student's session (default: <teacher>-distil-<student>). An existing one is resumed.")
+    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9; default: the teacher session's). The teacher then runs on every augmented batch, so the student learns its outputs on windows with receivers missing. The default session name gets -rd<p>.")
+    var receiverDropout: Float?
+
+    @Option(help: "Name of the student's session (default: <teacher>-distil-<student>). An existing one is resumed with its own settings.")
     var session: String?
 
     @Option(help: "Folder that holds the sessions.")
@@ -45,6 +48,9 @@ struct Distill: ParsableCommand {
         if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
         if !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let receiverDropout, !(0...0.9).contains(receiverDropout) {
+            throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
+        }
         if let session { try Session.validate(name: session) }
     }
 
@@ -67,10 +73,13 @@ struct Distill: ParsableCommand {
         }
         let teacherConfig = try JSONDecoder().decode(SessionConfig.self, from: data)
         var config = teacherConfig
-        config.name = session ?? "\(teacherConfig.name)-distil-\(student)"
+        // Another dropout is another experiment: it gets its own default session, not the resumed plain one.
+        let dropoutSuffix = receiverDropout.map { $0 == teacherConfig.training.receiverDropout ? "" : "-rd\($0)" } ?? ""
+        config.name = session ?? "\(teacherConfig.name)-distil-\(student)\(dropoutSuffix)"
         config.model = ModelConfig(kind: ModelKind(rawValue: student)!)
         config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha)
         if let epochs { config.training.epochs = epochs }
+        if let receiverDropout { config.training.receiverDropout = receiverDropout }
         let (studentSession, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: config)
         try HeadlessRun(session: studentSession, resumed: resumed).run()
     }

@@ -37,6 +37,39 @@ final class HeadlessTests: XCTestCase {
         XCTAssertFalse(second.stdout.contains("epoch   1"), second.stdout)
     }
 
+    /// `tinyloc distill` makes the student an ordinary session on the teacher session's data and
+    /// split; a receiver dropout other than the teacher's gets its own session, not the plain one.
+    func testDistillFromATeacherSessionWithAndWithoutReceiverDropout() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let teacher = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path, "--session", "t", "--model", "cnn",
+                                       "--recordings", "3", "--minutes", "3", "--epochs", "1"])
+        XCTAssertEqual(teacher.status, 0, teacher.stderr)
+
+        let plain = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--student", "student-tiny"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.contains("session t-distil-student-tiny (new)"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("distilling from cnn session t"), plain.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sessions.appendingPathComponent("t-distil-student-tiny/report.json").path))
+
+        let dropped = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--student", "student-tiny",
+                                       "--receiver-dropout", "0.3"])
+        XCTAssertEqual(dropped.status, 0, dropped.stderr)
+        XCTAssertTrue(dropped.stdout.contains("session t-distil-student-tiny-rd0.3 (new)"), dropped.stdout)
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: sessions
+            .appendingPathComponent("t-distil-student-tiny-rd0.3/session.json"))) as? [String: Any])
+        let training = try XCTUnwrap(config["training"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(training["receiverDropout"] as? Double), 0.3, accuracy: 1e-6)
+        XCTAssertNotNil(config["teacher"])
+
+        let bad = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--receiver-dropout", "1.2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--receiver-dropout must be in [0, 0.9], got 1.2"), bad.stderr)
+        let missing = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "nobody"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("no teacher session at"), missing.stderr)
+    }
+
     func testBadArgumentsAreRefusedWithTheReason() throws {
         let sessions = try Harness.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: sessions) }

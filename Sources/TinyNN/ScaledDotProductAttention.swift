@@ -7,7 +7,9 @@ import TinyTensor
 ///     P = softmax_rows(S),  P̃ = dropout(P),  O_h = P̃·V_h
 ///
 /// Q, K and V are read in place from row-major buffers whose rows are `rowStride` floats apart
-/// (a packed [B·T, 3d] QKV projection, or three separate [B·T, d] tensors), so no copies are made.
+/// (a packed [B·T, 3d] QKV projection, or three separate [B·T, d] tensors; V's rows may have a
+/// stride of their own, as when Q and K come packed from one projection and V is the input), so
+/// no copies are made.
 /// Every product is a GEMM per (sequence, head); the B·h of them are spread over the cores.
 /// Keeps P and P̃ [B·h·Tq, T] for backward; the inputs must stay valid until backward.
 ///
@@ -27,6 +29,7 @@ public final class ScaledDotProductAttention {
     private var output: ActivationBuffer
     private var query: UnsafePointer<Float>?, key: UnsafePointer<Float>?, value: UnsafePointer<Float>?
     private var rowStride = 0
+    private var valueStride = 0
     private var querySteps = 0
     private var usedDropout = false
 
@@ -62,13 +65,16 @@ public final class ScaledDotProductAttention {
 
     /// Returns O [B·Tq, d] (the layer's own buffer); `queries` Tq defaults to all T steps.
     public func forward(query q: UnsafePointer<Float>, key k: UnsafePointer<Float>, value v: UnsafePointer<Float>,
-                        rowStride: Int, batch: Int, steps: Int, queries: Int? = nil, training: Bool) -> Tensor {
+                        rowStride: Int, valueStride: Int? = nil, batch: Int, steps: Int, queries: Int? = nil,
+                        training: Bool) -> Tensor {
         let pairs = batch * heads, dh = headWidth, d = width, tq = queries ?? steps
         precondition(tq >= 1 && tq <= steps, "queries \(tq) outside 1...\(steps)")
         let p = square(&probabilities, rows: pairs * tq, steps: steps)
         let y = output.reserve(rows: batch * tq)
         query = q; key = k; value = v
         self.rowStride = rowStride
+        let vStride = valueStride ?? rowStride
+        self.valueStride = vStride
         querySteps = tq
         usedDropout = training && dropout > 0
         var attended = p
@@ -99,19 +105,20 @@ public final class ScaledDotProductAttention {
                 for i in 0..<(tq * steps) { a[i] = s[i] * mm[i] }
             }
             gemm(transposeA: false, transposeB: false, m: tq, n: dh, k: steps,
-                 a: a, lda: steps, b: v + offset, ldb: rowStride, beta: 0, c: y.data + b * tq * d + h * dh, ldc: d)
+                 a: a, lda: steps, b: v + b * steps * vStride + h * dh, ldb: vStride, beta: 0,
+                 c: y.data + b * tq * d + h * dh, ldc: d)
         }
         return y
     }
 
-    /// dO [B·Tq, d] → dQ, dK, dV written with `rowStride`. With `accumulate` the gradients are added
+    /// dO [B·Tq, d] → dQ, dK, dV written with the strides of forward's Q/K and V. With `accumulate` the gradients are added
     /// to what the buffers hold (for a V that is also a residual input, or Q = K = V); otherwise
     /// they overwrite it (dQ of positions that did not ask: 0), and the three buffers must then
     /// be distinct.
     public func backward(_ dy: Tensor, dQuery dq: UnsafeMutablePointer<Float>, dKey dk: UnsafeMutablePointer<Float>,
                          dValue dv: UnsafeMutablePointer<Float>, accumulate: Bool, batch: Int, steps: Int) {
         guard let q = query, let k = key, let v = value else { preconditionFailure("attention backward before forward") }
-        let pairs = batch * heads, dh = headWidth, d = width, stride = rowStride, tq = querySteps
+        let pairs = batch * heads, dh = headWidth, d = width, stride = rowStride, vStride = valueStride, tq = querySteps
         let p = probabilities.tensor.data
         let pd = usedDropout ? dropped.tensor.data : p
         let m = mask.tensor.data, dropping = usedDropout
@@ -122,14 +129,15 @@ public final class ScaledDotProductAttention {
             let b = pair / heads, h = pair % heads
             let offset = b * steps * stride + h * dh
             let queryOffset = offset + (steps - tq) * stride
+            let valueOffset = b * steps * vStride + h * dh
             let dO = dy.data + b * tq * d + h * dh
             let probs = p + pair * tq * steps, attended = pd + pair * tq * steps
             let g = ds + pair * tq * steps
             // forward: O = P̃·V, so dP̃ = dO·Vᵀ and dV (+)= P̃ᵀ·dO
             gemm(transposeA: false, transposeB: true, m: tq, n: steps, k: dh,
-                 a: dO, lda: d, b: v + offset, ldb: stride, beta: 0, c: g, ldc: steps)
+                 a: dO, lda: d, b: v + valueOffset, ldb: vStride, beta: 0, c: g, ldc: steps)
             gemm(transposeA: true, transposeB: false, m: steps, n: dh, k: tq,
-                 a: attended, lda: steps, b: dO, ldb: d, beta: beta, c: dv + offset, ldc: stride)
+                 a: attended, lda: steps, b: dO, ldb: d, beta: beta, c: dv + valueOffset, ldc: vStride)
             // P̃ = P ⊙ mask, so dP = dP̃ ⊙ mask; P = softmax(S), so dS = P ⊙ (dP − Σ_j P·dP)
             for i in 0..<tq {
                 let row = g + i * steps, pr = probs + i * steps

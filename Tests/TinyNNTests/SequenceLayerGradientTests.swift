@@ -204,6 +204,35 @@ final class SequenceLayerGradientTests: XCTestCase {
         assertGradients([("qkv", qkv, dqkv)]) { dot(forward(), r) }
     }
 
+    /// Q and K packed in one [B·T, 2d] buffer (one projection makes both) and V a separate
+    /// [B·T, d] input: V's rows have their own stride, forward and backward.
+    func testAttentionWithPackedQueryKeyAndSeparateValue() {
+        var rng = SeededRNG(seed: 21)
+        let batch = 2, steps = 5, width = 4
+        let attention = ScaledDotProductAttention(width: width, heads: 2, dropout: 0.2)
+        let qk = random([batch * steps, 2 * width], &rng), v = random([batch, steps, width], &rng)
+        let r = random([batch, steps, width], &rng)
+        let forward = { () -> Tensor in
+            attention.rng = SeededRNG(seed: 22)
+            return attention.forward(query: qk.data, key: qk.data + width, value: v.data, rowStride: 2 * width,
+                                     valueStride: width, batch: batch, steps: steps, training: true)
+        }
+        // The same numbers as with Q, K and V in three tensors of stride d.
+        let q = Tensor([batch, steps, width]), k = Tensor([batch, steps, width])
+        for row in 0..<(batch * steps) {
+            for c in 0..<width { q[row * width + c] = qk[row * 2 * width + c]; k[row * width + c] = qk[row * 2 * width + width + c] }
+        }
+        let packed = kept(forward())
+        attention.rng = SeededRNG(seed: 22)
+        let separate = attention.forward(query: q.data, key: k.data, value: v.data, rowStride: width, batch: batch, steps: steps, training: true)
+        for i in 0..<packed.count { XCTAssertEqual(packed[i], separate[i], accuracy: 1e-6) }
+
+        _ = forward()
+        let dqk = Tensor(qk.shape), dv = Tensor(v.shape)
+        attention.backward(r, dQuery: dqk.data, dKey: dqk.data + width, dValue: dv.data, accumulate: true, batch: batch, steps: steps)
+        assertGradients([("qk", qk, dqk), ("v", v, dv)]) { dot(forward(), r) }
+    }
+
     func testSelfAttentionWithSharedInputAccumulates() {
         var rng = SeededRNG(seed: 20)
         let batch = 1, steps = 6, width = 3

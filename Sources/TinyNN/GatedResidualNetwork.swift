@@ -9,6 +9,14 @@ import TinyTensor
 ///     y = LayerNorm(x + v ⊙ σ(u))
 ///
 /// Without a context (one modality) the ctx term is absent.
+///
+/// fc2 and gate are two linear maps with nothing between them, so
+/// gate(fc2(a)) = a·(W₂·W_g) + (b₂·W_g + b_g). For a batch of more than 2d rows the product
+/// W₂·W_g [h, 2d] is formed first and applied once: forward and backward then cost
+/// 3h²·(rows − 2d) fewer multiply-adds (at d 64, h 256 and 1,280 rows, 70 % of the GRN's GEMM
+/// work in those two layers). The parameters, the function and its gradients are those of the two
+/// layers; only the order of the sums changes. Smaller batches (single-window inference) run the
+/// two layers as they are.
 public final class GatedResidualNetwork {
     public let width: Int
     public let hidden: Int
@@ -21,6 +29,16 @@ public final class GatedResidualNetwork {
     public let norm: LayerNorm
     private var residual: ActivationBuffer
     private var inputGrad: ActivationBuffer
+    /// W₂·W_g, b₂·W_g + b_g and the gradient of the product, for the composed path.
+    private let composedWeight: Tensor
+    private let composedBias: Tensor
+    private let composedWeightGrad: Tensor
+    private let gateBiasGrad: Tensor
+    private var gateInput: ActivationBuffer
+    private var hiddenGrad: ActivationBuffer
+    /// The last forward took the composed path; `eluOutput` is its a, which backward reads.
+    private var composed = false
+    private var eluOutput: Tensor?
 
     public init(name: String, width: Int, hidden: Int, hasContext: Bool, rng: inout SeededRNG) {
         self.width = width
@@ -34,6 +52,12 @@ public final class GatedResidualNetwork {
         norm = LayerNorm(name: "\(name).norm", width: width)
         residual = ActivationBuffer(rowWidth: width)
         inputGrad = ActivationBuffer(rowWidth: width)
+        composedWeight = Tensor([hidden, 2 * width])
+        composedBias = Tensor([2 * width])
+        composedWeightGrad = Tensor([hidden, 2 * width])
+        gateBiasGrad = Tensor([2 * width])
+        gateInput = ActivationBuffer(rowWidth: 2 * width)
+        hiddenGrad = ActivationBuffer(rowWidth: hidden)
     }
 
     public var parameters: [Parameter] {
@@ -49,7 +73,23 @@ public final class GatedResidualNetwork {
             let sum = pre.data, term = extra.data
             parallelRanges(count: rows * hidden) { range in for i in range { sum[i] += term[i] } }
         }
-        let gated = glu.forward(gate.forward(fc2.forward(elu.forward(pre, rows: rows), rows: rows), rows: rows), rows: rows)
+        let a = elu.forward(pre, rows: rows)
+        composed = rows > 2 * width
+        let g: Tensor
+        if composed {
+            let h = hidden, out = 2 * width
+            gemm(transposeA: false, transposeB: false, m: h, n: out, k: h, a: fc2.weight.value.data, lda: h,
+                 b: gate.weight.value.data, ldb: out, beta: 0, c: composedWeight.data, ldc: out)
+            gemm(transposeA: false, transposeB: false, m: 1, n: out, k: h, a: fc2.bias.value.data, lda: h,
+                 b: gate.weight.value.data, ldb: out, beta: 0, c: composedBias.data, ldc: out, bias: gate.bias.value.data)
+            g = gateInput.reserve(rows: rows)
+            gemm(transposeA: false, transposeB: false, m: rows, n: out, k: h, a: a.data, lda: h,
+                 b: composedWeight.data, ldb: out, beta: 0, c: g.data, ldc: out, bias: composedBias.data)
+            eluOutput = a
+        } else {
+            g = gate.forward(fc2.forward(a, rows: rows), rows: rows)
+        }
+        let gated = glu.forward(g, rows: rows)
         let r = residual.reserve(rows: rows)
         let rs = r.data, xs = x.data, gs = gated.data
         parallelRanges(count: rows * width) { range in for i in range { rs[i] = xs[i] + gs[i] } }
@@ -60,7 +100,8 @@ public final class GatedResidualNetwork {
     public func backward(_ dy: Tensor, rows: Int) -> (input: Tensor, context: Tensor?) {
         let dr = norm.backward(dy, rows: rows)
         // forward: r = x + GLU(...), so the residual passes dr to x unchanged
-        let da = fc2.backward(gate.backward(glu.backward(dr, rows: rows), rows: rows), rows: rows)
+        let dg = glu.backward(dr, rows: rows)
+        let da = composed ? composedBackward(dg, rows: rows) : fc2.backward(gate.backward(dg, rows: rows), rows: rows)
         let dpre = elu.backward(da, rows: rows)
         let dc = context?.backward(dpre, rows: rows)
         let dfc1 = fc1.backward(dpre, rows: rows)
@@ -68,5 +109,40 @@ public final class GatedResidualNetwork {
         let dxs = dx.data, drs = dr.data, dfs = dfc1.data
         parallelRanges(count: rows * width) { range in for i in range { dxs[i] = drs[i] + dfs[i] } }
         return (dx, dc)
+    }
+
+    /// forward: b = a·W₂ + b₂, g = b·W_g + b_g, computed as g = a·W' + b' with W' = W₂·W_g.
+    /// With dW' = aᵀ·dg and s = Σ_rows dg: dW₂ += dW'·W_gᵀ, db₂ += s·W_gᵀ,
+    /// dW_g += W₂ᵀ·dW' + b₂ ⊗ s (= bᵀ·dg), db_g += s, and da = dg·W'ᵀ.
+    private func composedBackward(_ dg: Tensor, rows: Int) -> Tensor {
+        guard let a = eluOutput else { preconditionFailure("GatedResidualNetwork.backward before forward") }
+        let h = hidden, out = 2 * width
+        gemm(transposeA: true, transposeB: false, m: h, n: out, k: rows, a: a.data, lda: h, b: dg.data, ldb: out,
+             beta: 0, c: composedWeightGrad.data, ldc: out)
+        let s = gateBiasGrad.data
+        s.update(repeating: 0, count: out)
+        for r in 0..<rows {
+            let row = dg.data + r * out
+            for j in 0..<out { s[j] += row[j] }
+        }
+        let wg = gate.weight.value.data, b2 = fc2.bias.value.data
+        let db2 = fc2.bias.grad.data, dbg = gate.bias.grad.data, dwg = gate.weight.grad.data
+        for j in 0..<out { dbg[j] += s[j] }
+        for i in 0..<h {
+            var sum: Float = 0
+            for j in 0..<out { sum += s[j] * wg[i * out + j] }
+            db2[i] += sum
+        }
+        gemm(transposeA: false, transposeB: true, m: h, n: h, k: out, a: composedWeightGrad.data, lda: out,
+             b: wg, ldb: out, beta: 1, c: fc2.weight.grad.data, ldc: h)
+        gemm(transposeA: true, transposeB: false, m: h, n: out, k: h, a: fc2.weight.value.data, lda: h,
+             b: composedWeightGrad.data, ldb: out, beta: 1, c: dwg, ldc: out)
+        for i in 0..<h {
+            for j in 0..<out { dwg[i * out + j] += b2[i] * s[j] }
+        }
+        let da = hiddenGrad.reserve(rows: rows)
+        gemm(transposeA: false, transposeB: true, m: rows, n: h, k: out, a: dg.data, lda: out,
+             b: composedWeight.data, ldb: out, beta: 0, c: da.data, ldc: h)
+        return da
     }
 }

@@ -271,10 +271,12 @@ final class SequenceLayerGradientTests: XCTestCase {
         assertGradients([("q", q, dq), ("k", k, dk), ("v", v, dv)]) { dot(forward(), r) }
     }
 
+    /// 5 rows run fc2 and gate as two layers; 9 rows (more than 2d = 6) the composed product
+    /// W₂·W_g. Both are checked against finite differences.
     func testGatedResidualNetwork() {
         var rng = SeededRNG(seed: 21)
-        let rows = 5, width = 3, hidden = 4
-        for hasContext in [true, false] {
+        let width = 3, hidden = 4
+        for (rows, hasContext) in [(5, true), (5, false), (9, true), (9, false)] {
             let grn = GatedResidualNetwork(name: "grn", width: width, hidden: hidden, hasContext: hasContext, rng: &rng)
             let x = random([rows, width], &rng), c = random([rows, width], &rng)
             let r = random([rows, width], &rng)
@@ -293,6 +295,34 @@ final class SequenceLayerGradientTests: XCTestCase {
         var big = SeededRNG(seed: 1)
         let paper = GatedResidualNetwork(name: "grn", width: 256, hidden: 1024, hasContext: true, rng: &big)
         XCTAssertEqual(paper.parameters.reduce(0) { $0 + $1.count }, 2_100_224)
+    }
+
+    /// The composed path (many rows) gives the two-layer path's outputs and gradients: the same
+    /// 12 rows in one batch against three batches of 4 (4 ≤ 2d = 6 runs the layers as they are).
+    func testGatedResidualNetworkComposedPathMatchesTheTwoLayers() {
+        var rng = SeededRNG(seed: 31)
+        let rows = 12, width = 3, hidden = 8
+        let grn = GatedResidualNetwork(name: "grn", width: width, hidden: hidden, hasContext: true, rng: &rng)
+        let x = random([rows, width], &rng), c = random([rows, width], &rng), r = random([rows, width], &rng)
+        zeroGrads(grn.parameters)
+        let whole = kept(grn.forward(x, context: c, rows: rows))
+        let wholeDX = kept(grn.backward(r, rows: rows).input)
+        let wholeGrads = grn.parameters.map { kept($0.grad) }
+        zeroGrads(grn.parameters)
+        for chunk in 0..<3 {
+            let part = { (t: Tensor) -> Tensor in
+                let p = Tensor([4, width])
+                for i in 0..<(4 * width) { p[i] = t[chunk * 4 * width + i] }
+                return p
+            }
+            let y = grn.forward(part(x), context: part(c), rows: 4)
+            for i in 0..<(4 * width) { XCTAssertEqual(y[i], whole[chunk * 4 * width + i], accuracy: 1e-5) }
+            let dx = grn.backward(part(r), rows: 4).input
+            for i in 0..<(4 * width) { XCTAssertEqual(dx[i], wholeDX[chunk * 4 * width + i], accuracy: 1e-5) }
+        }
+        for (p, expected) in zip(grn.parameters, wholeGrads) {
+            for i in 0..<p.count { XCTAssertEqual(p.grad[i], expected[i], accuracy: 1e-4, p.name) }
+        }
     }
 
     func testInterleave() {

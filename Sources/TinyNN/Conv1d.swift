@@ -61,8 +61,9 @@ public final class Conv1d {
     }
 
     /// The GEMM's left operand for x, [batch·T', k·Cin]: im2col into this layer's buffer, or x
-    /// itself when k = 1, stride 1. Valid until the next call; another Conv1d of the same
-    /// geometry on the same input may use it through `forward(columns:rows:)`.
+    /// itself when k = 1, stride 1. Valid until the next call. Layers that run several
+    /// convolutions of this geometry on one input as one GEMM (the teacher's Q and K) use it with
+    /// `columnsGradientBuffer` and `addColumnsGradient`.
     public func columns(of x: Tensor, batch: Int, steps: Int) -> Tensor {
         let outSteps = outputSteps(steps)
         let rows = batch * outSteps
@@ -90,9 +91,8 @@ public final class Conv1d {
         return cols
     }
 
-    /// y = cols·W + b for columns from `columns(of:batch:steps:)` of a Conv1d with this geometry;
-    /// they must stay unchanged until backward.
-    public func forward(columns cols: Tensor, rows: Int) -> Tensor {
+    /// y = cols·W + b for this layer's columns of the input; they must stay unchanged until backward.
+    private func forward(columns cols: Tensor, rows: Int) -> Tensor {
         let width = kernel * inChannels
         lastColumns = cols
         let y = output.reserve(rows: rows)
@@ -102,30 +102,14 @@ public final class Conv1d {
         return y
     }
 
-    /// Accumulates the weight and bias gradients for dy [rows, Cout] and writes (beta = 0) or adds
-    /// (beta = 1) the columns' gradient dy·Wᵀ [rows, k·Cin] into `columnsGradient`.
-    public func backward(_ dy: Tensor, rows: Int, columnsGradient: UnsafeMutablePointer<Float>, beta: Float) {
-        guard let cols = lastColumns else { preconditionFailure("Conv1d.backward before forward") }
-        let width = kernel * inChannels
-        gemm(transposeA: true, transposeB: false, m: width, n: outChannels, k: rows,
-             a: cols.data, lda: width, b: dy.data, ldb: outChannels, beta: 1, c: weight.grad.data, ldc: outChannels)
-        let db = bias.grad.data
-        for r in 0..<rows {
-            let row = dy.data + r * outChannels
-            for o in 0..<outChannels { db[o] += row[o] }
-        }
-        gemm(transposeA: false, transposeB: true, m: rows, n: width, k: outChannels,
-             a: dy.data, lda: outChannels, b: weight.value.data, ldb: outChannels, beta: beta,
-             c: columnsGradient, ldc: width)
-    }
-
     /// This layer's scratch for a columns' gradient [rows, k·Cin] (nil when k = 1, stride 1, pad 0:
     /// the columns are the input, so their gradient is the input's).
     public func columnsGradientBuffer(rows: Int) -> Tensor? {
         isPointwise ? nil : columnsGrad.reserve(rows: rows)
     }
 
-    /// col2im: adds the columns' gradient [batch·T', k·Cin] into dx [batch, steps, Cin].
+    /// col2im: adds the columns' gradient [batch·T', k·Cin] into dx [batch, steps, Cin]. im2col
+    /// copied x[b, t·stride + j − pad] into slot j of row (b, t), so each slot goes back there.
     public func addColumnsGradient(_ dcols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                                    batch: Int, steps: Int) {
         let outSteps = outputSteps(steps)
@@ -166,19 +150,8 @@ public final class Conv1d {
         let dcols = columnsGrad.reserve(rows: rows)
         gemm(transposeA: false, transposeB: true, m: rows, n: width, k: outChannels,
              a: dy.data, lda: outChannels, b: weight.value.data, ldb: outChannels, beta: 0, c: dcols.data, ldc: width)
-        // im2col copied x[b, t·stride + j − pad] into slot j of row (b, t): scatter the slots back.
         dx.data.update(repeating: 0, count: batch * steps * inChannels)
-        for b in 0..<batch {
-            for t in 0..<outSteps {
-                let row = dcols.data + (b * outSteps + t) * width
-                for j in 0..<kernel {
-                    let source = t * stride + j - padding
-                    guard source >= 0 && source < steps else { continue }
-                    let target = dx.data + (b * steps + source) * inChannels, slot = row + j * inChannels
-                    for c in 0..<inChannels { target[c] += slot[c] }
-                }
-            }
-        }
+        addColumnsGradient(dcols.data, into: dx.data, batch: batch, steps: steps)
         return dx
     }
 }

@@ -98,9 +98,7 @@ struct TrainBench: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let kind = ModelKind(rawValue: model) else {
-            throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try parseModelKind(model)
         guard batch > 0, repeats > 0, (threads ?? 1) > 0 else { throw ValidationError("--batch, --repeats and --threads must be positive") }
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this is a debug build; timings are meaningless. Use `swift run -c release tinyloc bench train`.\n".utf8))
@@ -147,9 +145,7 @@ struct InferBench: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard let kind = ModelKind(rawValue: model) else {
-            throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try parseModelKind(model)
         guard repeats > 0, threads > 0 else { throw ValidationError("--repeats and --threads must be positive") }
         guard !int8 || kind == .mlp else {
             throw ValidationError("--int8 exists only for mlp (the only model with an int8 conversion, Compression's QuantizedMLP)")

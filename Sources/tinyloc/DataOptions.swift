@@ -82,9 +82,9 @@ func checkCRF(_ crf: Bool, model: ModelKind) throws {
     }
 }
 
-func parseModelKind(_ text: String) throws -> ModelKind {
+func parseModelKind(_ text: String, option: String = "--model") throws -> ModelKind {
     guard let kind = ModelKind(rawValue: text) else {
-        throw ValidationError("unknown --model '\(text)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        throw ValidationError("unknown \(option) '\(text)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     return kind
 }

@@ -42,9 +42,7 @@ struct Distill: ParsableCommand {
     var sessionsDir = "sessions"
 
     func validate() throws {
-        guard ModelKind(rawValue: student) != nil else {
-            throw ValidationError("unknown --student '\(student)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        _ = try parseModelKind(student, option: "--student")
         if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
         if !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
@@ -76,7 +74,7 @@ struct Distill: ParsableCommand {
         // Another dropout is another experiment: it gets its own default session, not the resumed plain one.
         let dropoutSuffix = receiverDropout.map { $0 == teacherConfig.training.receiverDropout ? "" : "-rd\($0)" } ?? ""
         config.name = session ?? "\(teacherConfig.name)-distil-\(student)\(dropoutSuffix)"
-        config.model = ModelConfig(kind: ModelKind(rawValue: student)!)
+        config.model = ModelConfig(kind: try parseModelKind(student, option: "--student"))
         config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha)
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }

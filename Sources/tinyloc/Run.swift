@@ -59,11 +59,9 @@ struct Run: ParsableCommand {
     var test: String?
 
     func validate() throws {
-        if let model, ModelKind(rawValue: model) == nil {
-            throw ValidationError("unknown --model '\(model)'; choose one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let kind = try model.map { try parseModelKind($0) }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        try checkCRF(crf, model: model.flatMap(ModelKind.init(rawValue:)) ?? .mlp)
+        try checkCRF(crf, model: kind ?? .mlp)
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
         if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }
@@ -85,7 +83,7 @@ struct Run: ParsableCommand {
         formatter.dateFormat = "MMdd-HHmmss"
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
         if let seed { config.seed = seed }
-        if let model, let kind = ModelKind(rawValue: model) { config.model.kind = kind }
+        if let model { config.model.kind = try parseModelKind(model) }
         if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }

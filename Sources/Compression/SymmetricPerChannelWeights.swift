@@ -1,39 +1,44 @@
-import Models
-
-/// Symmetric per-output-channel int8 weights of a dense layer (TFLite's int8 weight convention):
-/// w ≈ scale[c] · q, zero point 0, q ∈ −127…127 (−128 is never used, so the range is symmetric).
+/// Symmetric per-output-channel integer weights (TFLite's int8 weight convention):
+/// w ≈ scale[c] · q, zero point 0, q ∈ −(2^(bits−1) − 1)…2^(bits−1) − 1 (the most negative code is
+/// never used, so the range is symmetric).
 ///
-/// scale[c] = max_i |w[i][c]| / 127 (1 for an all-zero channel, which then quantizes to 0);
-/// q[c][i] = clamp(round(w[i][c] / scale[c]), −127, 127), ties away from zero.
+/// scale[c] = max_i |w[i][c]| / qmax (1 for an all-zero channel, which then quantizes to 0);
+/// q[c][i] = clamp(round(w[i][c] / scale[c]), −qmax, qmax), ties away from zero.
 ///
-/// `values` is output-major ([outFeatures][inFeatures], TFLite's FULLY_CONNECTED filter layout)
-/// so the integer dot product for one output walks contiguous memory; the float parameters are
-/// input-major, hence the transpose.
+/// The float weight is input-major ([in][out], as `Linear` stores it; a depthwise kernel [k][C]
+/// is the same layout with k as "in"). `values` is output-major ([out][in], TFLite's
+/// FULLY_CONNECTED filter layout) so the integer dot product for one output walks contiguous memory.
 public struct SymmetricPerChannelWeights: Sendable, Codable, Equatable {
     public var inFeatures: Int
     public var outFeatures: Int
-    public var values: [Int8]
+    public var bits: Int
+    public var values: [Int32]
     public var scales: [Float]
 
-    public init(_ layer: DenseLayerParameters) {
-        inFeatures = layer.inFeatures
-        outFeatures = layer.outFeatures
-        scales = (0..<layer.outFeatures).map { c in
+    public var qmax: Int32 { (1 << Int32(bits - 1)) - 1 }
+
+    public init(weight: [Float], inFeatures: Int, outFeatures: Int, bits: Int = 8) {
+        precondition(weight.count == inFeatures * outFeatures, "weight is not \(inFeatures)×\(outFeatures)")
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.bits = bits
+        let qmax = Float((1 << (bits - 1)) - 1)
+        scales = (0..<outFeatures).map { c in
             var largest: Float = 0
-            for i in 0..<layer.inFeatures { largest = max(largest, abs(layer.weight[i * layer.outFeatures + c])) }
-            return largest > 0 ? largest / 127 : 1
+            for i in 0..<inFeatures { largest = max(largest, abs(weight[i * outFeatures + c])) }
+            return largest > 0 ? largest / qmax : 1
         }
-        var values = [Int8](repeating: 0, count: layer.inFeatures * layer.outFeatures)
-        for c in 0..<layer.outFeatures {
-            for i in 0..<layer.inFeatures {
-                let q = (layer.weight[i * layer.outFeatures + c] / scales[c]).rounded(.toNearestOrAwayFromZero)
-                values[c * layer.inFeatures + i] = Int8(min(max(q, -127), 127))
+        var values = [Int32](repeating: 0, count: inFeatures * outFeatures)
+        for c in 0..<outFeatures {
+            for i in 0..<inFeatures {
+                let q = (weight[i * outFeatures + c] / scales[c]).rounded(.toNearestOrAwayFromZero)
+                values[c * inFeatures + i] = Int32(min(max(q, -qmax), qmax))
             }
         }
         self.values = values
     }
 
-    /// scale[c] · q[c][i], laid out input-major like `DenseLayerParameters.weight`.
+    /// scale[c] · q[c][i], laid out input-major like the float weight.
     public func dequantized() -> [Float] {
         var w = [Float](repeating: 0, count: inFeatures * outFeatures)
         for c in 0..<outFeatures {

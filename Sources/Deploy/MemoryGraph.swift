@@ -50,6 +50,7 @@ public struct OpType: RawRepresentable, Hashable, Sendable, Codable {
 
     public static let reshape = OpType(rawValue: "RESHAPE")
     public static let fullyConnected = OpType(rawValue: "FULLY_CONNECTED")
+    public static let add = OpType(rawValue: "ADD")
 }
 
 public struct MemoryOp: Sendable, Codable, Equatable {
@@ -63,13 +64,18 @@ public struct MemoryOp: Sendable, Codable, Equatable {
     public var scratch: [String]
     /// Multiply-accumulates per invocation (0 for data movement such as RESHAPE).
     public var macs: Int
+    /// An elementwise op may write its first output over its first input when that input dies
+    /// here and has the same size (the planner then gives both one buffer).
+    public var inPlace: Bool
 
-    public init(name: String, type: OpType, inputs: [String], outputs: [String], scratch: [String] = [], macs: Int = 0) {
+    public init(name: String, type: OpType, inputs: [String], outputs: [String], scratch: [String] = [], macs: Int = 0,
+                inPlace: Bool = false) {
         self.name = name
         self.type = type
         self.inputs = inputs
         self.outputs = outputs
         self.scratch = scratch
         self.macs = macs
+        self.inPlace = inPlace
     }
 }

@@ -16,8 +16,6 @@ public struct MemoryPlan: Sendable, Codable, Equatable {
     public var peakStep: Int
 
     public var peakOp: OpMemory { ops[peakStep] }
-
-    public func tensor(named name: String) -> PlannedTensor? { tensors.first { $0.name == name } }
 }
 
 public struct PlannedTensor: Sendable, Codable, Equatable {

@@ -1,3 +1,4 @@
+import Graph
 import TinyNN
 import TinyTensor
 
@@ -14,6 +15,9 @@ public protocol ClassifierModel: AnyObject {
     func backward(_ dlogits: Tensor, rows: Int)
     /// Re-seeds any randomness used in training mode (dropout) for the given epoch.
     func reseed(epoch: Int)
+    /// The trained model as the one graph form, at batch 1, for `mode`; nil when the family
+    /// cannot run that way (or has no lowering yet).
+    func lowered(_ mode: ExecutionMode) -> Graph?
 }
 
 extension ClassifierModel {

@@ -50,14 +50,4 @@ public final class MLP: ClassifierModel {
     public func reseed(epoch: Int) {
         dropout.rng = SeededRNG(seed: seed).split(UInt64(1_000 + epoch))
     }
-
-    /// The trained layers in the form compression and export take.
-    public func denseLayers() -> [DenseLayerParameters] {
-        [
-            DenseLayerParameters(name: "fc1", inFeatures: fc1.inFeatures, outFeatures: fc1.outFeatures,
-                                 weight: fc1.weight.value.array, bias: fc1.bias.value.array, activation: .relu),
-            DenseLayerParameters(name: "fc2", inFeatures: fc2.inFeatures, outFeatures: fc2.outFeatures,
-                                 weight: fc2.weight.value.array, bias: fc2.bias.value.array, activation: .none),
-        ]
-    }
 }

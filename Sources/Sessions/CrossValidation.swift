@@ -20,6 +20,8 @@ public enum CrossValidation {
         public var testRecordings: [Int]?
         /// Distil the model from a teacher trained first on the same fold and seed (nil: labels only).
         public var distillation: DistillationConfig? = nil
+        /// Also convert each fold's model to integers and score that (true: `cv --int8`).
+        public var integer: Bool? = nil
 
         public init(model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig(),
                     window: WindowConfig = WindowConfig(), scaling: FeatureScaling = .fixed, seeds: [UInt64] = [1],
@@ -57,6 +59,8 @@ public enum CrossValidation {
         /// With distillation: how the teacher trained on this fold did on the same test recording,
         /// so one run shows teacher and student side by side.
         public var teacher: TeacherScore? = nil
+        /// With `integer`: the integer model's score on the same test recording.
+        public var int8: ExperimentReport.SplitResult? = nil
     }
 
     public struct TeacherScore: Codable, Sendable, Equatable {
@@ -162,12 +166,19 @@ public enum CrossValidation {
                     onEvent(.epoch(record))
                 }
                 trainer.restoreBest()
-                let result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
+                var int8: ExperimentReport.SplitResult?
+                if config.integer == true, let integer = try IntegerModel(model, calibrationSet: windows.train) {
+                    let metrics = ClassificationMetrics(predictions: integer.predict(windows.test), labels: windows.test.labels,
+                                                        roomCount: shape.classes)
+                    int8 = .init(metrics, rooms: dataset.rooms)
+                }
+                var result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
                                   train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
                                   epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
                                   validationMacroF1: trainer.bestF1, result: testResult(model),
                                   scaler: windows.scaler, teacher: teacherScore)
+                result.int8 = int8
                 folds.append(result)
                 onEvent(.foldFinished(result, soFar: report()))
             }
@@ -201,6 +212,8 @@ public struct CrossValidationReport: Codable, Sendable {
     public var meanAccuracy: Double
     /// With distillation: the teachers' mean test macro-F1 over the same folds.
     public var teacherMeanMacroF1: Double?
+    /// With `--int8`: the integer models' mean test macro-F1 over the same folds.
+    public var int8MeanMacroF1: Double?
     /// Spread of the fold scores (each fold averaged over seeds first): how much the held-out
     /// recording matters. Sample standard deviation; 0 with one fold.
     public var foldStdMacroF1: Double
@@ -227,6 +240,8 @@ public struct CrossValidationReport: Codable, Sendable {
         meanAccuracy = mean(folds.map(\.result.accuracy))
         let teacherScores = folds.compactMap(\.teacher?.result.macroF1)
         teacherMeanMacroF1 = teacherScores.isEmpty ? nil : mean(teacherScores)
+        let int8Scores = folds.compactMap(\.int8?.macroF1)
+        int8MeanMacroF1 = int8Scores.isEmpty ? nil : mean(int8Scores)
         var byTest: [String: [Double]] = [:]
         for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }
         foldStdMacroF1 = sampleStd(byTest.values.map(mean))

@@ -3,7 +3,7 @@ import Deploy
 import Localisation
 import Models
 
-/// `report.json`: what a finished session measured, float beside int8, with the RAM plan.
+/// `report.json`: what a finished session measured, float beside integer, with the RAM plans.
 public struct ExperimentReport: Codable, Sendable {
     public struct DataSummary: Codable, Sendable, Equatable {
         public var source: String
@@ -41,29 +41,6 @@ public struct ExperimentReport: Codable, Sendable {
         }
     }
 
-    public struct LayerMemory: Codable, Sendable, Equatable {
-        public var name: String
-        public var type: String
-        public var liveBytes: Int
-        public var arenaExtent: Int
-        public var macs: Int
-        public var isPeak: Bool
-    }
-
-    public struct Deployment: Codable, Sendable, Equatable {
-        public var mcu: String
-        public var arenaBytes: Int
-        public var peakOp: String
-        public var layers: [LayerMemory]
-        public var flashBytes: Int
-        public var flash: FlashBreakdown
-        public var macs: Int
-        public var latencyMilliseconds: Double
-        public var energyMicrojoules: Double
-        public var ramBudgetBytes: Int
-        public var fitsBudget: Bool
-    }
-
     public var session: String
     public var seed: UInt64
     public var data: DataSummary
@@ -72,15 +49,14 @@ public struct ExperimentReport: Codable, Sendable {
     public var epochsTrained: Int
     public var bestEpoch: Int
     public var testFloat: SplitResult
-    /// nil for models without an int8 conversion yet (only the MLP has one so far).
+    /// The integer model's scores; nil for models without a graph lowering (the teachers).
     public var testInt8: SplitResult?
+    /// Per op of the integer model: SQNR and error histograms on validation windows.
     public var quantization: [LayerQuantizationReport]
-    public var deployment: Deployment?
+    /// RAM and flash plans, float32 and integer, windowed and streaming; nil without a graph.
+    public var memory: MemorySummary?
     /// How inputs were scaled (`fixed` or `minmax`); with `minmax`, the scaler fitted on the
     /// training recordings, which every input to this model must go through (also checkpoints/scaler.json).
     public var scaling: FeatureScaling? = nil
     public var scaler: FeatureScaler? = nil
-    /// float32 RAM, windowed and streaming, for models that describe their execution (Mamba);
-    /// absent in older reports.
-    public var floatRAM: FloatRAMReport? = nil
 }

@@ -1,6 +1,7 @@
 import Compression
 import Deploy
 import Foundation
+import Graph
 import Localisation
 import Models
 import TinyTensor
@@ -16,11 +17,9 @@ public enum PipelineEvent: Sendable {
     case resumed([EpochRecord])
     /// This run distils from a teacher session; its curve is drawn beside the student's.
     case teacher(name: String, model: String, history: [EpochRecord])
-    /// The int8 arena plan. RAM depends only on shapes, so it is known before training starts.
-    case deploymentPlanned(ExperimentReport.Deployment)
-    /// The float32 RAM plan, windowed and streaming, of a model that describes its execution
-    /// (Mamba), with the session's RAM budget. Known from the shapes, before training.
-    case floatMemoryPlanned(FloatRAMReport, budgetBytes: Int)
+    /// The RAM plans (float32 and integer; windowed and, for streaming families, streaming).
+    /// RAM depends only on shapes and bit widths, so it is known before training starts.
+    case memoryPlanned(MemorySummary)
     case epoch(EpochRecord, validationPredictions: [Int])
     case finished(ExperimentReport, replayPredictions: [Int])
 }
@@ -30,10 +29,10 @@ public struct BuiltModel: Sendable, Equatable {
     /// The model kind, with " + CRF" when it labels every step.
     public var kind: String
     public var parameters: Int
-    /// Converted to int8 after training (with per-layer error and an arena plan): the MLP.
-    public var quantizesToInt8: Bool
-    /// Has a float32 RAM plan (windowed and streaming): models that describe their execution.
-    public var hasFloatRAMPlan: Bool
+    /// Lowers to the graph form, so it gets an integer conversion (with per-op error) and RAM plans.
+    public var hasGraph: Bool
+    /// Also runs one step at a time (a streaming RAM plan).
+    public var streams: Bool
 }
 
 /// The validation recording as a sequence of windows: when each ends and which room is true.
@@ -90,9 +89,10 @@ public final class ExperimentRunner {
 
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
+        let hasGraph = model.lowered(.windowed) != nil && !config.model.labelsSteps
         onEvent(.modelBuilt(BuiltModel(kind: config.model.kind.rawValue + (config.model.labelsSteps ? " + CRF" : ""),
-                                       parameters: model.parameterCount, quantizesToInt8: model is MLP,
-                                       hasFloatRAMPlan: model is ExecutionDescribing)))
+                                       parameters: model.parameterCount, hasGraph: hasGraph,
+                                       streams: model.lowered(.streaming) != nil)))
         var distillation: Distillation?
         if let reference = config.teacher {
             let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
@@ -104,15 +104,11 @@ public final class ExperimentRunner {
         let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
                               train: windows.labelledTrain, validation: windows.labelledValidation, seed: config.seed,
                               distillation: distillation)
-        var floatRAM: FloatRAMReport?
-        if let described = model as? ClassifierModel & ExecutionDescribing {
-            let planned = try FloatRAMReport(described, steps: shape.steps)
-            onEvent(.floatMemoryPlanned(planned, budgetBytes: config.ramBudgetBytes))
-            floatRAM = planned
-        }
-        if let mlp = model as? MLP {
-            let untrained = QuantizedMLP(converting: mlp.denseLayers(), calibration: train.x)
-            onEvent(.deploymentPlanned(try deploymentSummary(untrained, shape: shape)))
+        let profile = MCUProfile.catalogue.first { $0.name == config.mcu } ?? .nRF52840
+        if hasGraph {
+            // Sizes depend on shapes and bit widths only: a few windows calibrate the untrained model.
+            let untrained = try IntegerModel(model, calibrationSet: train, maximumWindows: 8)
+            onEvent(.memoryPlanned(try MemorySummary(model: model, integer: untrained, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)))
         }
         if let state = try session.loadResumeState() {
             try trainer.restore(state)
@@ -134,45 +130,29 @@ public final class ExperimentRunner {
         var replayPredictions = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
         var int8Result: ExperimentReport.SplitResult?
         var layerReports = [LayerQuantizationReport]()
-        var deployment: ExperimentReport.Deployment?
-        if let mlp = model as? MLP {
-            onEvent(.stage("quantizing to int8"))
-            let dense = mlp.denseLayers()
-            let quantized = QuantizedMLP(converting: dense, calibration: train.x)
-            layerReports = quantized.quantizationReport(float: dense, inputs: train.x)
-            let int8Test = predictInt8(quantized, windows: test)
+        var memory: MemorySummary?
+        if hasGraph {
+            onEvent(.stage("quantizing to integers"))
+            guard let quantized = try IntegerModel(model, calibrationSet: train) else { preconditionFailure("a lowered model lowers") }
+            layerReports = try quantized.quantizationReport(on: validation)
+            let int8Test = quantized.predict(test)
             int8Result = .init(ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
-            replayPredictions = predictInt8(quantized, windows: validation)
+            replayPredictions = quantized.predict(validation)
             onEvent(.stage("planning RAM"))
-            let planned = try deploymentSummary(quantized, shape: shape)
-            onEvent(.deploymentPlanned(planned))
-            deployment = planned
-            try session.saveJSON(quantized, to: session.variantsFolder.appendingPathComponent("int8.json"))
+            let planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
+            onEvent(.memoryPlanned(planned))
+            memory = planned
+            try session.saveJSON(quantized.integer, to: session.variantsFolder.appendingPathComponent("int8.json"))
         }
         let report = ExperimentReport(
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,
             parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
             testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
-            testInt8: int8Result, quantization: layerReports, deployment: deployment,
-            scaling: config.scaling ?? .fixed, scaler: windows.scaler, floatRAM: floatRAM)
+            testInt8: int8Result, quantization: layerReports, memory: memory,
+            scaling: config.scaling ?? .fixed, scaler: windows.scaler)
         try session.saveJSON(report, to: session.reportURL)
         onEvent(.finished(report, replayPredictions: replayPredictions))
         return report
-    }
-
-    private func deploymentSummary(_ quantized: QuantizedMLP, shape: ModelShape) throws -> ExperimentReport.Deployment {
-        let config = session.config
-        let profile = MCUProfile.catalogue.first { $0.name == config.mcu } ?? .nRF52840
-        let estimate = try DeploymentEstimate(quantized, inputShape: [1, shape.steps, shape.features], on: profile)
-        return ExperimentReport.Deployment(
-            mcu: profile.name, arenaBytes: estimate.plan.arenaBytes, peakOp: estimate.plan.peakOp.name,
-            layers: estimate.plan.ops.map {
-                .init(name: $0.name, type: $0.type.rawValue, liveBytes: $0.liveBytes, arenaExtent: $0.arenaExtent,
-                      macs: $0.macs, isPeak: $0.step == estimate.plan.peakStep)
-            },
-            flashBytes: estimate.flash.totalBytes, flash: estimate.flash, macs: estimate.macs,
-            latencyMilliseconds: estimate.latencyMilliseconds, energyMicrojoules: estimate.energyMicrojoules,
-            ramBudgetBytes: config.ramBudgetBytes, fitsBudget: estimate.plan.arenaBytes <= config.ramBudgetBytes)
     }
 
     private func silentReceivers(in dataset: Dataset) -> [String: [String]] {
@@ -185,15 +165,5 @@ public final class ExperimentRunner {
             if !names.isEmpty { silent[recording.name] = names }
         }
         return silent
-    }
-
-    private func predictInt8(_ model: QuantizedMLP, windows: WindowSet) -> [Int] {
-        let outputs = model.forward(model.quantizeInput(windows.x), batch: windows.count)
-        let classes = model.outFeatures
-        return (0..<windows.count).map { row in
-            var best = 0
-            for c in 1..<classes where outputs[row * classes + c] > outputs[row * classes + best] { best = c }
-            return best
-        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Compression
 import Dispatch
 import Foundation
+import Graph
 import Models
 import TinyTensor
 
@@ -120,19 +121,19 @@ struct TrainBench: ParsableCommand {
 struct InferBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Single-window inference latency (batch 1, T 20, F 11, 9 rooms): float forward, or the int8 engine (mlp only).",
+        abstract: "Single-window inference latency (batch 1, T 20, F 11, 9 rooms): float forward, or the integer engine.",
         discussion: """
         The float path times `forward` of an untrained model on one random window (the weights do not change the \
-        work). --int8 times the integer-only QuantizedMLP (Compression), calibrated on 256 random windows, \
-        including quantizing the float input and dequantizing the logits; it exists only for mlp, the one model \
-        with an int8 conversion so far.
+        work). --int8 times the integer engine (Compression's IntegerInterpreter) on the model's integer graph, \
+        calibrated on 64 random windows, including quantizing the float input; every family with a graph lowering \
+        (all but the teachers).
         """
     )
 
     @Option(help: "Model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: String = "mlp"
 
-    @Flag(help: "Time the int8 integer-only engine (mlp only).")
+    @Flag(help: "Time the integer engine (every family but the teachers).")
     var int8 = false
 
     @Option(help: "Worker threads (default 1: one window is far too small to split).")
@@ -147,9 +148,6 @@ struct InferBench: ParsableCommand {
     func run() throws {
         let kind = try parseModelKind(model)
         guard repeats > 0, threads > 0 else { throw ValidationError("--repeats and --threads must be positive") }
-        guard !int8 || kind == .mlp else {
-            throw ValidationError("--int8 exists only for mlp (the only model with an int8 conversion, Compression's QuantizedMLP)")
-        }
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this is a debug build; timings are meaningless. Use `swift build -c release`.\n".utf8))
         #endif
@@ -161,11 +159,11 @@ struct InferBench: ParsableCommand {
         for i in 0..<window.count { window[i] = rng.uniform() }
         let call: () -> Float
         if int8 {
-            guard let mlp = net as? MLP else { throw ValidationError("--int8 needs the mlp model") }
-            let calibration = (0..<(256 * window.count)).map { _ in rng.uniform() }
-            let quantized = QuantizedMLP(converting: mlp.denseLayers(), calibration: calibration)
+            guard let graph = net.lowered(.windowed) else { throw ValidationError("--int8: \(kind.rawValue) has no graph lowering yet") }
+            let calibration = (0..<64).map { _ in (0..<window.count).map { _ in rng.uniform() } }
+            let engine = IntegerInterpreter(try GraphQuantizer(calibration: Calibration(graph: graph, windows: calibration)).quantize(graph))
             let input = window.array
-            call = { quantized.dequantizeOutput(quantized.forward(quantized.quantizeInput(input), batch: 1))[0] }
+            call = { Float(engine.run(engine.quantizeInput(input))[0]) }
         } else {
             call = { net.forward(window, rows: 1, training: false)[0] }
         }

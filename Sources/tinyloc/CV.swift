@@ -12,7 +12,8 @@ struct CV: ParsableCommand {
         discussion: """
             Fold rule: the held-out recording tests; the next recording in the data's order (wrapping round, \
             skipping recordings without labelled windows) validates, for early stopping; all others train. \
-            With several seeds every fold is trained once per seed. Scores are float (not int8).
+            With several seeds every fold is trained once per seed. Scores are float; --int8 also converts each \
+            fold's trained model to integers (calibrated on its training windows) and scores that.
             """
     )
 
@@ -53,6 +54,9 @@ struct CV: ParsableCommand {
     @Flag(help: "Print every epoch.")
     var verbose = false
 
+    @Flag(name: .customLong("int8"), help: "Also score each fold's integer model (every family but the teachers).")
+    var integer = false
+
     @Option(help: "Simulated home only: recordings to generate.")
     var recordings = 6
 
@@ -84,6 +88,12 @@ struct CV: ParsableCommand {
         var config = CrossValidation.Config(seeds: seedList)
         config.model.kind = try parseModelKind(model)
         if crf { config.model.addCRF() }
+        if integer {
+            guard !config.model.labelsSteps, config.model.build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 1).lowered(.windowed) != nil else {
+                throw ValidationError("--int8: \(config.model.kind.rawValue)\(crf ? " with a CRF" : "") has no graph lowering, so no integer form yet")
+            }
+            config.integer = true
+        }
         if let epochs { config.training.epochs = epochs }
         if let distillFrom {
             config.distillation = DistillationConfig(teacher: ModelConfig(kind: try parseModelKind(distillFrom)),
@@ -171,6 +181,10 @@ struct CV: ParsableCommand {
                             fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
                             fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy)
                      + (resumed ? "  (saved)" : "")]
+        if let int8 = fold.int8 {
+            lines.append(String(format: "      integer model: test macro-F1 %.3f  accuracy %.3f  (integer − float %+.1f points)",
+                                int8.macroF1, int8.accuracy, (int8.macroF1 - fold.result.macroF1) * 100))
+        }
         if let teacher = fold.teacher {
             lines.append(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
                                 teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
@@ -186,6 +200,10 @@ struct CV: ParsableCommand {
                             report.folds.count, report.meanMacroF1, report.foldStdMacroF1, report.meanAccuracy))
         if let teacherMean = report.teacherMeanMacroF1 {
             lines.append(String(format: "the teachers on the same folds: macro-F1 %.3f", teacherMean))
+        }
+        if let int8Mean = report.int8MeanMacroF1 {
+            lines.append(String(format: "the integer models on the same folds: macro-F1 %.3f (integer − float %+.1f points)",
+                                int8Mean, (int8Mean - report.meanMacroF1) * 100))
         }
         if report.seedMeans.count > 1 {
             lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))

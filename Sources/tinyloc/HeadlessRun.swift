@@ -39,7 +39,7 @@ struct HeadlessRun {
                 output.print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
                              record.epoch, record.trainLoss, record.trainF1, record.validationLoss, record.validationF1,
                              record.seconds * 1000))
-            case .finished, .deploymentPlanned, .floatMemoryPlanned:
+            case .finished, .memoryPlanned:
                 break
             }
         }
@@ -67,48 +67,49 @@ struct HeadlessRun {
         lines.append(confusionTable(report.testFloat.confusion, rooms: report.data.rooms,
                                     title: "confusion (float, test; rows true, columns predicted)"))
         if report.scaling == .minmax { lines.append("inputs scaled by min/max fitted on the training recordings (checkpoints/scaler.json)") }
-        for layer in report.quantization {
-            lines.append(String(format: "  %@: weight SQNR %.1f dB · activation SQNR %.1f dB", layer.name, layer.weightSQNR, layer.activationSQNR))
-        }
-        if let ram = report.floatRAM { lines += floatRAMLines(ram, budgetBytes: session.config.ramBudgetBytes) }
-        guard let d = report.deployment else {
-            if report.floatRAM == nil {
-                lines.append("no int8 conversion for \(report.model) yet: RAM plan and flash are not reported")
+        if !report.quantization.isEmpty {
+            lines.append("integer model, per op (SQNR of the output against float on validation windows):")
+            for layer in report.quantization {
+                let weight = layer.weightSQNR.map { String(format: " · weights %.1f dB", $0) } ?? ""
+                let output = layer.activationSQNR.map { String(format: "%.1f dB", $0) } ?? "exact"
+                lines.append("  \(layer.name.padding(toLength: 18, withPad: " ", startingAt: 0)) "
+                             + "\(layer.type.padding(toLength: 16, withPad: " ", startingAt: 0)) int\(layer.bits) output \(output)\(weight)")
             }
+        }
+        guard let memory = report.memory else {
+            lines.append("no graph lowering for \(report.model) yet: it stays float32, with no RAM plan")
             return lines.joined(separator: "\n")
         }
-        lines.append("RAM (int8 arena, planned): \(formatBytes(d.arenaBytes)), peak at \(d.peakOp) · budget \(formatBytes(d.ramBudgetBytes)) "
-                     + (d.fitsBudget ? "fits" : "DOES NOT FIT"))
-        for layer in d.layers {
-            lines.append("  \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) live \(formatBytes(layer.liveBytes))"
-                         + (layer.isPeak ? "  ◀ peak" : ""))
-        }
-        lines.append(String(format: "flash %@ · %d MACs · ≈%.3f ms and %.2f µJ per prediction on %@ (estimate)",
-                            formatBytes(d.flashBytes), d.macs, d.latencyMilliseconds, d.energyMicrojoules, d.mcu))
+        lines += memoryLines(memory)
         return lines.joined(separator: "\n")
     }
 }
 
 extension HeadlessRun {
-    /// The float model's planned RAM, windowed beside streaming, per layer.
-    func floatRAMLines(_ ram: FloatRAMReport, budgetBytes: Int) -> [String] {
-        let fits = { (bytes: Int) in bytes <= budgetBytes ? "fits" : "DOES NOT FIT" }
-        var lines = ["RAM (\(ram.precision) arena, planned): windowed \(formatBytes(ram.windowed.arenaBytes)) "
-                     + "(T = \(ram.steps), peak at \(ram.windowed.peakLayer), \(fits(ram.windowed.arenaBytes))) · "
-                     + "streaming \(formatBytes(ram.streaming.arenaBytes)) (peak at \(ram.streaming.peakLayer), "
-                     + "\(fits(ram.streaming.arenaBytes))) · budget \(formatBytes(budgetBytes))"]
-        lines.append("  streaming state \(formatBytes(ram.streaming.persistentBytes)): "
-                     + ram.streamingState.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
-        lines.append("  layer        windowed   streaming")
-        for layer in ram.layers {
-            let cell = { (bytes: Int?, peak: Bool) in
-                (bytes.map(formatBytes) ?? "—").padding(toLength: 8, withPad: " ", startingAt: 0) + (peak ? "◀ " : "  ")
-            }
-            lines.append("  \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) "
-                         + cell(layer.windowedBytes, layer.isWindowedPeak) + " " + cell(layer.streamingBytes, layer.isStreamingPeak))
+    /// The planned RAM, integer beside float32, windowed beside streaming, per layer.
+    func memoryLines(_ memory: MemorySummary) -> [String] {
+        let budget = memory.ramBudgetBytes
+        let fits = { (bytes: Int) in bytes <= budget ? "fits" : "DOES NOT FIT" }
+        var lines: [String] = []
+        var plans: [(String, RAMReport)] = []
+        if let integer = memory.integer { plans.append(("\(integer.precision) windowed", integer)) }
+        if let streaming = memory.integerStreaming { plans.append(("\(streaming.precision) streaming", streaming)) }
+        plans.append(("float32 windowed", memory.float))
+        if let streaming = memory.floatStreaming { plans.append(("float32 streaming", streaming)) }
+        lines.append("RAM (arena, planned) · budget \(formatBytes(budget)):")
+        for (label, plan) in plans {
+            let state = plan.persistentBytes > 0 ? ", state \(formatBytes(plan.persistentBytes))" : ""
+            lines.append("  \(label.padding(toLength: 22, withPad: " ", startingAt: 0)) \(formatBytes(plan.arenaBytes).padding(toLength: 9, withPad: " ", startingAt: 0)) "
+                         + "peak at \(plan.peakOp)\(state) · flash \(formatBytes(plan.flashBytes)) · \(fits(plan.arenaBytes))")
         }
-        lines.append("flash \(formatBytes(ram.flashBytes)) (\(ram.precision) weights) · \(ram.windowed.macs) MACs per window · "
-                     + "\(ram.streaming.macs) MACs per streamed step")
+        let deployed = memory.deployed
+        lines.append("  per layer (\(deployed.precision) windowed):")
+        for layer in deployed.layers {
+            lines.append("    \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) live \(formatBytes(layer.bytes))"
+                         + (layer.isPeak ? "  ◀ peak" : ""))
+        }
+        lines.append(String(format: "%d MACs · ≈%.3f ms and %.2f µJ per prediction on %@ (estimate) · float islands: none",
+                            deployed.macs, memory.latencyMilliseconds, memory.energyMicrojoules, memory.mcu))
         return lines
     }
 }

@@ -17,7 +17,7 @@ struct Run: ParsableCommand {
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
-    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; only mlp has an int8 conversion so far). Ignored when resuming a session.")
+    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; every kind but the teachers is also converted to integers). Ignored when resuming a session.")
     var model: String?
 
     @Flag(help: "teacher / teacher-paper: add a linear-chain CRF over the per-step emissions, train it on the room of every step and classify a window by the majority of its Viterbi path.")

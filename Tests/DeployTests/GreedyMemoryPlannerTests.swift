@@ -70,7 +70,7 @@ final class GreedyMemoryPlannerTests: XCTestCase {
         XCTAssertEqual(plan.headBytes, 448)
         XCTAssertEqual(plan.persistentBytes, 112)
         XCTAssertEqual(plan.arenaBytes, 560)
-        XCTAssertEqual(plan.tensor(named: "state")?.offset, 448)
+        XCTAssertEqual(plan.tensors.first { $0.name == "state" }?.offset, 448)
         XCTAssertEqual(plan.ops.map(\.liveBytes), [560, 400, 192])
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import TinyNN
 import TinyTensor
 import XCTest
+import Graph
 @testable import Models
 
 final class MambaTests: XCTestCase {
@@ -100,29 +101,27 @@ final class MambaTests: XCTestCase {
         XCTAssertEqual(long.stateElements, short.stateElements)
         for steps in [5, 20, 200] {
             let model = Mamba(shape: ModelShape(steps: steps, features: 11, classes: 9), seed: 1)
-            let graph = model.executionGraph(.streaming)
-            XCTAssertEqual(graph.buffers.map(\.elements), Mamba(shape: shape, seed: 1).executionGraph(.streaming).buffers.map(\.elements))
-            XCTAssertEqual(graph.persistentElements, 2 * (32 * 8 + 3 * 32) + 16)
+            let graph = model.lowered(.streaming)!
+            XCTAssertEqual(graph.tensors.map(\.elements), Mamba(shape: shape, seed: 1).lowered(.streaming)!.tensors.map(\.elements))
+            XCTAssertEqual(graph.tensors.filter { $0.role == .persistent }.reduce(0) { $0 + $1.elements }, 2 * (32 * 8 + 3 * 32) + 16)
         }
     }
 
-    func testExecutionGraphDescribesTheWindowedModel() {
+    func testGraphDescribesTheWindowedModel() {
         let model = Mamba(shape: shape, seed: 1)
-        let graph = model.executionGraph(.windowed)
-        XCTAssertEqual(graph.layers, ["embed", "block0", "block1", "norm", "pool", "head"])
-        XCTAssertEqual(graph.buffers.first { $0.name == "block0.in_proj.out" }?.elements, 20 * 64)
-        XCTAssertEqual(graph.buffers.first { $0.name == "block0.h" }?.role, .scratch)
-        XCTAssertEqual(graph.persistentElements, 0)
-        XCTAssertEqual(graph.buffers.last?.role, .output)
-        // Every input an op reads is written earlier or is the graph input / persistent.
+        let graph = model.lowered(.windowed)!
+        XCTAssertEqual(graph.layers, ["embed", "block0", "block1", "head"])
+        XCTAssertEqual(graph.tensor("block0.in_proj.out")?.elements, 20 * 64)
+        XCTAssertFalse(graph.tensors.contains { $0.role == .persistent })
+        XCTAssertEqual(graph.tensors.last?.role, .output)
+        // Every input an op reads is written earlier or is the graph input.
         var written: Set<String> = ["input"]
         for op in graph.ops {
-            for name in op.inputs { XCTAssertTrue(written.contains(name), "\(op.name) reads \(name) before it is written") }
+            for operand in op.inputs { XCTAssertTrue(written.contains(operand.tensor), "\(op.name) reads \(operand.tensor) before it is written") }
             written.formUnion(op.outputs)
         }
-        let last = Mamba(shape: shape, config: MambaConfig(pooling: .last), seed: 1)
-        XCTAssertEqual(last.executionGraph(.streaming).persistentElements, 2 * (32 * 8 + 3 * 32))
-        XCTAssertEqual(last.executionGraph(.streaming).layers, ["embed", "block0", "block1", "norm", "head"])
+        let last = Mamba(shape: shape, config: MambaConfig(pooling: .last), seed: 1).lowered(.streaming)!
+        XCTAssertEqual(last.tensors.filter { $0.role == .persistent }.reduce(0) { $0 + $1.elements }, 2 * (32 * 8 + 3 * 32))
     }
 
     func testOldModelConfigDecodesAndPresetsApply() throws {

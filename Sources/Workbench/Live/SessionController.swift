@@ -128,12 +128,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             if !silentInTest.isEmpty { state.notice = .init(silentInTest.joined(separator: "; ")) }
         case .modelBuilt(let model):
             state.training.parameters = model.parameters
-            // Said now, so the panes do not promise a plan or int8 layers that will never come.
-            if !model.quantizesToInt8 {
-                state.quantization.unavailable = "\(model.kind) stays float32: int8 covers the mlp only"
-                if !model.hasFloatRAMPlan {
-                    state.memory.unavailable = "no RAM plan for \(model.kind): mlp and mamba only"
-                }
+            // Said now, so the panes do not promise a plan or integer layers that will never come.
+            if !model.hasGraph {
+                state.quantization.unavailable = "\(model.kind) stays float32: no graph lowering for it yet"
+                state.memory.unavailable = "no RAM plan for \(model.kind): it has no graph lowering yet"
             }
         case let .teacher(name, model, history):
             state.training.teacher = .init(label: "\(model) (\(name))", epochs: history.map(Self.metrics))
@@ -141,10 +139,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.training.epochs = history.map(Self.metrics)
             state.training.currentEpoch = history.last?.epoch ?? 0
             state.notice = .init("resumed after epoch \(state.training.currentEpoch)")
-        case let .deploymentPlanned(deployment):
-            state.memory = Self.memory(deployment)
-        case let .floatMemoryPlanned(ram, budget):
-            state.memory = Self.memory(ram, budgetBytes: budget)
+        case let .memoryPlanned(memory):
+            state.memory = Self.memory(memory)
         case let .epoch(record, predictions):
             state.training.epochs.append(Self.metrics(record))
             state.training.currentEpoch = record.epoch
@@ -160,11 +156,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.training.running = false
             state.training.status = String(format: "done · best epoch %d · test F1 float %.2f", report.bestEpoch, report.testFloat.macroF1)
                 + (report.testInt8.map { String(format: " / int8 %.2f", $0.macroF1) } ?? "")
-            if let deployment = report.deployment {
-                state.memory = Self.memory(deployment)
-            } else if let ram = report.floatRAM {
-                state.memory = Self.memory(ram, budgetBytes: session.config.ramBudgetBytes)
-            }
+            if let memory = report.memory { state.memory = Self.memory(memory) }
             let noInt8 = state.quantization.unavailable
             state.quantization = Self.quantization(report)
             state.quantization.unavailable = noInt8
@@ -288,31 +280,29 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
               trainF1: record.trainF1, valF1: record.validationF1)
     }
 
-    private static func memory(_ deployment: ExperimentReport.Deployment) -> WorkbenchState.Memory {
-        .init(layers: deployment.layers.map { .init(name: $0.name, bytes: $0.liveBytes, isPeak: $0.isPeak) },
-              precision: "int8", budgetBytes: deployment.ramBudgetBytes, arenaPeakBytes: deployment.arenaBytes,
-              flashBytes: deployment.flashBytes, macs: deployment.macs,
-              latency: String(format: "≈%.2f ms @ %@", deployment.latencyMilliseconds, deployment.mcu))
-    }
-
-    /// A float model's plan: bars are the windowed RAM per layer, beside the streaming figure;
-    /// the budget meter shows the windowed arena (the larger of the two).
-    private static func memory(_ ram: FloatRAMReport, budgetBytes: Int) -> WorkbenchState.Memory {
-        .init(layers: ram.layers.map {
-                  .init(name: $0.name, bytes: $0.windowedBytes ?? 0, isPeak: $0.isWindowedPeak, streamingBytes: $0.streamingBytes)
-              },
-              precision: "\(ram.precision) · windowed / streaming", budgetBytes: budgetBytes,
-              arenaPeakBytes: ram.windowed.arenaBytes, flashBytes: ram.flashBytes, macs: ram.windowed.macs,
-              streamingArenaBytes: ram.streaming.arenaBytes)
+    /// Bars are the deployed plan's RAM per layer (integer windowed when there is one), beside
+    /// the streaming figure per layer for models that stream.
+    private static func memory(_ memory: MemorySummary) -> WorkbenchState.Memory {
+        let deployed = memory.deployed
+        let streaming = memory.integer == nil ? memory.floatStreaming : memory.integerStreaming
+        let streamingLayers = Dictionary(uniqueKeysWithValues: (streaming?.layers ?? []).map { ($0.name, $0.bytes) })
+        return .init(layers: deployed.layers.map { .init(name: $0.name, bytes: $0.bytes, isPeak: $0.isPeak,
+                                                        streamingBytes: streaming == nil ? nil : streamingLayers[$0.name]) },
+                     precision: deployed.precision + (streaming == nil ? "" : " · windowed / streaming"),
+                     budgetBytes: memory.ramBudgetBytes, arenaPeakBytes: deployed.arenaBytes, flashBytes: deployed.flashBytes,
+                     macs: deployed.macs, latency: String(format: "≈%.2f ms @ %@", memory.latencyMilliseconds, memory.mcu),
+                     streamingArenaBytes: streaming?.arenaBytes)
     }
 
     private static func quantization(_ report: ExperimentReport) -> WorkbenchState.Quantization {
         var tensors = [WorkbenchState.QuantizedTensor]()
         for layer in report.quantization {
-            tensors.append(.init(name: "\(layer.name).weight", layer: layer.name, kind: .weight, precision: "int8",
-                                 sqnrDB: layer.weightSQNR, histogram: histogram(layer.weightErrorHistogram)))
-            tensors.append(.init(name: "\(layer.name).out", layer: layer.name, kind: .activation, precision: "int8",
-                                 sqnrDB: layer.activationSQNR, histogram: histogram(layer.activationErrorHistogram)))
+            if let weights = layer.weightErrorHistogram {
+                tensors.append(.init(name: "\(layer.name).weight", layer: layer.layer, kind: .weight, precision: "int8",
+                                     sqnrDB: layer.weightSQNR ?? .infinity, histogram: histogram(weights)))
+            }
+            tensors.append(.init(name: "\(layer.name).out", layer: layer.layer, kind: .activation, precision: "int\(layer.bits)",
+                                 sqnrDB: layer.activationSQNR ?? .infinity, histogram: histogram(layer.activationErrorHistogram)))
         }
         return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1,
                      deployedAccuracy: (report.testInt8 ?? report.testFloat).accuracy)

@@ -1,0 +1,224 @@
+import Foundation
+import Graph
+
+public enum QuantizationError: Error, Equatable, CustomStringConvertible {
+    case missingRange(tensor: String)
+    case unsupported(op: String, String)
+
+    public var description: String {
+        switch self {
+        case .missingRange(let tensor): return "no calibrated range for tensor \(tensor) (was the calibration run on this graph?)"
+        case .unsupported(let op, let why): return "op \(op) has no integer kernel: \(why)"
+        }
+    }
+}
+
+/// Float graph + calibration → integer graph, op by op (post-training quantization with
+/// TFLite's conventions: symmetric per-channel int8 weights, asymmetric int8 activations, int32
+/// biases, fixed-point multipliers). `activationBits` picks int16 (symmetric, 16x8) for named tensors.
+public struct GraphQuantizer {
+    public var calibration: Calibration
+    /// Tensors stored as int16 instead of int8.
+    public var activationBits: [String: Int]
+    /// Bits of Mamba's recurrent state (16 or 32).
+    public var stateBits: Int
+
+    public init(calibration: Calibration, activationBits: [String: Int] = [:], stateBits: Int = 16) {
+        self.calibration = calibration
+        self.activationBits = activationBits
+        self.stateBits = stateBits
+    }
+
+    public func quantize(_ graph: Graph) throws -> IntegerGraph {
+        var quantization = [String: TensorQuantization]()
+        func range(_ name: String) throws -> CalibratedRange {
+            guard let r = calibration.ranges[name] else { throw QuantizationError.missingRange(tensor: name) }
+            return r
+        }
+        // Tensors whose values are copies or maxima of another's keep its quantization; persistent
+        // tensors take that of what they hold.
+        for op in graph.ops {
+            switch op.kind {
+            case .lastRow, .maxPoolRows:
+                quantization[op.outputs[0]] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+            case .causalDepthwiseConv where op.inputs.count > 1:
+                quantization[op.inputs[1].tensor] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+            case .selectiveScan where op.inputs.count > 4:
+                quantization[op.inputs[4].tensor] = try stateQuantization(op.name, range)
+            case .runningMean:
+                let x = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+                quantization[op.inputs[1].tensor] = TensorQuantization(scale: x.scale, zeroPoint: 0, bits: 32)
+            default: break
+            }
+            for name in op.inputs.map(\.tensor) + op.outputs where quantization[name] == nil {
+                quantization[name] = try activation(name, range)
+            }
+        }
+        let weights = Dictionary(uniqueKeysWithValues: graph.weights.map { ($0.name, $0) })
+        let tensors = graph.tensors.map { t in
+            IntegerTensor(name: t.name, rows: t.rows, columns: t.columns, role: t.role, quantization: quantization[t.name]!)
+        }
+        let shapes = Dictionary(uniqueKeysWithValues: graph.tensors.map { ($0.name, $0) })
+        let ops = try graph.ops.map { op -> IntegerOp in
+            let qin = op.inputs.map { quantization[$0.tensor]! }, qout = quantization[op.outputs[0]]!
+            let kernel = try convert(op, qin: qin, qout: qout, weights: weights, shapes: shapes, range: range)
+            let inputShape = shapes[op.inputs[0].tensor]!
+            var scratch = 0
+            if case .selfAttention = op.kind { scratch = 4 * inputShape.rows }
+            if case .selectiveScan = op.kind, op.inputs.count == 4 {
+                scratch = (op.inputs[2].columns ?? 0) * shapes[op.outputs[0]]!.columns * stateBits / 8
+            }
+            if case .lstm = op.kind { scratch = 2 * 4 * shapes[op.outputs[0]]!.columns + 2 * 2 * shapes[op.outputs[0]]!.columns }
+            return IntegerOp(name: op.name, layer: op.layer, kernel: kernel, inputs: op.inputs, outputs: op.outputs, macs: op.macs,
+                             scratchBytes: scratch)
+        }
+        return IntegerGraph(name: graph.name, mode: graph.mode, tensors: tensors, ops: ops)
+    }
+
+    private func activation(_ name: String, _ range: (String) throws -> CalibratedRange) throws -> TensorQuantization {
+        let r = try range(name)
+        return TensorQuantization(min: r.min, max: r.max, bits: activationBits[name] ?? 8)
+    }
+
+    private func stateQuantization(_ op: String, _ range: (String) throws -> CalibratedRange) throws -> TensorQuantization {
+        let r = try range("\(op).state")
+        return TensorQuantization(min: r.min, max: r.max, bits: stateBits)
+    }
+
+    private func convert(_ op: GraphOp, qin: [TensorQuantization], qout: TensorQuantization, weights: [String: Weight],
+                         shapes: [String: GraphTensor], range: (String) throws -> CalibratedRange) throws -> IntegerKernel {
+        let x = qin[0]
+        switch op.kind {
+        case .fullyConnected(let w, let b, let relu, let flatten):
+            let weight = weights[w]!
+            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            let bias = b.map { weights[$0]!.values } ?? [Float](repeating: 0, count: q.outFeatures)
+            return .fullyConnected(FullyConnectedKernel(
+                weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
+                multipliers: q.scales.map { QuantizedMultiplier(Double(x.scale) * Double($0) / Double(qout.scale)) },
+                inputZero: x.zeroPoint, outputZero: qout.zeroPoint,
+                outputMin: relu ? max(qout.qmin, qout.zeroPoint) : qout.qmin, outputMax: qout.qmax, flatten: flatten))
+        case .add:
+            return .add(AddKernel(first: x, second: qin[1], output: qout))
+        case .addWeight(let name):
+            let p = weights[name]!.values
+            let qp = TensorQuantization(min: p.min() ?? 0, max: p.max() ?? 0, bits: 8)
+            return .addConstant(AddKernel(first: x, second: qp, output: qout), constant: p.map(qp.quantize))
+        case .scale(let s):
+            guard s > 0 else { throw QuantizationError.unsupported(op: op.name, "a scale by \(s) ≤ 0") }
+            return .requantize(RequantizeKernel(multiplier: QuantizedMultiplier(Double(x.scale) * Double(s) / Double(qout.scale)),
+                                                inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin,
+                                                outputMax: qout.qmax))
+        case .mul:
+            return .mul(MulKernel(multiplier: QuantizedMultiplier(Double(x.scale) * Double(qin[1].scale) / Double(qout.scale)),
+                                  firstZero: x.zeroPoint, secondZero: qin[1].zeroPoint, outputZero: qout.zeroPoint,
+                                  outputMin: qout.qmin, outputMax: qout.qmax))
+        case .unary(let f):
+            return .table(Self.table(f, input: x, output: qout))
+        case .layerNorm(let g, let b, let epsilon):
+            return .layerNorm(Self.norm(centred: true, gamma: weights[g]!.values, beta: weights[b]!.values, epsilon: epsilon,
+                                        input: x, output: qout))
+        case .rmsNorm(let w, let epsilon):
+            let gamma = weights[w]!.values
+            return .rmsNorm(Self.norm(centred: false, gamma: gamma, beta: [Float](repeating: 0, count: gamma.count), epsilon: epsilon,
+                                      input: x, output: qout))
+        case .selfAttention(let heads):
+            let width = shapes[op.outputs[0]]!.columns
+            let dh = Double(width / heads)
+            return .selfAttention(AttentionKernel(
+                heads: heads, width: width, inputZero: x.zeroPoint,
+                scoreMultiplier: QuantizedMultiplier(Double(x.scale) * Double(x.scale) / dh.squareRoot() * 1024),
+                outputMultiplier: QuantizedMultiplier(Double(x.scale) / (32768 * Double(qout.scale))),
+                outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
+        case .meanRows:
+            let rows = Double(shapes[op.inputs[0].tensor]!.rows)
+            return .meanRows(RequantizeKernel(multiplier: QuantizedMultiplier(Double(x.scale) / (rows * Double(qout.scale))),
+                                              inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin,
+                                              outputMax: qout.qmax))
+        case .runningMean(let steps):
+            return .runningMean(RequantizeKernel(multiplier: QuantizedMultiplier(Double(x.scale) / (Double(steps) * Double(qout.scale))),
+                                                 inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin,
+                                                 outputMax: qout.qmax))
+        case .lastRow:
+            return .lastRow
+        case .maxPoolRows(let size):
+            return .maxPool(size: size)
+        case .causalDepthwiseConv(let w, let b):
+            let weight = weights[w]!
+            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            let bias = weights[b]!.values
+            return .depthwiseConv(DepthwiseConvKernel(
+                weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
+                multipliers: q.scales.map { QuantizedMultiplier(Double(x.scale) * Double($0) / Double(qout.scale)) },
+                inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
+        case .selectiveScan(let aLogName, let dName):
+            let a = weights[aLogName]!.values.map { Foundation.exp(Double($0)) } // |A|
+            let skip = weights[dName]!.values.map(Double.init)
+            let state = try stateQuantization(op.name, range)
+            let (u, delta, bq, cq) = (qin[0], qin[1], qin[2], qin[3])
+            let aScale = max(a.max() ?? 1, 1e-12) / 32767, dScale = max(skip.map(abs).max() ?? 1, 1e-12) / 32767
+            let accShift = stateBits > 16 ? 16 : 0
+            return .selectiveScan(ScanKernel(
+                channels: skip.count, stateSize: a.count / skip.count, stateBits: stateBits,
+                decayRates: a.map { Int32(($0 / aScale).rounded(.toNearestOrAwayFromZero)) },
+                decayMultiplier: QuantizedMultiplier(Double(delta.scale) * aScale * 1024),
+                inputMultiplier: QuantizedMultiplier(Double(delta.scale) * Double(u.scale) * Double(bq.scale) / Double(state.scale)),
+                readoutMultiplier: QuantizedMultiplier(Double(state.scale) * Double(cq.scale) * Double(1 << accShift) / Double(qout.scale)),
+                accumulatorShift: accShift,
+                skip: skip.map { Int32(($0 / dScale).rounded(.toNearestOrAwayFromZero)) },
+                skipMultiplier: QuantizedMultiplier(Double(u.scale) * dScale / Double(qout.scale)),
+                uZero: u.zeroPoint, deltaZero: delta.zeroPoint, bZero: bq.zeroPoint, cZero: cq.zeroPoint,
+                outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
+        case .lstm(let wxName, let whName, let bName):
+            let wx = weights[wxName]!, wh = weights[whName]!, bias = weights[bName]!.values
+            let qx = SymmetricPerChannelWeights(weight: wx.values, inFeatures: wx.shape[0], outFeatures: wx.shape[1])
+            let qh = SymmetricPerChannelWeights(weight: wh.values, inFeatures: wh.shape[0], outFeatures: wh.shape[1])
+            let gate = 1.0 / 4096
+            let cell = try range("\(op.name).cell")
+            let largest = Double(max(abs(cell.min), abs(cell.max), 1e-6))
+            let integerBits = max(0, Int(Foundation.ceil(Foundation.log2(largest))))
+            let q12 = TensorQuantization(scale: Float(gate), zeroPoint: 0, bits: 16)
+            let q15 = TensorQuantization(scale: 1 / 32768, zeroPoint: 0, bits: 16)
+            return .lstm(LSTMKernel(
+                hidden: wh.shape[0], inputWeights: qx, recurrentWeights: qh,
+                bias: (0..<qx.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(qx.scales[$0])) },
+                inputMultipliers: qx.scales.map { QuantizedMultiplier(Double(x.scale) * Double($0) / gate) },
+                recurrentMultipliers: qh.scales.map { QuantizedMultiplier(Double(qout.scale) * Double($0) / gate) },
+                cellFractionBits: min(15, 15 - integerBits), outputMultiplier: QuantizedMultiplier(1 / (1_073_741_824 * Double(qout.scale))),
+                inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax,
+                sigmoid: Self.table(.sigmoid, input: q12, output: q15), tanh: Self.table(.tanh, input: q12, output: q15)))
+        }
+    }
+
+    static func bias(_ b: Float, scale: Double) -> Int32 {
+        let q = (Double(b) / scale).rounded(.toNearestOrAwayFromZero)
+        // Saturate rather than trap: only a pathological scale makes a bias leave Int32.
+        return Int32(min(max(q, Double(Int32.min)), Double(Int32.max)))
+    }
+
+    /// The table of `f` from the input codes' real values to output codes.
+    public static func table(_ f: UnaryFunction, input: TensorQuantization, output: TensorQuantization) -> LookupTable {
+        let count = input.bits == 8 ? 256 : 513
+        var t = LookupTable(function: LookupTable.TableFunction(rawValue: f.rawValue)!, inputBits: input.bits, outputBits: output.bits,
+                            values: [])
+        t.values = (0..<count).map { i in
+            let code = t.inputCode(ofEntry: i)
+            let real = Double(input.scale) * Double(code - input.zeroPoint)
+            return output.quantize(FloatFunctions.apply(f, real))
+        }
+        return t
+    }
+
+    static func norm(centred: Bool, gamma: [Float], beta: [Float], epsilon: Float, input: TensorQuantization,
+                     output: TensorQuantization) -> NormKernel {
+        let c = Double(gamma.count)
+        let eps = Double(epsilon) * c * c / (Double(input.scale) * Double(input.scale))
+        return NormKernel(
+            centred: centred,
+            multipliers: gamma.map { QuantizedMultiplier(abs(Double($0)) / (4096 * Double(output.scale))) },
+            negative: gamma.map { $0 < 0 },
+            bias: beta.map { bias($0, scale: Double(output.scale)) },
+            epsilon: Int64(min(eps.rounded(), 1e15)),
+            inputZero: input.zeroPoint, outputZero: output.zeroPoint, outputMin: output.qmin, outputMax: output.qmax)
+    }
+}

@@ -21,8 +21,12 @@ public struct IntegerModel: Sendable {
     /// nil when the model has no graph lowering (it stays float).
     public init?(_ model: ClassifierModel, calibrationSet: WindowSet, method: CalibrationMethod = .minmax,
                  maximumWindows: Int = IntegerModel.calibrationWindows) throws {
+        try self.init(model, calibrationWindows: calibrationSet.evenlySpaced(maximumWindows), method: method)
+    }
+
+    /// Calibrated on these windows (each T·F values, as the model reads them).
+    public init?(_ model: ClassifierModel, calibrationWindows windows: [[Float]], method: CalibrationMethod = .minmax) throws {
         guard let float = model.lowered(.windowed) else { return nil }
-        let windows = calibrationSet.evenlySpaced(maximumWindows)
         let calibration = try Calibration(graph: float, windows: windows, method: method)
         let quantizer = GraphQuantizer(calibration: calibration)
         self.float = float
@@ -51,7 +55,11 @@ public struct IntegerModel: Sendable {
 
     /// Per-op SQNR and error histograms on up to `maximumWindows` windows.
     public func quantizationReport(on windows: WindowSet, maximumWindows: Int = 64) throws -> [LayerQuantizationReport] {
-        try LayerQuantizationReport.measure(float: float, integer: integer, windows: windows.evenlySpaced(maximumWindows))
+        try quantizationReport(on: windows.evenlySpaced(maximumWindows))
+    }
+
+    public func quantizationReport(on windows: [[Float]]) throws -> [LayerQuantizationReport] {
+        try LayerQuantizationReport.measure(float: float, integer: integer, windows: windows)
     }
 }
 

@@ -126,7 +126,7 @@ public final class SelectiveScan {
             var acc = SIMD8<Float>()
             for j in stride(from: 0, to: n, by: 8) {
                 let i = e * n + j
-                let v = exp8(dt * load(a + i)) * load(previous + i) + dtu * load(b + j)
+                let v = VectorKernels.exp8(dt * load(a + i)) * load(previous + i) + dtu * load(b + j)
                 store(v, h + i)
                 acc += v * load(c + j)
             }
@@ -228,7 +228,7 @@ public final class SelectiveScan {
                 let bj = load(b + j), aj = load(a + i)
                 store(load(dC + j) + g * load(h + i), dC + j)
                 let gh = load(dh + i) + g * load(c + j)
-                let decay = exp8(dt * aj)
+                let decay = VectorKernels.exp8(dt * aj)
                 let ghPrev = gh * decay * load(previous + i)
                 dDt += ghPrev * aj + gh * uc * bj
                 store(load(dA + i) + ghPrev * dt, dA + i)

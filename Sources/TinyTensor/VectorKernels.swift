@@ -8,6 +8,12 @@ import TinyTensorHaswell
 /// for this module's baseline target. Every call in a process takes the same copy, so results
 /// are reproducible; the two copies agree to a few ulp (fused versus separate multiply-adds).
 public enum VectorKernels {
+    /// e^x on eight lanes (`kernelExp8`, Cephes' expf, relative error ≈ 2 ulp over [−87.3, 88.7])
+    /// with separate multiplies and adds: the single-step references that the fused kernels are
+    /// tested against use it.
+    @inline(__always)
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> { kernelExp8(SeparateMultiplyAdd.self, x) }
+
     #if arch(x86_64)
     typealias Portable = SeparateMultiplyAdd
     #else

@@ -19,8 +19,10 @@ final class HeadlessTests: XCTestCase {
         let int8 = try XCTUnwrap(report["testInt8"] as? [String: Any])
         let floatF1 = try XCTUnwrap(float["macroF1"] as? Double), int8F1 = try XCTUnwrap(int8["macroF1"] as? Double)
         XCTAssertTrue((0...1).contains(floatF1) && (0...1).contains(int8F1))
-        let deployment = try XCTUnwrap(report["deployment"] as? [String: Any])
-        XCTAssertEqual(deployment["arenaBytes"] as? Int, 448, "MLP int8 arena for a [1,20,11] window")
+        let memory = try XCTUnwrap(report["memory"] as? [String: Any])
+        let integer = try XCTUnwrap(memory["integer"] as? [String: Any])
+        // By hand: input 220 → 224 B [0,0]; fc1 out 64 B [0,1] at 224; fc2 out 9 → 16 B [1,1] over the input.
+        XCTAssertEqual(integer["arenaBytes"] as? Int, 288, "MLP int8 arena for a flat 220-value window")
         XCTAssertEqual(try XCTUnwrap(report["quantization"] as? [Any]).count, 2)
         // The parameter count is printed when the model is built, before training starts.
         let parameters = try XCTUnwrap(report["parameters"] as? Int)

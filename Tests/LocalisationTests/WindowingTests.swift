@@ -81,16 +81,6 @@ final class WindowingTests: XCTestCase {
         XCTAssertEqual(decoded, scaler)
     }
 
-    func testSplitIsByWholeRecording() {
-        let ordered = RecordingSplit(recordings: 7, validation: 1, test: 2)
-        XCTAssertEqual(ordered, RecordingSplit(train: [0, 1, 2, 3], validation: [4], test: [5, 6]))
-        let shuffled = RecordingSplit(recordings: 7, validation: 1, test: 2, seed: 11)
-        XCTAssertEqual(shuffled, RecordingSplit(recordings: 7, validation: 1, test: 2, seed: 11))
-        XCTAssertEqual((shuffled.train + shuffled.validation + shuffled.test).sorted(), Array(0..<7))
-        XCTAssertEqual(shuffled.problems(recordingCount: 7), [])
-        XCTAssertFalse(RecordingSplit(train: [0, 1], validation: [1], test: [9]).problems(recordingCount: 3).isEmpty)
-    }
-
     func testSimulatedWindowsHaveSphereShape() throws {
         let dataset = simulateDataset(plan: try sphereHouse(), config: shortTour(), recordings: 1, seed: 2)
         let windows = makeWindows(dataset: dataset, recordings: [0])

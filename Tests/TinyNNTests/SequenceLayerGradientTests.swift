@@ -56,11 +56,7 @@ final class SequenceLayerGradientTests: XCTestCase {
         XCTAssertEqual(gelu.forward(Tensor([1, 1], values: [1]), rows: 1)[0], 0.841_344_7, accuracy: 1e-5)
     }
 
-    func testFastExpAndTanhAgainstTheLibrary() {
-        for i in -400...400 {
-            let x = Float(i) * 0.2
-            XCTAssertEqual(Double(fastExp(x)), exp(Double(x)), accuracy: exp(Double(x)) * 3e-7, "e^\(x)")
-        }
+    func testTanhAgainstTheLibrary() {
         let tanh = Tanh(width: 201)
         let x = Tensor([1, 201], values: (0...200).map { Float($0 - 100) * 0.05 })
         let y = tanh.forward(x, rows: 1)

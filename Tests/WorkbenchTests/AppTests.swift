@@ -219,31 +219,64 @@ final class TrainingStatusTests: XCTestCase {
 }
 
 final class SessionControllerTests: XCTestCase {
-    /// A model without int8 conversion or a RAM plan gets panes that say so from the start (not
-    /// "yet"), and the train pane carries its parameter count — here through a real, tiny run.
-    func testAStudentRunSaysWhichStagesDoNotApplyToIt() throws {
+    private func run(_ kind: ModelKind, name: String) throws -> (WorkbenchState, Session) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        var config = SessionConfig(name: "student-run")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: name)
         config.data.recordings = 3
         config.data.minutesPerRecording = 2
-        config.model = ModelConfig(kind: .studentTiny)
+        config.model = ModelConfig(kind: kind)
         config.training.epochs = 1
         let session = try Session.openOrCreate(root: root, config: config).session
         let controller = SessionController(session: session, epochPace: 0)
         controller.start()
         XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
-        let state = controller.snapshot()
+        return (controller.snapshot(), session)
+    }
+
+    /// A real, tiny student run: the RAM and quantization panes show its integer model, with the
+    /// figures the run wrote to report.json.
+    func testAStudentRunShowsItsIntegerModel() throws {
+        let (state, session) = try run(.studentTiny, name: "student-run")
         XCTAssertFalse(state.notice?.isError ?? false, state.notice?.text ?? "")
         XCTAssertEqual(state.training.parameters, ModelConfig(kind: .studentTiny)
             .build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 1).parameterCount)
-        XCTAssertEqual(state.memory.unavailable, "no RAM plan for student-tiny: mlp and mamba only")
-        XCTAssertEqual(state.quantization.unavailable, "student-tiny stays float32: int8 covers the mlp only")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: session.reportURL)) as? [String: Any]
+        let integer = ((report?["memory"] as? [String: Any])?["integer"] as? [String: Any])
+        let arena = try XCTUnwrap(integer?["arenaBytes"] as? Int)
+        XCTAssertNil(state.memory.unavailable)
+        XCTAssertEqual(state.memory.precision, "int8")
+        XCTAssertEqual(state.memory.arenaPeakBytes, arena)
+        XCTAssertNil(state.quantization.unavailable)
+        XCTAssertEqual(state.quantization.tensors.filter { $0.kind == .activation }.count, (report?["quantization"] as? [Any])?.count)
+        XCTAssertNotNil(state.quantization.int8F1)
         XCTAssertNil(state.training.inProgress)
 
         let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
         WorkbenchApp.render(state: state, into: screen)
-        XCTAssertTrue(screen.text.contains("no RAM plan for student-tiny"), screen.text)
-        XCTAssertTrue(screen.text.contains("student-tiny stays float32: int8 covers the mlp only"), screen.text)
+        XCTAssertTrue(screen.text.contains("int8"), screen.text)
+        XCTAssertTrue(screen.text.contains("embed"), screen.text)
+    }
+
+    /// A model without a graph lowering (the teacher, here a narrow one so a debug build trains
+    /// it quickly) gets panes that say so.
+    func testATeacherRunSaysWhichStagesDoNotApplyToIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "teacher-run")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .teacher)
+        config.model.teacher = TeacherConfig(width: 8)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        let state = controller.snapshot()
+        XCTAssertEqual(state.memory.unavailable, "no RAM plan for teacher: it has no graph lowering yet")
+        XCTAssertEqual(state.quantization.unavailable, "teacher stays float32: no graph lowering for it yet")
+        let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
+        WorkbenchApp.render(state: state, into: screen)
+        XCTAssertTrue(screen.text.contains("teacher stays float32"), screen.text)
     }
 }

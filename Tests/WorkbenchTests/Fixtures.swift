@@ -1,5 +1,9 @@
+import Compression
+import Deploy
 import Foundation
 import Localisation
+import Models
+import Sessions
 @testable import Workbench
 
 /// A controller that hands out a fixed snapshot and records every command.
@@ -39,20 +43,28 @@ enum Fixtures {
         return try! JSONDecoder().decode(FloorPlan.self, from: Data(json.utf8))
     }()
 
+    /// A student's integer model as the engine makes it (random weights, windows shaped like the
+    /// input), so the RAM and quantization panes draw what a run really produces.
+    static let engine: (memory: MemorySummary, layers: [LayerQuantizationReport]) = {
+        let model = ModelConfig(kind: .student).build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 3)
+        var seed: UInt64 = 0x9E37_79B9
+        let windows = (0..<16).map { _ in (0..<220).map { _ -> Float in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(seed >> 40) / 16_777_216
+        } }
+        let integer = try! IntegerModel(model, calibrationWindows: windows)!
+        let memory = try! MemorySummary(model: model, integer: integer, mcu: .nRF52840, ramBudgetBytes: 64 * 1024)
+        return (memory, try! integer.quantizationReport(on: windows))
+    }()
+
     static func state() -> WorkbenchState {
         let epochs = (1...18).map { e -> WorkbenchState.EpochMetrics in
             let t = Double(e)
             return .init(epoch: e, trainLoss: 1.2 * exp(-t / 6), valLoss: 1.2 * exp(-t / 8) + 0.1,
                          trainF1: 1 - exp(-t / 5), valF1: 0.9 - exp(-t / 5))
         }
-        let layers: [WorkbenchState.LayerRAM] = [
-            .init(name: "embed", bytes: 2560), .init(name: "attn.0", bytes: 20582, isPeak: true),
-            .init(name: "ffn.0", bytes: 8192), .init(name: "head", bytes: 300),
-        ]
-        let tensors = ["embed", "attn.0", "ffn.0", "head"].map {
-            WorkbenchState.QuantizedTensor(name: $0 + ".w", layer: $0, kind: .weight, precision: "int8", sqnrDB: 38.2,
-                                           histogram: .init(counts: [1, 4, 12, 40, 12, 4, 1], lowerEdge: -2, upperEdge: 2))
-        }
+        var quantization = SessionController.quantization(engine.layers, floatF1: 0.842, int8F1: 0.831, deployedAccuracy: nil)
+        quantization.selected = 1
         // kitchen is true throughout; the last step is predicted "living", the three before it right.
         let steps = (0..<4).map { i in WorkbenchState.ReplayStep(time: Double(i) * 2, trueRoom: 1, predictedRoom: i == 3 ? 0 : 1) }
         var training = WorkbenchState.Training(epochs: epochs, currentEpoch: 18, maxEpochs: 40, running: true, paused: false,
@@ -61,9 +73,8 @@ enum Fixtures {
         return WorkbenchState(
             header: .init(session: "demo-1126", dataset: "sphere-sim", model: "student", stage: "int8"),
             training: training,
-            memory: .init(layers: layers, precision: "int8", budgetBytes: 65536, arenaPeakBytes: 41984,
-                          flashBytes: 23962, macs: 410_000, latency: "≈6.1 ms @ nRF52840"),
-            quantization: .init(tensors: tensors, selected: 1, floatF1: 0.842, int8F1: 0.831),
+            memory: SessionController.memory(engine.memory),
+            quantization: quantization,
             replay: .init(recording: "00006", plan: plan, rooms: ["living", "kitchen", "bed1", "bath"], steps: steps,
                           index: 3, playing: false, speed: 8))
     }

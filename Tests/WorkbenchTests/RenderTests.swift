@@ -17,17 +17,22 @@ final class RenderTests: XCTestCase {
                              "braille curve glyphs in the chart area")
         XCTAssertTrue(train.contains("train ─ val ┄"))
 
+        // The figures the engine planned for a student (Fixtures.engine), as the pane must print them.
+        let plan = Fixtures.engine.memory.integer!
         let memory = screen.lines(in: layout.rect(for: .memory))
         XCTAssertTrue(memory[0].contains("RAM per layer (int8)"))
-        XCTAssertTrue(memory.contains { $0.contains("budget 64 KB ██████░░░░ 41.0 KB") })
+        XCTAssertTrue(memory.contains { $0.contains("budget 64 KB") && $0.contains(Text.bytes(plan.arenaBytes)) }, memory.joined(separator: "\n"))
         let peakRows = memory.filter { $0.contains("◀ peak") }
         XCTAssertEqual(peakRows.count, 1)
-        XCTAssertTrue(peakRows[0].contains("attn.0") && peakRows[0].contains("20.1 KB"))
-        XCTAssertTrue(memory.contains { $0.contains("flash 23.4 KB · MACs 410.0 k · ≈6.1 ms @ nRF52840") })
+        let peak = plan.layers.first { $0.isPeak }!
+        XCTAssertTrue(peakRows[0].contains(peak.name) && peakRows[0].contains(Text.bytes(peak.bytes)), peakRows[0])
+        XCTAssertTrue(memory.contains { $0.contains("flash \(Text.bytes(plan.flashBytes)) · MACs \(Text.count(plan.macs)) · ≈") && $0.contains("ms @ nRF52840") },
+                      memory.joined(separator: "\n"))
 
         let quant = screen.lines(in: layout.rect(for: .quantization)).joined(separator: "\n")
-        XCTAssertTrue(quant.contains("Quantization error · attn.0.w (int8 weight)"))
-        XCTAssertTrue(quant.contains("SQNR 38.2 dB"))
+        let selected = Fixtures.state().quantization.selectedTensor!
+        XCTAssertTrue(quant.contains("Quantization error · \(selected.name) (\(selected.precision) \(selected.kind.rawValue))"), quant)
+        XCTAssertTrue(quant.contains(String(format: "SQNR %.1f dB", selected.sqnrDB)), quant)
         XCTAssertTrue(quant.contains("█") && quant.contains("−2Δ") && quant.contains("+2Δ"))
         XCTAssertTrue(quant.contains("macro-F1 float 0.842 → int8 0.831 (−0.011)"))
 
@@ -46,7 +51,7 @@ final class RenderTests: XCTestCase {
         for title in ["Loss / macro-F1", "RAM per layer", "Quantization error", "Replay"] { XCTAssertTrue(text.contains(title), title) }
         XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
         XCTAssertEqual(screen.find("◀ peak").count, 1)
-        XCTAssertTrue(screen.line(screen.find("◀ peak")[0].row).contains("attn.0"))
+        XCTAssertTrue(screen.line(screen.find("◀ peak")[0].row).contains(Fixtures.engine.memory.integer!.peakLayer))
         XCTAssertTrue(text.contains("macro-F1  train"), "one chart and an F1 line when two charts do not fit")
         assertMarkersInRooms(screen, within: Layout(size: screen.size).rect(for: .replay))
     }

@@ -69,7 +69,7 @@ final class WidgetTests: XCTestCase {
 
     func testHistogramDrawsBlockGlyphsAndRangeLabels() {
         let screen = InMemoryScreen(width: 9, height: 3)
-        Histogram(counts: [0, 2, 4, 8], lowerEdge: -2, upperEdge: 2, unit: "Δ")
+        HistogramChart(counts: [0, 2, 4, 8], lowerEdge: -2, upperEdge: 2, unit: "Δ")
             .draw(in: Rect(row: 0, col: 0, width: 9, height: 3), painter: Painter(terminal: screen))
         screen.refresh()
         // 4 bins over 9 columns: 2 columns each; 8 counts fill both rows (16 eighths).
@@ -79,8 +79,8 @@ final class WidgetTests: XCTestCase {
     }
 
     func testHistogramMergesBinsWhenNarrowerThanTheData() {
-        XCTAssertEqual(Histogram(counts: [1, 2, 3, 4], lowerEdge: 0, upperEdge: 1).columnCounts(width: 2), [3, 7])
-        XCTAssertEqual(Histogram(counts: [1, 2], lowerEdge: 0, upperEdge: 1).columnCounts(width: 5), [1, 1, 2, 2])
+        XCTAssertEqual(HistogramChart(counts: [1, 2, 3, 4], lowerEdge: 0, upperEdge: 1).columnCounts(width: 2), [3, 7])
+        XCTAssertEqual(HistogramChart(counts: [1, 2], lowerEdge: 0, upperEdge: 1).columnCounts(width: 5), [1, 1, 2, 2])
     }
 
     func testFloorPlanRasterDrawsOneRoomAsABox() {

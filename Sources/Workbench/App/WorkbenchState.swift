@@ -1,3 +1,4 @@
+import Compression
 import Localisation
 
 /// Everything the workbench shows, as one plain value. The controller builds it from the engine;
@@ -154,21 +155,8 @@ public struct WorkbenchState: Equatable, Sendable {
         }
     }
 
-    /// The error between a float tensor and its quantized form, counted in bins whose edges are
-    /// in units of the quantization step Δ (so ±0.5 is perfect rounding).
-    public struct ErrorHistogram: Equatable, Sendable {
-        public var counts: [Int]
-        public var lowerEdge: Double
-        public var upperEdge: Double
 
-        public init(counts: [Int], lowerEdge: Double, upperEdge: Double) {
-            self.counts = counts
-            self.lowerEdge = lowerEdge
-            self.upperEdge = upperEdge
-        }
-    }
-
-    public enum TensorKind: String, Equatable, Sendable {
+    public enum QuantizedTensorKind: String, Equatable, Sendable {
         case weight, activation
     }
 
@@ -177,14 +165,16 @@ public struct WorkbenchState: Equatable, Sendable {
         public var name: String
         /// The RAM row (layer) it belongs to, so both panes can highlight the same layer.
         public var layer: String
-        public var kind: TensorKind
+        public var kind: QuantizedTensorKind
         /// e.g. "int8"
         public var precision: String
         public var sqnrDB: Double
-        public var histogram: ErrorHistogram
+        /// The error between the float tensor and its quantized form, in bins whose edges are in
+        /// units of the quantization step Δ (so ±0.5 is perfect rounding).
+        public var histogram: Histogram
 
-        public init(name: String, layer: String, kind: TensorKind, precision: String, sqnrDB: Double,
-                    histogram: ErrorHistogram) {
+        public init(name: String, layer: String, kind: QuantizedTensorKind, precision: String, sqnrDB: Double,
+                    histogram: Histogram) {
             self.name = name
             self.layer = layer
             self.kind = kind

@@ -282,7 +282,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
 
     /// Bars are the deployed plan's RAM per layer (integer windowed when there is one), beside
     /// the streaming figure per layer for models that stream.
-    private static func memory(_ memory: MemorySummary) -> WorkbenchState.Memory {
+    static func memory(_ memory: MemorySummary) -> WorkbenchState.Memory {
         let deployed = memory.deployed
         let streaming = memory.integer == nil ? memory.floatStreaming : memory.integerStreaming
         let streamingLayers = Dictionary(uniqueKeysWithValues: (streaming?.layers ?? []).map { ($0.name, $0.bytes) })
@@ -295,17 +295,23 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     }
 
     private static func quantization(_ report: ExperimentReport) -> WorkbenchState.Quantization {
+        quantization(report.quantization, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1,
+                     deployedAccuracy: (report.testInt8 ?? report.testFloat).accuracy)
+    }
+
+    /// Every op's output (and its weights, where it has them) as a row of the quantization pane.
+    static func quantization(_ layers: [LayerQuantizationReport], floatF1: Double?, int8F1: Double?,
+                             deployedAccuracy: Double?) -> WorkbenchState.Quantization {
         var tensors = [WorkbenchState.QuantizedTensor]()
-        for layer in report.quantization {
+        for layer in layers {
             if let weights = layer.weightErrorHistogram {
                 tensors.append(.init(name: "\(layer.name).weight", layer: layer.layer, kind: .weight, precision: "int8",
-                                     sqnrDB: layer.weightSQNR ?? .infinity, histogram: histogram(weights)))
+                                     sqnrDB: layer.weightSQNR ?? .infinity, histogram: weights))
             }
             tensors.append(.init(name: "\(layer.name).out", layer: layer.layer, kind: .activation, precision: "int\(layer.bits)",
-                                 sqnrDB: layer.activationSQNR ?? .infinity, histogram: histogram(layer.activationErrorHistogram)))
+                                 sqnrDB: layer.activationSQNR ?? .infinity, histogram: layer.activationErrorHistogram))
         }
-        return .init(tensors: tensors, selected: 0, floatF1: report.testFloat.macroF1, int8F1: report.testInt8?.macroF1,
-                     deployedAccuracy: (report.testInt8 ?? report.testFloat).accuracy)
+        return .init(tensors: tensors, selected: 0, floatF1: floatF1, int8F1: int8F1, deployedAccuracy: deployedAccuracy)
     }
 
     private static func coverage(_ summary: ExperimentReport.DataSummary) -> WorkbenchState.Coverage {
@@ -317,9 +323,5 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             return .init(recording: recording.recording, role: role, heardRates: rates)
         }
         return .init(receivers: summary.receivers, rows: rows)
-    }
-
-    private static func histogram(_ h: Compression.Histogram) -> WorkbenchState.ErrorHistogram {
-        .init(counts: h.counts, lowerEdge: h.lowerBound, upperEdge: h.upperBound)
     }
 }

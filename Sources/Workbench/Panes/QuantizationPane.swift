@@ -17,10 +17,11 @@ struct QuantizationPane {
             return
         }
         let position = "\(quantization.selected + 1)/\(quantization.tensors.count) ↑↓"
-        painter.put("SQNR \(Text.fixed(tensor.sqnrDB, 1)) dB", row: infoRow.row, col: infoRow.col, style: Style(fg: .accent, bold: true))
+        let sqnr = tensor.sqnrDB.isFinite ? "SQNR \(Text.fixed(tensor.sqnrDB, 1)) dB" : "exact: no error"
+        painter.put(sqnr, row: infoRow.row, col: infoRow.col, style: Style(fg: .accent, bold: true))
         painter.put(position, row: infoRow.row, col: infoRow.right - position.count, style: Style(fg: .muted))
-        Histogram(counts: tensor.histogram.counts, lowerEdge: tensor.histogram.lowerEdge,
-                  upperEdge: tensor.histogram.upperEdge, unit: "Δ").draw(in: chart, painter: painter)
+        HistogramChart(counts: tensor.histogram.counts, lowerEdge: tensor.histogram.lowerBound,
+                  upperEdge: tensor.histogram.upperBound, unit: "Δ").draw(in: chart, painter: painter)
     }
 
     private func drawF1(in row: Rect, painter: Painter) {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Vertical bars of block glyphs (▁▂▃▄▅▆▇█) for binned counts, with the range's edges and zero
 /// labelled underneath in units of `unit` (e.g. "Δ").
-struct Histogram {
+struct HistogramChart {
     var counts: [Int]
     var lowerEdge: Double
     var upperEdge: Double

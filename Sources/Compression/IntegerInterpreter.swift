@@ -6,9 +6,15 @@ public final class IntegerInterpreter {
     public let graph: IntegerGraph
     private var values: [[Int32]]
     private let index: [String: Int]
+    /// Per op, the fully connected kernels' weight sums (computed once).
+    private let weightSums: [[Int32]]
 
     public init(_ graph: IntegerGraph) {
         self.graph = graph
+        weightSums = graph.ops.map { op in
+            if case .fullyConnected(let k) = op.kernel { return k.weightSums }
+            return []
+        }
         var index = [String: Int]()
         for (i, t) in graph.tensors.enumerated() { index[t.name] = i }
         self.index = index
@@ -35,7 +41,7 @@ public final class IntegerInterpreter {
         let i = index[graph.input.name]!
         precondition(input.count == graph.tensors[i].elements, "input has \(input.count) values, needs \(graph.tensors[i].elements)")
         values[i] = input
-        for op in graph.ops { execute(op) }
+        for (i, op) in graph.ops.enumerated() { execute(op, weightSums: weightSums[i]) }
         return values[index[graph.output.name]!]
     }
 
@@ -64,11 +70,11 @@ public final class IntegerInterpreter {
         return (out, t.rows, columns)
     }
 
-    private func execute(_ op: IntegerOp) {
+    private func execute(_ op: IntegerOp, weightSums: [Int32]) {
         let out = index[op.outputs[0]]!
         let x = read(op.inputs[0])
         switch op.kernel {
-        case .fullyConnected(let k): values[out] = k.run(x.values, rows: x.rows)
+        case .fullyConnected(let k): values[out] = k.run(x.values, rows: x.rows, weightSums: weightSums)
         case .add(let k): values[out] = k.run(x.values, read(op.inputs[1]).values)
         case .addConstant(let k, let constant): values[out] = k.run(x.values, constant)
         case .requantize(let k): values[out] = k.run(x.values)

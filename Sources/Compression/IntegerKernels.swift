@@ -17,9 +17,18 @@ public struct FullyConnectedKernel: Sendable, Codable, Equatable {
     public var outputMax: Int32
     public var flatten: Bool
 
-    func run(_ x: [Int32], rows: Int) -> [Int32] {
+    /// Σ_i w[c][i] per output, so the zero point comes out of the inner loop:
+    /// Σ w·(x − z) = Σ w·x − z·Σ w (exact in integers).
+    var weightSums: [Int32] {
+        (0..<weights.outFeatures).map { c in (0..<weights.inFeatures).reduce(Int32(0)) { $0 + weights.values[c * weights.inFeatures + $1] } }
+    }
+
+    func run(_ x: [Int32], rows: Int, weightSums: [Int32]) -> [Int32] {
         let n = weights.inFeatures, m = weights.outFeatures, rowCount = flatten ? 1 : rows
         precondition(x.count == rowCount * n, "fully connected: input is not \(rowCount)×\(n)")
+        // |w| ≤ 127 and |x| ≤ 32767: an int32 dot product cannot overflow below 516 inputs (int16)
+        // or 66,000 (int8, |x| ≤ 255 after the zero point); past that, 64 bits.
+        let wide = Int64(n) * 127 * 65_535 >= Int64(Int32.max)
         var y = [Int32](repeating: 0, count: rowCount * m)
         weights.values.withUnsafeBufferPointer { w in
             x.withUnsafeBufferPointer { x in
@@ -27,8 +36,15 @@ public struct FullyConnectedKernel: Sendable, Codable, Equatable {
                     let xr = x.baseAddress! + r * n
                     for c in 0..<m {
                         let wc = w.baseAddress! + c * n
-                        var acc: Int64 = Int64(bias[c])
-                        for i in 0..<n { acc += Int64(wc[i] * (xr[i] - inputZero)) }
+                        var acc: Int64
+                        if wide {
+                            acc = Int64(bias[c])
+                            for i in 0..<n { acc += Int64(wc[i]) * Int64(xr[i] - inputZero) }
+                        } else {
+                            var dot: Int32 = 0
+                            for i in 0..<n { dot &+= wc[i] &* xr[i] }
+                            acc = Int64(bias[c]) + Int64(dot) - Int64(inputZero) * Int64(weightSums[c])
+                        }
                         let scaled = FixedPoint.multiply(IntegerMath.saturate(acc, bits: 32), by: multipliers[c]) + outputZero
                         y[r * m + c] = min(max(scaled, outputMin), outputMax)
                     }

@@ -3,13 +3,15 @@ import Compression
 import Dispatch
 import Foundation
 import Graph
+import Localisation
 import Models
+import Sessions
 import TinyTensor
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds only: `swift run -c release tinyloc bench …`).",
-        subcommands: [GEMMBench.self, TrainBench.self, InferBench.self]
+        subcommands: [GEMMBench.self, TrainBench.self, InferBench.self, ConvertBench.self]
     )
 }
 
@@ -191,5 +193,54 @@ struct InferBench: ParsableCommand {
             print(String(format: "%@ %@: %.2f µs per window (batch 1, %d thread(s), median of %d repeats of %d calls)",
                          kind.rawValue, precision, median, threads, repeats, calls))
         }
+    }
+}
+
+struct ConvertBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Conversion to integers and integer evaluation of every window of a data set (lower, calibrate, quantize, predict).",
+        discussion: """
+            Times the path a finished run takes after training, on every window of every recording: lowering the model \
+            to its graph, calibration on 256 windows, quantization, and predicting every window with the integer engine \
+            (windows split over the cores). The model is untrained (seeded): weights do not change the work.
+            """
+    )
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: String = "student"
+
+    @Option(help: "Timed repeats (the median is reported).")
+    var repeats = 3
+
+    func run() throws {
+        let kind = try parseModelKind(model)
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        #if DEBUG
+        FileHandle.standardError.write(Data("warning: this is a debug build; timings are meaningless. Use `swift build -c release`.\n".utf8))
+        #endif
+        let source = try dataOptions.realSource() ?? SessionConfig.DataSource()
+        let (dataset, _) = try source.load(seed: 1)
+        let windows = makeWindows(dataset: dataset, recordings: Array(dataset.recordings.indices))
+        let shape = ModelShape(steps: windows.length, features: windows.features, classes: dataset.rooms.count)
+        let net = ModelConfig(kind: kind).build(shape: shape, seed: 1)
+        guard net.lowered(.windowed) != nil else { throw ValidationError("\(kind.rawValue) has no graph lowering yet") }
+        var convert: [Double] = [], evaluate: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let integer = try IntegerModel(net, calibrationSet: windows)!
+            let converted = DispatchTime.now().uptimeNanoseconds
+            let predictions = integer.predict(windows)
+            let done = DispatchTime.now().uptimeNanoseconds
+            precondition(predictions.count == windows.count)
+            convert.append(Double(converted - start) * 1e-9)
+            evaluate.append(Double(done - converted) * 1e-9)
+        }
+        let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] }
+        print(String(format: "%@ on %@ (%d windows): convert %.3f s + integer evaluation %.3f s = %.3f s (%.0f windows/s; median of %d)",
+                     kind.rawValue, dataset.name, windows.count, median(convert), median(evaluate), median(convert) + median(evaluate),
+                     Double(windows.count) / median(evaluate), repeats))
     }
 }

@@ -7,10 +7,10 @@ struct TinyLoc: ParsableCommand {
         abstract: "Train indoor-localisation models, compress them to fit a microcontroller, and see what every byte buys.",
         discussion: """
             With no sub-command, tinyloc opens the workbench (a terminal UI) on the built-in simulated home:
-            it trains the MLP live, quantizes it to int8, plans its RAM and replays predicted against true rooms.
+            it trains the MLP live, converts it to an integer model, plans its RAM and replays predicted against true rooms.
             Everything the workbench does is reachable headless with `tinyloc run --headless`.
             """,
-        subcommands: [Run.self, CV.self, Coverage.self, WindowsExport.self, Distill.self, Bench.self],
+        subcommands: [Run.self, CV.self, Plan.self, Coverage.self, WindowsExport.self, Distill.self, Bench.self],
         defaultSubcommand: Run.self
     )
 }

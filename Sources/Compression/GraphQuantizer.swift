@@ -62,9 +62,8 @@ public struct GraphQuantizer {
         let ops = try graph.ops.map { op -> IntegerOp in
             let qin = op.inputs.map { quantization[$0.tensor]! }, qout = quantization[op.outputs[0]]!
             let kernel = try convert(op, qin: qin, qout: qout, weights: weights, shapes: shapes, range: range)
-            let inputShape = shapes[op.inputs[0].tensor]!
             var scratch = 0
-            if case .selfAttention = op.kind { scratch = 4 * inputShape.rows }
+            if case .attention = op.kind { scratch = 4 * shapes[op.inputs[1].tensor]!.rows }
             if case .selectiveScan = op.kind, op.inputs.count == 4 {
                 scratch = (op.inputs[2].columns ?? 0) * shapes[op.outputs[0]]!.columns * stateBits / 8
             }
@@ -104,11 +103,6 @@ public struct GraphQuantizer {
             let p = weights[name]!.values
             let qp = TensorQuantization(min: p.min() ?? 0, max: p.max() ?? 0, bits: 8)
             return .addConstant(AddKernel(first: x, second: qp, output: qout), constant: p.map(qp.quantize))
-        case .scale(let s):
-            guard s > 0 else { throw QuantizationError.unsupported(op: op.name, "a scale by \(s) ≤ 0") }
-            return .requantize(RequantizeKernel(multiplier: QuantizedMultiplier(Double(x.scale) * Double(s) / Double(qout.scale)),
-                                                inputZero: x.zeroPoint, outputZero: qout.zeroPoint, outputMin: qout.qmin,
-                                                outputMax: qout.qmax))
         case .mul:
             return .mul(MulKernel(multiplier: QuantizedMultiplier(Double(x.scale) * Double(qin[1].scale) / Double(qout.scale)),
                                   firstZero: x.zeroPoint, secondZero: qin[1].zeroPoint, outputZero: qout.zeroPoint,
@@ -122,14 +116,29 @@ public struct GraphQuantizer {
             let gamma = weights[w]!.values
             return .rmsNorm(Self.norm(centred: false, gamma: gamma, beta: [Float](repeating: 0, count: gamma.count), epsilon: epsilon,
                                       input: x, output: qout))
-        case .selfAttention(let heads):
+        case .attention(let heads, let queries):
             let width = shapes[op.outputs[0]]!.columns
             let dh = Double(width / heads)
-            return .selfAttention(AttentionKernel(
-                heads: heads, width: width, inputZero: x.zeroPoint,
-                scoreMultiplier: QuantizedMultiplier(Double(x.scale) * Double(x.scale) / dh.squareRoot() * 1024),
-                outputMultiplier: QuantizedMultiplier(Double(x.scale) / (32768 * Double(qout.scale))),
+            let (q, k, v) = (qin[0], qin[1], qin[2])
+            return .attention(AttentionKernel(
+                heads: heads, width: width, queries: queries, queryZero: q.zeroPoint, keyZero: k.zeroPoint, valueZero: v.zeroPoint,
+                scoreMultiplier: QuantizedMultiplier(Double(q.scale) * Double(k.scale) / dh.squareRoot() * 1024),
+                outputMultiplier: QuantizedMultiplier(Double(v.scale) / (32768 * Double(qout.scale))),
                 outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
+        case .conv1d(let w, let b, let kernel, let stride, let padding):
+            let weight = weights[w]!
+            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            let bias = b.map { weights[$0]!.values } ?? [Float](repeating: 0, count: q.outFeatures)
+            return .conv1d(Conv1dKernel(
+                weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
+                multipliers: q.scales.map { QuantizedMultiplier(Double(x.scale) * Double($0) / Double(qout.scale)) },
+                kernel: kernel, stride: stride, padding: padding, inputZero: x.zeroPoint, outputZero: qout.zeroPoint,
+                outputMin: qout.qmin, outputMax: qout.qmax))
+        case .interleaveRows:
+            return .interleave(qin.map { input in
+                RequantizeKernel(multiplier: QuantizedMultiplier(Double(input.scale) / Double(qout.scale)), inputZero: input.zeroPoint,
+                                 outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax)
+            })
         case .meanRows:
             let rows = Double(shapes[op.inputs[0].tensor]!.rows)
             return .meanRows(RequantizeKernel(multiplier: QuantizedMultiplier(Double(x.scale) / (rows * Double(qout.scale))),

@@ -45,13 +45,14 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
     case add(AddKernel)
     /// ADD with a constant tensor (a quantized position table) as its second operand.
     case addConstant(AddKernel, constant: [Int32])
-    /// y = x · M (+ zero points): a scale by a constant, or a change of quantization.
-    case requantize(RequantizeKernel)
     case mul(MulKernel)
     case table(LookupTable)
     case layerNorm(NormKernel)
     case rmsNorm(NormKernel)
-    case selfAttention(AttentionKernel)
+    case attention(AttentionKernel)
+    case conv1d(Conv1dKernel)
+    /// Each input requantized to the output's quantization as it is interleaved.
+    case interleave([RequantizeKernel])
     case meanRows(RequantizeKernel)
     case lastRow
     case maxPool(size: Int)
@@ -65,12 +66,13 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
         case .fullyConnected: return "FULLY_CONNECTED"
         case .add: return "ADD"
         case .addConstant: return "ADD_CONST"
-        case .requantize: return "REQUANTIZE"
         case .mul: return "MUL"
         case .table(let t): return "LUT(\(t.function.rawValue))"
         case .layerNorm: return "LAYER_NORM"
         case .rmsNorm: return "RMS_NORM"
-        case .selfAttention: return "SELF_ATTENTION"
+        case .attention: return "ATTENTION"
+        case .conv1d: return "CONV_1D"
+        case .interleave: return "INTERLEAVE"
         case .meanRows: return "MEAN"
         case .lastRow: return "LAST_ROW"
         case .maxPool: return "MAX_POOL"
@@ -91,10 +93,12 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
             return k.weights.values.count * k.weights.bits / 8 + k.weights.outFeatures * (4 + multiplier)
         case .add: return 3 * multiplier
         case .addConstant(_, let constant): return 3 * multiplier + constant.count
-        case .requantize, .meanRows, .runningMean, .mul: return multiplier
+        case .meanRows, .runningMean, .mul: return multiplier
+        case .interleave(let inputs): return inputs.count * multiplier
         case .table(let t): return t.values.count * (t.outputBits == 8 ? 1 : 2)
         case .layerNorm(let k), .rmsNorm(let k): return k.multipliers.count * (multiplier + 4 + 1)
-        case .selfAttention: return 2 * multiplier
+        case .attention: return 2 * multiplier
+        case .conv1d(let k): return k.weights.values.count * k.weights.bits / 8 + k.weights.outFeatures * (4 + multiplier)
         case .lastRow, .maxPool: return 0
         case .depthwiseConv(let k): return k.weights.values.count + k.weights.outFeatures * (4 + multiplier)
         case .selectiveScan(let k): return k.decayRates.count * 2 + k.skip.count * 2 + 4 * multiplier

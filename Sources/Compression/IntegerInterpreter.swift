@@ -77,11 +77,21 @@ public final class IntegerInterpreter {
         case .fullyConnected(let k): values[out] = k.run(x.values, rows: x.rows, weightSums: weightSums)
         case .add(let k): values[out] = k.run(x.values, read(op.inputs[1]).values)
         case .addConstant(let k, let constant): values[out] = k.run(x.values, constant)
-        case .requantize(let k): values[out] = k.run(x.values)
         case .mul(let k): values[out] = k.run(x.values, read(op.inputs[1]).values)
         case .table(let k): values[out] = k.run(x.values)
         case .layerNorm(let k), .rmsNorm(let k): values[out] = k.run(x.values, rows: x.rows)
-        case .selfAttention(let k): values[out] = k.run(x.values, steps: x.rows)
+        case .attention(let k):
+            let key = read(op.inputs[1])
+            values[out] = k.run(query: x.values, key: key.values, value: read(op.inputs[2]).values, keys: key.rows)
+        case .conv1d(let k): values[out] = k.run(x.values, rows: x.rows, outputRows: graph.tensors[out].rows)
+        case .interleave(let requantizers):
+            let n = requantizers.count, c = x.columns
+            var y = [Int32](repeating: 0, count: graph.tensors[out].elements)
+            for (i, k) in requantizers.enumerated() {
+                let input = read(op.inputs[i])
+                for t in 0..<input.rows { for j in 0..<c { y[(t * n + i) * c + j] = k.apply(input.values[t * c + j] - k.inputZero) } }
+            }
+            values[out] = y
         case .meanRows(let k): values[out] = k.mean(x.values, rows: x.rows, columns: x.columns)
         case .lastRow: values[out] = Array(x.values[((x.rows - 1) * x.columns)...])
         case .maxPool(let size):

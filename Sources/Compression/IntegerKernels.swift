@@ -92,7 +92,7 @@ public struct AddKernel: Sendable, Codable, Equatable {
     }
 }
 
-/// y = clamp(M·(x − z_x) + z_y): a constant scale, or the mean (M = s_x/(T·s_y) on a sum).
+/// y = clamp(M·(x − z_x) + z_y): a change of quantization (interleaving), or the mean (M = s_x/(T·s_y) on a sum).
 public struct RequantizeKernel: Sendable, Codable, Equatable {
     public var multiplier: QuantizedMultiplier
     public var inputZero: Int32
@@ -202,45 +202,87 @@ public struct NormKernel: Sendable, Codable, Equatable {
     }
 }
 
-/// Multi-head self-attention over a packed [T, 3d] QKV tensor (one quantization s, z):
-/// per head and query i, a_j = Σ_c (q_ic − z)(k_jc − z) (int32); the softmax runs on
-/// a_j − max_j a_j converted to Q10 natural-log units by M_s = s²/√dₕ·2^10, e_j = exp(·) in Q16
-/// (`IntegerMath.exp`), p_j = ⌊e_j·2^15 / Σe⌋ (Q15); then o_c = Σ_j p_j (v_jc − z), requantized by
-/// M_o = s/(2^15·s_y). Scratch: one row of T scores.
+/// Multi-head attention on Q [Tq, d], K [T, d], V [T, d] (each with its own quantization):
+/// per head and query i, a_j = Σ_c (q_ic − z_q)(k_jc − z_k) (int32); the softmax runs on
+/// a_j − max_j a_j converted to Q10 natural-log units by M_s = s_q·s_k/√dₕ·2^10, e_j = exp(·) in Q16
+/// (`IntegerMath.exp`), p_j = ⌊e_j·2^15 / Σe⌋ (Q15); then o_c = Σ_j p_j (v_jc − z_v), requantized by
+/// M_o = s_v/(2^15·s_y). Only the last `queries` rows of Q ask. Scratch: one row of T scores.
 public struct AttentionKernel: Sendable, Codable, Equatable {
     public var heads: Int
     public var width: Int
-    public var inputZero: Int32
+    public var queries: Int?
+    public var queryZero: Int32
+    public var keyZero: Int32
+    public var valueZero: Int32
     public var scoreMultiplier: QuantizedMultiplier
     public var outputMultiplier: QuantizedMultiplier
     public var outputZero: Int32
     public var outputMin: Int32
     public var outputMax: Int32
 
-    func run(_ qkv: [Int32], steps: Int) -> [Int32] {
-        let d = width, dh = d / heads, stride = 3 * d
-        var y = [Int32](repeating: 0, count: steps * d)
-        var scores = [Int32](repeating: 0, count: steps)
+    func run(query: [Int32], key: [Int32], value: [Int32], keys: Int) -> [Int32] {
+        let d = width, dh = d / heads, asking = queries ?? (query.count / d), first = query.count / d - asking
+        var y = [Int32](repeating: 0, count: asking * d)
+        var scores = [Int32](repeating: 0, count: keys)
         for h in 0..<heads {
-            for i in 0..<steps {
+            for i in 0..<asking {
+                let qi = (first + i) * d + h * dh
                 var best = Int32.min
-                for j in 0..<steps {
+                for j in 0..<keys {
                     var acc: Int32 = 0
-                    for c in 0..<dh { acc += (qkv[i * stride + h * dh + c] - inputZero) * (qkv[j * stride + d + h * dh + c] - inputZero) }
+                    for c in 0..<dh { acc += (query[qi + c] - queryZero) * (key[j * d + h * dh + c] - keyZero) }
                     scores[j] = acc
                     best = max(best, acc)
                 }
                 var total: Int64 = 0
-                for j in 0..<steps {
+                for j in 0..<keys {
                     let logit = -FixedPoint.multiply(best - scores[j], by: scoreMultiplier)
                     scores[j] = IntegerMath.exp(q10: max(logit, -24 * 1024))
                     total += Int64(scores[j])
                 }
-                for j in 0..<steps { scores[j] = Int32((Int64(scores[j]) << 15) / total) }
+                for j in 0..<keys { scores[j] = Int32((Int64(scores[j]) << 15) / total) }
                 for c in 0..<dh {
                     var acc: Int32 = 0
-                    for j in 0..<steps { acc += scores[j] * (qkv[j * stride + 2 * d + h * dh + c] - inputZero) }
+                    for j in 0..<keys { acc += scores[j] * (value[j * d + h * dh + c] - valueZero) }
                     y[i * d + h * dh + c] = min(max(FixedPoint.multiply(acc, by: outputMultiplier) + outputZero, outputMin), outputMax)
+                }
+            }
+        }
+        return y
+    }
+}
+
+/// 1-D convolution over rows with per-output-channel int8 weights (in = k·Cin, tap-major as the
+/// float weight): y[t][o] = clamp(M_o·(bias_o + Σ_j Σ_c w[o][j·Cin + c]·(x[t·stride + j − pad][c] − z_x)) + z_y);
+/// rows outside the input read real 0 and are skipped.
+public struct Conv1dKernel: Sendable, Codable, Equatable {
+    public var weights: SymmetricPerChannelWeights
+    public var bias: [Int32]
+    public var multipliers: [QuantizedMultiplier]
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+    public var inputZero: Int32
+    public var outputZero: Int32
+    public var outputMin: Int32
+    public var outputMax: Int32
+
+    func run(_ x: [Int32], rows: Int, outputRows: Int) -> [Int32] {
+        let cin = weights.inFeatures / kernel, cout = weights.outFeatures, n = weights.inFeatures
+        var y = [Int32](repeating: 0, count: outputRows * cout)
+        weights.values.withUnsafeBufferPointer { w in
+            for t in 0..<outputRows {
+                for o in 0..<cout {
+                    var acc = Int64(bias[o])
+                    for j in 0..<kernel {
+                        let row = t * stride + j - padding
+                        guard row >= 0 && row < rows else { continue }
+                        var dot: Int32 = 0
+                        for c in 0..<cin { dot &+= w[o * n + j * cin + c] &* (x[row * cin + c] - inputZero) }
+                        acc += Int64(dot)
+                    }
+                    let scaled = FixedPoint.multiply(IntegerMath.saturate(acc, bits: 32), by: multipliers[o]) + outputZero
+                    y[t * cout + o] = min(max(scaled, outputMin), outputMax)
                 }
             }
         }

@@ -69,6 +69,7 @@ extension IntegerKernel {
         switch self {
         case .fullyConnected(let k): return k.weights
         case .depthwiseConv(let k): return k.weights
+        case .conv1d(let k): return k.weights
         case .lstm(let k): return k.inputWeights
         default: return nil
         }

@@ -23,7 +23,7 @@ public struct FlashBreakdown: Sendable, Codable, Equatable {
         var entries = graph.ops.map { Entry(owner: $0.name, bytes: $0.kernel.flashBytes) }
         let usesExp = graph.ops.contains {
             switch $0.kernel {
-            case .selfAttention, .selectiveScan: return true
+            case .attention, .selectiveScan: return true
             default: return false
             }
         }

@@ -12,7 +12,7 @@ extension MemoryGraph {
         for op in graph.ops {
             var scratchElements = 0
             switch op.kind {
-            case .selfAttention: scratchElements = shapes[op.inputs[0].tensor]!.rows
+            case .attention: scratchElements = shapes[op.inputs[1].tensor]!.rows
             case .selectiveScan where op.inputs.count == 4:
                 scratchElements = shapes[op.outputs[0]]!.columns * (op.inputs[2].columns ?? 0)
             case .lstm: scratchElements = 6 * shapes[op.outputs[0]]!.columns
@@ -62,7 +62,7 @@ extension OpKind {
     /// One output value from the same position of each input: may overwrite its input.
     var isElementwise: Bool {
         switch self {
-        case .add, .addWeight, .scale, .mul, .unary: return true
+        case .add, .addWeight, .mul, .unary: return true
         default: return false
         }
     }
@@ -71,7 +71,7 @@ extension OpKind {
 extension IntegerKernel {
     var isElementwise: Bool {
         switch self {
-        case .add, .addConstant, .requantize, .mul, .table: return true
+        case .add, .addConstant, .mul, .table: return true
         default: return false
         }
     }

@@ -100,8 +100,6 @@ public final class FloatInterpreter {
             values[out] = zip(a, b).map { $0 + $1 }
         case .addWeight(let name):
             values[out] = zip(read(views[0]), weights[name]!).map { $0 + $1 }
-        case .scale(let s):
-            values[out] = read(views[0]).map { $0 * s }
         case .mul:
             values[out] = zip(read(views[0]), read(views[1])).map { $0 * $1 }
         case .unary(let f):
@@ -127,8 +125,33 @@ public final class FloatInterpreter {
                 for j in 0..<c { y[r * c + j] = x[r * c + j] * s * w[j] }
             }
             values[out] = y
-        case .selfAttention(let heads):
-            values[out] = Self.attention(read(views[0]), steps: views[0].rows, width: outTensor.columns, heads: heads)
+        case .attention(let heads, let queries):
+            values[out] = Self.attention(query: read(views[0]), key: read(views[1]), value: read(views[2]), keys: views[1].rows,
+                                         queries: queries ?? views[0].rows, width: outTensor.columns, heads: heads)
+        case .conv1d(let weightName, let biasName, let k, let stride, let padding):
+            let x = read(views[0]), w = weights[weightName]!, b = biasName.flatMap { weights[$0] }
+            let cin = views[0].columns, cout = outTensor.columns, rows = views[0].rows
+            var y = [Float](repeating: 0, count: outTensor.elements)
+            for t in 0..<outTensor.rows {
+                for o in 0..<cout {
+                    var acc: Float = b?[o] ?? 0
+                    for j in 0..<k {
+                        let row = t * stride + j - padding
+                        guard row >= 0 && row < rows else { continue }
+                        for c in 0..<cin { acc += x[row * cin + c] * w[(j * cin + c) * cout + o] }
+                    }
+                    y[t * cout + o] = acc
+                }
+            }
+            values[out] = y
+        case .interleaveRows:
+            let n = views.count, c = outTensor.columns
+            var y = [Float](repeating: 0, count: outTensor.elements)
+            for (i, v) in views.enumerated() {
+                let x = read(v)
+                for t in 0..<v.rows { for j in 0..<c { y[(t * n + i) * c + j] = x[t * c + j] } }
+            }
+            values[out] = y
         case .meanRows:
             let x = read(views[0]), c = views[0].columns, t = views[0].rows
             values[out] = (0..<c).map { j in (0..<t).reduce(Float(0)) { $0 + x[$1 * c + j] } / Float(t) }
@@ -218,28 +241,30 @@ public final class FloatInterpreter {
         }
     }
 
-    /// softmax(Q_h·K_hᵀ/√dₕ)·V_h per head over a packed [T, 3d] input.
-    static func attention(_ qkv: [Float], steps: Int, width d: Int, heads: Int) -> [Float] {
-        let dh = d / heads, scale = 1 / Float(dh).squareRoot()
-        var y = [Float](repeating: 0, count: steps * d)
-        var scores = [Float](repeating: 0, count: steps)
+    /// softmax(Q_h·K_hᵀ/√dₕ)·V_h per head; only the last `queries` rows of Q ask.
+    static func attention(query: [Float], key: [Float], value: [Float], keys: Int, queries: Int, width d: Int,
+                          heads: Int) -> [Float] {
+        let dh = d / heads, scale = 1 / Float(dh).squareRoot(), first = query.count / d - queries
+        var y = [Float](repeating: 0, count: queries * d)
+        var scores = [Float](repeating: 0, count: keys)
         for head in 0..<heads {
-            for i in 0..<steps {
+            for i in 0..<queries {
+                let qi = (first + i) * d + head * dh
                 var best = -Float.infinity
-                for j in 0..<steps {
+                for j in 0..<keys {
                     var s: Float = 0
-                    for c in 0..<dh { s += qkv[i * 3 * d + head * dh + c] * qkv[j * 3 * d + d + head * dh + c] }
+                    for c in 0..<dh { s += query[qi + c] * key[j * d + head * dh + c] }
                     scores[j] = s * scale
                     best = max(best, scores[j])
                 }
                 var total: Float = 0
-                for j in 0..<steps {
+                for j in 0..<keys {
                     scores[j] = expf(scores[j] - best)
                     total += scores[j]
                 }
                 for c in 0..<dh {
                     var acc: Float = 0
-                    for j in 0..<steps { acc += scores[j] * qkv[j * 3 * d + 2 * d + head * dh + c] }
+                    for j in 0..<keys { acc += scores[j] * value[j * d + head * dh + c] }
                     y[i * d + head * dh + c] = acc / total
                 }
             }
@@ -270,13 +295,14 @@ extension OpKind {
     public var weightNames: [String] {
         switch self {
         case .fullyConnected(let w, let b, _, _): return [w] + (b.map { [$0] } ?? [])
+        case .conv1d(let w, let b, _, _, _): return [w] + (b.map { [$0] } ?? [])
         case .addWeight(let w): return [w]
         case .layerNorm(let g, let b, _): return [g, b]
         case .rmsNorm(let w, _): return [w]
         case .causalDepthwiseConv(let w, let b): return [w, b]
         case .selectiveScan(let a, let d): return [a, d]
         case .lstm(let wx, let wh, let b): return [wx, wh, b]
-        case .add, .scale, .mul, .unary, .selfAttention, .meanRows, .lastRow, .maxPoolRows, .runningMean: return []
+        case .add, .mul, .unary, .attention, .interleaveRows, .meanRows, .lastRow, .maxPoolRows, .runningMean: return []
         }
     }
 
@@ -286,12 +312,13 @@ extension OpKind {
         case .fullyConnected: return "FULLY_CONNECTED"
         case .add: return "ADD"
         case .addWeight: return "ADD_CONST"
-        case .scale: return "SCALE"
         case .mul: return "MUL"
         case .unary(let f): return f.rawValue.uppercased()
         case .layerNorm: return "LAYER_NORM"
         case .rmsNorm: return "RMS_NORM"
-        case .selfAttention: return "SELF_ATTENTION"
+        case .attention: return "ATTENTION"
+        case .conv1d: return "CONV_1D"
+        case .interleaveRows: return "INTERLEAVE"
         case .meanRows: return "MEAN"
         case .lastRow: return "LAST_ROW"
         case .maxPoolRows: return "MAX_POOL"

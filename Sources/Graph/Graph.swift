@@ -135,8 +135,6 @@ public enum OpKind: Sendable, Codable, Equatable {
     case add
     /// y = x + P for a weight P of the input's shape (a learned position table).
     case addWeight(String)
-    /// y = x · s, one constant (the √d before a position encoding).
-    case scale(Float)
     /// y = a ⊙ b, same shape.
     case mul
     case unary(UnaryFunction)
@@ -144,9 +142,15 @@ public enum OpKind: Sendable, Codable, Equatable {
     case layerNorm(gamma: String, beta: String, epsilon: Float)
     /// Per row: x/√(mean x² + ε) ⊙ w.
     case rmsNorm(weight: String, epsilon: Float)
-    /// Multi-head self-attention without mask over a packed [T, 3d] QKV input → [T, d];
-    /// softmax(Q_h·K_hᵀ/√dₕ)·V_h per head.
-    case selfAttention(heads: Int)
+    /// Multi-head scaled dot-product attention without mask; inputs Q [Tq, d], K [T, d], V [T, d]
+    /// (bands of one packed projection, or separate tensors); softmax(Q_h·K_hᵀ/√dₕ)·V_h per head.
+    /// `queries` set: only the last that many rows of Q ask (the output has that many rows).
+    case attention(heads: Int, queries: Int?)
+    /// 1-D convolution over rows, W [k·Cin, Cout] (row j·Cin + c is tap j of input channel c),
+    /// bias [Cout]; y[t] reads rows t·stride + j − padding, zeros outside the input.
+    case conv1d(weight: String, bias: String?, kernel: Int, stride: Int, padding: Int)
+    /// n inputs [T, C] → [n·T, C]: row t·n + i is row t of input i.
+    case interleaveRows
     /// [T, C] → [1, C]: the mean over rows.
     case meanRows
     /// [T, C] → [1, C]: the last row.

@@ -44,7 +44,7 @@ struct Plan: ParsableCommand {
         let windows = (0..<8).map { _ in (0..<(steps * features)).map { _ in rng.uniform() } }
         let budget = budgetKb * 1024
         print("planned arena (RAM) and flash · T \(steps) · F \(features) · \(rooms) rooms · budget \(budgetKb) KB")
-        print("model           integer windowed   integer streaming   float32 windowed   float32 streaming   flash int / float   MACs")
+        print("model           integer windowed    integer streaming   float32 windowed    float32 streaming   flash int / float       MACs")
         for kind in kinds {
             let net = ModelConfig(kind: kind).build(shape: shape, seed: 1)
             guard net.lowered(.windowed) != nil else {
@@ -60,7 +60,7 @@ struct Plan: ParsableCommand {
             }
             print(kind.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) + cell(memory.integer) + cell(memory.integerStreaming)
                   + cell(memory.float) + cell(memory.floatStreaming)
-                  + "\(memory.integer?.flashBytes ?? 0) / \(memory.float.flashBytes) B".padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + "\(memory.integer?.flashBytes ?? 0) / \(memory.float.flashBytes) B".padding(toLength: 24, withPad: " ", startingAt: 0)
                   + "\(memory.deployed.macs)")
         }
     }

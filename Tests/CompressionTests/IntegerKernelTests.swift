@@ -127,7 +127,8 @@ final class IntegerKernelTests: XCTestCase {
         let (t, d) = (6, 4)
         var g = Graph(name: "attn", mode: .windowed)
         let x = g.tensor("input", rows: t, columns: 3 * d, .input)
-        _ = g.apply(.selfAttention(heads: 2), "attn", layer: "attn", [x], rows: t, columns: d, role: .output)
+        _ = g.apply(.attention(heads: 2, queries: nil), "attn", layer: "attn", [x.band(0, d), x.band(d, d), x.band(2 * d, d)],
+                    rows: t, columns: d, role: .output)
         let (graph, runs) = try compare(g, windows: random(30, t * 3 * d, seed: 7, range: -1.5...1.5))
         let sy = Double(graph.output.quantization.scale), s = Double(graph.input.quantization.scale)
         for run in runs {
@@ -166,6 +167,39 @@ final class IntegerKernelTests: XCTestCase {
                     perStep = max(perStep, bound)
                 }
                 XCTAssertEqual(Double(run.integer[ch]), Double(run.float[ch]), accuracy: perStep + sy, "channel \(ch)")
+            }
+        }
+    }
+
+    func testConv1dErrsByWeightRoundingPlusOutputRounding() throws {
+        var rng = TestLCG(seed: 11)
+        let (t, cin, cout) = (7, 3, 4)
+        for (k, stride, padding) in [(3, 1, 2), (2, 2, 0)] {
+            let w = (0..<(k * cin * cout)).map { _ in rng.uniform(-0.6, 0.6) }, b = (0..<cout).map { _ in rng.uniform(-0.2, 0.2) }
+            var g = Graph(name: "conv", mode: .windowed)
+            let x = g.tensor("input", rows: t, columns: cin, .input)
+            let wn = g.weight("w", shape: [k * cin, cout], w), bn = g.weight("b", shape: [cout], b)
+            let rows = (t + padding - k) / stride + 1
+            _ = g.apply(.conv1d(weight: wn, bias: bn, kernel: k, stride: stride, padding: padding), "conv", layer: "c", [x],
+                        rows: rows, columns: cout, role: .output)
+            let (graph, runs) = try compare(g, windows: random(30, t * cin, seed: 12))
+            guard case .conv1d(let kernel) = graph.ops[0].kernel else { return XCTFail("not a conv") }
+            let sy = Double(graph.output.quantization.scale), sx = Double(graph.input.quantization.scale)
+            for run in runs {
+                for r in 0..<rows {
+                    for o in 0..<cout {
+                        // Σ over the taps inside the input of |x|·s_w[o]/2, the bias rounding, and s_y.
+                        let sw = Double(kernel.weights.scales[o])
+                        var bound = sy + sx * sw / 2
+                        for j in 0..<k {
+                            let row = r * stride + j - padding
+                            guard row >= 0 && row < t else { continue }
+                            for c in 0..<cin { bound += abs(Double(run.input[row * cin + c])) * sw / 2 }
+                        }
+                        XCTAssertEqual(Double(run.integer[r * cout + o]), Double(run.float[r * cout + o]), accuracy: bound,
+                                       "k \(k) stride \(stride) row \(r) out \(o)")
+                    }
+                }
             }
         }
     }

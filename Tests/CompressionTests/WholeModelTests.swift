@@ -27,7 +27,7 @@ final class WholeModelTests: XCTestCase {
 
     func testIntegerLogitsTrackFloatForEveryFamily() throws {
         let calibration = windows(64, seed: 1), test = windows(40, seed: 2)
-        for kind in [ModelKind.mlp, .cnn, .lstm, .student, .studentTiny, .mamba, .mambaWide] {
+        for kind in [ModelKind.mlp, .cnn, .lstm, .student, .studentTiny, .mamba, .mambaWide, .teacher] {
             let float = try XCTUnwrap(model(kind).lowered(.windowed))
             let integer = try GraphQuantizer(calibration: Calibration(graph: float, windows: calibration)).quantize(float)
             let reference = try FloatInterpreter(float), engine = IntegerInterpreter(integer)

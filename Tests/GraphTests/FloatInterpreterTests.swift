@@ -16,7 +16,8 @@ final class FloatInterpreterTests: XCTestCase {
     func testAttentionWithEqualKeysAveragesTheValues() throws {
         var g = Graph(name: "attn", mode: .windowed)
         let x = g.tensor("input", rows: 2, columns: 3, .input)
-        _ = g.apply(.selfAttention(heads: 1), "attn", layer: "attn", [x], rows: 2, columns: 1, role: .output)
+        _ = g.apply(.attention(heads: 1, queries: nil), "attn", layer: "attn", [x.band(0, 1), x.band(1, 1), x.band(2, 1)],
+                    rows: 2, columns: 1, role: .output)
         // q, k, v per row; both keys are 1, so the weights are equal whatever the query: mean of v.
         let y = try FloatInterpreter(g).run([5, 1, 2, -3, 1, 6])
         XCTAssertEqual(y[0], 4, accuracy: 1e-6)

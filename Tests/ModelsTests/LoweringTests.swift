@@ -20,14 +20,19 @@ final class LoweringTests: XCTestCase {
         return (0..<(shape.steps * shape.features)).map { _ in rng.uniform() * 2 - 0.5 }
     }
 
-    private func checkWindowed(_ kind: ModelKind, file: StaticString = #filePath, line: UInt = #line) throws {
-        let model = ModelConfig(kind: kind).build(shape: shape, seed: 7)
+    private func checkWindowed(_ kind: ModelKind, config: ModelConfig? = nil, shape: ModelShape? = nil,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let shape = shape ?? self.shape
+        let model = (config ?? ModelConfig(kind: kind)).build(shape: shape, seed: 7)
         perturb(model, seed: 8)
         let graph = try XCTUnwrap(model.lowered(.windowed), "\(kind) has no windowed graph", file: file, line: line)
-        XCTAssertEqual(graph.parameterCount, model.parameterCount, "\(kind): the graph holds every parameter once", file: file, line: line)
+        // Every parameter once (the teacher's fixed sinusoidal tables are constants, not parameters).
+        let stored = graph.weights.filter { !$0.name.hasSuffix(".pe") }.reduce(0) { $0 + $1.values.count }
+        XCTAssertEqual(stored, model.parameterCount, "\(kind): the graph holds every parameter once", file: file, line: line)
         let interpreter = try FloatInterpreter(graph)
         for seed in 1...3 as ClosedRange<UInt64> {
-            let x = window(seed: seed)
+            var rng = SeededRNG(seed: seed)
+            let x = (0..<(shape.steps * shape.features)).map { _ in rng.uniform() * 2 - 0.5 }
             let expected = model.forward(Tensor([1, shape.steps, shape.features], values: x), rows: 1, training: false).array
             let got = interpreter.run(x)
             XCTAssertEqual(got.count, shape.classes, file: file, line: line)
@@ -42,6 +47,20 @@ final class LoweringTests: XCTestCase {
     func testStudentTinyGraphEqualsForward() throws { try checkWindowed(.studentTiny) }
     func testMambaGraphEqualsForward() throws { try checkWindowed(.mamba) }
     func testMambaWideGraphEqualsForward() throws { try checkWindowed(.mambaWide) }
+    func testTeacherGraphEqualsForward() throws { try checkWindowed(.teacher) }
+
+    /// Three features are all RSSI (no accelerometer): one modality, no GRN context; two branches.
+    func testOneModalityTeacherGraphEqualsForward() throws {
+        var config = ModelConfig(kind: .teacher)
+        config.teacher = TeacherConfig(width: 8, kernels: [1, 3])
+        try checkWindowed(.teacher, config: config, shape: ModelShape(steps: 6, features: 3, classes: 4))
+    }
+
+    func testACRFTeacherHasNoWindowGraph() {
+        var config = ModelConfig(kind: .teacher)
+        config.addCRF()
+        XCTAssertNil(config.build(shape: shape, seed: 1).lowered(.windowed))
+    }
 
     func testMambaStreamingGraphAfterTStepsEqualsForward() throws {
         for pooling in MambaConfig.Pooling.allCases {
@@ -59,7 +78,7 @@ final class LoweringTests: XCTestCase {
     }
 
     func testFamiliesWithoutAStreamingFormSayNil() {
-        for kind in [ModelKind.mlp, .cnn, .lstm, .student] {
+        for kind in [ModelKind.mlp, .cnn, .lstm, .student, .teacher] {
             XCTAssertNil(ModelConfig(kind: kind).build(shape: shape, seed: 1).lowered(.streaming), "\(kind)")
         }
     }

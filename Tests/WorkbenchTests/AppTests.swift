@@ -258,8 +258,8 @@ final class SessionControllerTests: XCTestCase {
         XCTAssertTrue(screen.text.contains("embed"), screen.text)
     }
 
-    /// A model without a graph lowering (the teacher, here a narrow one so a debug build trains
-    /// it quickly) gets panes that say so.
+    /// A model without a graph lowering (a teacher with a CRF: it labels every step, so there is
+    /// no single-window graph; a narrow one, so a debug build trains it quickly) gets panes that say so.
     func testATeacherRunSaysWhichStagesDoNotApplyToIt() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -268,15 +268,16 @@ final class SessionControllerTests: XCTestCase {
         config.data.minutesPerRecording = 2
         config.model = ModelConfig(kind: .teacher)
         config.model.teacher = TeacherConfig(width: 8)
+        config.model.addCRF()
         config.training.epochs = 1
         let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
         controller.start()
         XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
         let state = controller.snapshot()
-        XCTAssertEqual(state.memory.unavailable, "no RAM plan for teacher: it has no graph lowering yet")
-        XCTAssertEqual(state.quantization.unavailable, "teacher stays float32: no graph lowering for it yet")
+        XCTAssertEqual(state.memory.unavailable, "no RAM plan for teacher + CRF: it has no graph lowering yet")
+        XCTAssertEqual(state.quantization.unavailable, "teacher + CRF stays float32: no graph lowering for it yet")
         let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
         WorkbenchApp.render(state: state, into: screen)
-        XCTAssertTrue(screen.text.contains("teacher stays float32"), screen.text)
+        XCTAssertTrue(screen.text.contains("teacher + CRF stays float32"), screen.text)
     }
 }

@@ -15,8 +15,8 @@ extension Student {
             let layer = "block\(l)"
             let n1 = block.norm1.lower(into: &g, "\(layer).ln1", layer: layer, h, rows: t)
             let qkv = block.qkv.lower(into: &g, "\(layer).qkv", layer: layer, n1, rows: t)
-            let attended = g.apply(.selfAttention(heads: config.heads), "\(layer).attn", layer: layer, [qkv], rows: t, columns: d,
-                                   macs: 2 * t * t * d)
+            let attended = g.apply(.attention(heads: config.heads, queries: nil), "\(layer).attn", layer: layer,
+                                   [qkv.band(0, d), qkv.band(d, d), qkv.band(2 * d, d)], rows: t, columns: d, macs: 2 * t * t * d)
             let projected = block.projection.lower(into: &g, "\(layer).proj", layer: layer, attended, rows: t)
             let a = g.apply(.add, "\(layer).add1", layer: layer, [h, projected], rows: t, columns: d)
             let n2 = block.norm2.lower(into: &g, "\(layer).ln2", layer: layer, a, rows: t)

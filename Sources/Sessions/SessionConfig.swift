@@ -20,6 +20,9 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         /// Simulated: how many recordings and how long each.
         public var recordings: Int = 6
         public var minutesPerRecording: Double = 30
+        /// Simulated: the last this many recordings (the default split's validation and test) keep
+        /// every receiver working all recording; 0 lets an outage hit any recording (robustness studies).
+        public var intactRecordings: Int = 2
         /// Real data: the folder (e.g. ../shared/data/sphere) and which annotator's labels to use.
         public var path: String?
         public var annotator: Int = 0

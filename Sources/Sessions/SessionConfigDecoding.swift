@@ -30,7 +30,9 @@ extension SessionConfig {
 }
 
 extension SessionConfig.DataSource {
-    enum CodingKeys: String, CodingKey { case kind, floorPlan, recordings, minutesPerRecording, path, annotator, house, columns }
+    enum CodingKeys: String, CodingKey {
+        case kind, floorPlan, recordings, minutesPerRecording, intactRecordings, path, annotator, house, columns
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +41,8 @@ extension SessionConfig.DataSource {
         floorPlan = try c.value(.floorPlan, or: floorPlan)
         recordings = try c.value(.recordings, or: recordings)
         minutesPerRecording = try c.value(.minutesPerRecording, or: minutesPerRecording)
+        // Sessions from before this field simulated outages in every recording; they must resume on the same data.
+        intactRecordings = try c.value(.intactRecordings, or: 0)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         annotator = try c.value(.annotator, or: annotator)
         house = try c.decodeIfPresent(String.self, forKey: .house)

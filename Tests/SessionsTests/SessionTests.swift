@@ -159,6 +159,9 @@ final class SessionConfigDecodingTests: XCTestCase {
         XCTAssertEqual(config.training, TrainingConfig())
         XCTAssertEqual(config.windowLength, 20)
         XCTAssertNil(config.teacher)
+        // Older sessions resume on the data they were made with: outages in every recording.
+        XCTAssertEqual(config.data.intactRecordings, 0)
+        XCTAssertEqual(SessionConfig(name: "new").data.intactRecordings, 2)
         XCTAssertThrowsError(try JSONDecoder().decode(SessionConfig.self, from: Data(#"{"seed": 1}"#.utf8)), "a name is required")
     }
 

@@ -39,3 +39,44 @@ public struct RecordingSplit: Codable, Sendable, Equatable {
         return out
     }
 }
+
+extension RecordingSplit {
+    /// The split used when none is named: validation and test are the last two recordings that hear
+    /// exactly the receivers most recordings hear; every other recording trains.
+    ///
+    /// A model learns which receivers exist from its training recordings. A held-out recording that
+    /// misses one of them (SPHERE 00006: Lounge_AP silent) or hears one training rarely or never
+    /// heard (00007: Study_AP) measures that surprise, not how well rooms are told apart; such
+    /// recordings train instead, where they teach the model to cope. With fewer than three typical
+    /// recordings there is nothing to choose from, and the last two are held out as before.
+    public struct Default: Sendable, Equatable {
+        /// A recording whose receivers differ from the usual set: which it misses and which it adds.
+        public struct Atypical: Sendable, Equatable {
+            public var recording: String
+            public var missing: [String]
+            public var extra: [String]
+        }
+
+        public var split: RecordingSplit
+        /// The receivers most recordings hear (in the data set's order).
+        public var usualReceivers: [String]
+        /// Recordings that hear another set of receivers and were therefore not held out.
+        public var atypical: [Atypical]
+    }
+
+    public static func byReceiverCoverage(_ coverage: [ReceiverCoverage]) -> Default {
+        let n = coverage.count
+        precondition(n >= 3, "a split by recording needs at least 3 recordings")
+        let heard = coverage.map { Set($0.receivers.filter { $0.heardRate > 0 }.map(\.name)) }
+        let usual = heard.max { a, b in heard.filter { $0 == a }.count < heard.filter { $0 == b }.count } ?? []
+        let typical = coverage.indices.filter { heard[$0] == usual }
+        let heldOut = typical.count >= 3 ? Array(typical.suffix(2)) : [n - 2, n - 1]
+        let order = coverage[0].receivers.map(\.name)
+        let atypical = coverage.indices.filter { heard[$0] != usual && !heldOut.contains($0) }.map { i in
+            Default.Atypical(recording: coverage[i].recording, missing: order.filter { usual.contains($0) && !heard[i].contains($0) },
+                             extra: order.filter { heard[i].contains($0) && !usual.contains($0) })
+        }
+        let split = RecordingSplit(train: (0..<n).filter { !heldOut.contains($0) }, validation: [heldOut[0]], test: [heldOut[1]])
+        return Default(split: split, usualReceivers: order.filter(usual.contains), atypical: atypical)
+    }
+}

@@ -5,7 +5,7 @@ import Models
 
 extension SessionConfig {
     enum CodingKeys: String, CodingKey {
-        case name, seed, data, split, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
+        case name, seed, data, split, defaultSplit, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
              teacher, ramBudgetBytes, mcu
     }
 
@@ -16,6 +16,8 @@ extension SessionConfig {
         data = try c.value(.data, or: data)
         split = try c.decodeIfPresent(Split.self, forKey: .split)
         splitSpec = try c.decodeIfPresent(SplitSpec.self, forKey: .splitSpec)
+        // Sessions from before this field held out the last two recordings; they must resume on that split.
+        defaultSplit = try c.value(.defaultSplit, or: .lastTwo)
         windowLength = try c.value(.windowLength, or: windowLength)
         windowHop = try c.value(.windowHop, or: windowHop)
         stepRate = try c.value(.stepRate, or: stepRate)

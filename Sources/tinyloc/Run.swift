@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
     @Option(help: "Validation recordings (early stopping), e.g. 6; 'none' to stop early on the training windows (data with only two recordings).")
     var val: String?
 
-    @Option(help: "Test recordings, e.g. 7. Without --val/--test: the last recording tests, the one before it validates.")
+    @Option(help: "Test recordings, e.g. 7. Without --val/--test: the last two recordings that hear the receivers most recordings hear validate and test.")
     var test: String?
 
     func validate() throws {

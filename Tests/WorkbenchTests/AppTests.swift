@@ -245,5 +245,10 @@ final class SessionControllerTests: XCTestCase {
         WorkbenchApp.render(state: state, into: screen)
         XCTAssertTrue(screen.text.contains("no RAM plan for student-tiny"), screen.text)
         XCTAssertTrue(screen.text.contains("student-tiny stays float32: int8 covers the mlp only"), screen.text)
+        // The header says which recordings validate and test.
+        XCTAssertEqual(state.header.dataset, "sim:sphere-house · val sim-001 · test sim-002")
+        let wide = InMemoryScreen(width: 160, height: 40, capabilities: .full)
+        WorkbenchApp.render(state: state, into: wide)
+        XCTAssertTrue(wide.line(0).contains("student-tiny float · sim:sphere-house · val sim-001 · test sim-002"), wide.text)
     }
 }

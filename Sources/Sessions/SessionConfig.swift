@@ -19,7 +19,9 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         public var floorPlan: String = "sphere-house"
         /// Simulated: how many recordings and how long each.
         public var recordings: Int = 6
-        public var minutesPerRecording: Double = 30
+        /// 90 minutes rather than SPHERE's ~30: four training recordings of 30 minutes leave the
+        /// briefly visited rooms a few dozen windows each, and the default demo right 7–9 times in 10.
+        public var minutesPerRecording: Double = 90
         /// Simulated: the last this many recordings (the default split's validation and test) keep
         /// every receiver working all recording; 0 lets an outage hit any recording (robustness studies).
         public var intactRecordings: Int = 2

@@ -38,7 +38,7 @@ struct Run: ParsableCommand {
     @Option(help: "Simulated: how many of the last recordings keep every receiver working (default 2, the validation and test recordings); 0 lets a receiver fail for a whole recording in any of them, for robustness studies.")
     var intactRecordings: Int?
 
-    @Option(help: "Minutes per simulated recording.")
+    @Option(help: "Minutes per simulated recording (default 90).")
     var minutes: Double?
 
     @Option(help: "RAM budget in KB the deployment is checked against.")

@@ -154,7 +154,7 @@ final class SessionConfigDecodingTests: XCTestCase {
         XCTAssertEqual(config.name, "old")
         XCTAssertEqual(config.seed, 7)
         XCTAssertEqual(config.data.recordings, 4)
-        XCTAssertEqual(config.data.minutesPerRecording, 30)
+        XCTAssertEqual(config.data.minutesPerRecording, 90)
         XCTAssertEqual(config.model.mlp.hidden, 32)
         XCTAssertEqual(config.training, TrainingConfig())
         XCTAssertEqual(config.windowLength, 20)

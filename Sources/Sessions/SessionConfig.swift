@@ -129,8 +129,9 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         let odd = chosen.atypical.map { a in
             a.recording + " (" + (a.missing.map { "no \($0)" } + a.extra.map { "+ \($0)" }).joined(separator: ", ") + ")"
         }
-        return "default split: val \(names[chosen.split.validation[0]]), test \(names[chosen.split.test[0]]) hear what training hears "
-            + "(\(chosen.usualReceivers.joined(separator: ", "))); \(odd.joined(separator: ", ")) train"
+        // The passed-over recordings come first: a narrow footer cuts the end, and val/test are in the header too.
+        return "default split: \(odd.joined(separator: ", ")) train; val \(names[chosen.split.validation[0]]), "
+            + "test \(names[chosen.split.test[0]]) hear the receivers most recordings hear (\(chosen.usualReceivers.joined(separator: ", ")))"
     }
 
     /// Throws for a combination the Trainer cannot run: a model with a CRF head learns the room of

@@ -31,7 +31,7 @@ final class DefaultSplitTests: XCTestCase {
         let (split, note) = try SessionConfig(name: "t").resolvedSplit(dataset: dataset)
         XCTAssertEqual(split, .init(train: [0, 1, 4, 5], validation: [2], test: [3]))
         let text = try XCTUnwrap(note)
-        XCTAssertEqual(text, "default split: val r3, test r4 hear what training hears (A, B); r5 (no B), r6 (+ C) train")
+        XCTAssertEqual(text, "default split: r5 (no B), r6 (+ C) train; val r3, test r4 hear the receivers most recordings hear (A, B)")
 
         var old = SessionConfig(name: "t")
         old.defaultSplit = .lastTwo

@@ -62,6 +62,8 @@ extension RecordingSplit {
         public var usualReceivers: [String]
         /// Recordings that hear another set of receivers and were therefore not held out.
         public var atypical: [Atypical]
+        /// False when fewer than three recordings hear the usual set and the last two were held out regardless.
+        public var heldOutAreTypical: Bool
     }
 
     public static func byReceiverCoverage(_ coverage: [ReceiverCoverage]) -> Default {
@@ -70,13 +72,15 @@ extension RecordingSplit {
         let heard = coverage.map { Set($0.receivers.filter { $0.heardRate > 0 }.map(\.name)) }
         let usual = heard.max { a, b in heard.filter { $0 == a }.count < heard.filter { $0 == b }.count } ?? []
         let typical = coverage.indices.filter { heard[$0] == usual }
-        let heldOut = typical.count >= 3 ? Array(typical.suffix(2)) : [n - 2, n - 1]
+        let heldOutAreTypical = typical.count >= 3
+        let heldOut = heldOutAreTypical ? Array(typical.suffix(2)) : [n - 2, n - 1]
         let order = coverage[0].receivers.map(\.name)
         let atypical = coverage.indices.filter { heard[$0] != usual && !heldOut.contains($0) }.map { i in
             Default.Atypical(recording: coverage[i].recording, missing: order.filter { usual.contains($0) && !heard[i].contains($0) },
                              extra: order.filter { heard[i].contains($0) && !usual.contains($0) })
         }
         let split = RecordingSplit(train: (0..<n).filter { !heldOut.contains($0) }, validation: [heldOut[0]], test: [heldOut[1]])
-        return Default(split: split, usualReceivers: order.filter(usual.contains), atypical: atypical)
+        return Default(split: split, usualReceivers: order.filter(usual.contains), atypical: atypical,
+                       heldOutAreTypical: heldOutAreTypical)
     }
 }

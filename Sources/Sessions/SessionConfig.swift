@@ -125,13 +125,17 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     }
 
     private static func note(_ chosen: RecordingSplit.Default, names: [String]) -> String? {
+        let heldOut = "val \(names[chosen.split.validation[0]]), test \(names[chosen.split.test[0]])"
+        guard chosen.heldOutAreTypical else {
+            return "default split: \(heldOut), the last two; too few recordings hear the same receivers to choose from"
+        }
         guard !chosen.atypical.isEmpty else { return nil }
         let odd = chosen.atypical.map { a in
             a.recording + " (" + (a.missing.map { "no \($0)" } + a.extra.map { "+ \($0)" }).joined(separator: ", ") + ")"
         }
         // The passed-over recordings come first: a narrow footer cuts the end, and val/test are in the header too.
-        return "default split: \(odd.joined(separator: ", ")) train; val \(names[chosen.split.validation[0]]), "
-            + "test \(names[chosen.split.test[0]]) hear the receivers most recordings hear (\(chosen.usualReceivers.joined(separator: ", ")))"
+        return "default split: \(odd.joined(separator: ", ")) train; \(heldOut) hear the receivers most recordings hear "
+            + "(\(chosen.usualReceivers.joined(separator: ", ")))"
     }
 
     /// Throws for a combination the Trainer cannot run: a model with a CRF head learns the room of

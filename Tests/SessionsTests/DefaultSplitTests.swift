@@ -36,6 +36,14 @@ final class DefaultSplitTests: XCTestCase {
         var old = SessionConfig(name: "t")
         old.defaultSplit = .lastTwo
         XCTAssertEqual(try old.resolvedSplit(dataset: dataset).split, .init(train: [0, 1, 2, 3], validation: [4], test: [5]))
+        // Two recordings hearing the same receivers leave nothing to choose from: the last two, said plainly.
+        let few = Dataset(name: "few", rooms: ["room"], receivers: ["A", "B", "C"], recordings: [
+            recording("f1", silent: [2]), recording("f2", silent: [2]), recording("f3", silent: [1]), recording("f4", silent: []),
+        ])
+        let fallback = try SessionConfig(name: "t").resolvedSplit(dataset: few)
+        XCTAssertEqual(fallback.split, .init(train: [0, 1], validation: [2], test: [3]))
+        XCTAssertEqual(fallback.note, "default split: val f3, test f4, the last two; too few recordings hear the same receivers to choose from")
+
         // A split that was typed is kept, odd recordings or not.
         old.splitSpec = SplitSpec(validation: "r5", test: "r6")
         XCTAssertEqual(try old.resolvedSplit(dataset: dataset).split, .init(train: [0, 1, 2, 3], validation: [4], test: [5]))

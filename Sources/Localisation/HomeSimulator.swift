@@ -29,12 +29,14 @@ public struct HomeSimulator: Sendable {
     }
 
     /// Recording number `index` of this home; independent of which other recordings are made.
-    public func recording(_ index: Int, name: String? = nil) -> Recording {
+    /// Without `outages` no receiver is silent for the whole recording, whatever `receiverOutage`
+    /// says; everything else (movement, radio, accelerometer) comes out as with them.
+    public func recording(_ index: Int, name: String? = nil, outages: Bool = true) -> Recording {
         let base = SeededRNG(seed: seed).split(1000 + UInt64(index))
         var motionRNG = base.split(1), radioRNG = base.split(2), accelRNG = base.split(3), outageRNG = base.split(4)
         let track = planner.track(rng: &motionRNG)
         let receiverCount = plan.receivers.count
-        let silent = (0..<receiverCount).map { _ in outageRNG.uniformDouble() < config.receiverOutage }
+        let silent = (0..<receiverCount).map { _ in outageRNG.uniformDouble() < config.receiverOutage && outages }
 
         let rowCount = max(0, Int((config.duration * config.packetRate).rounded()))
         let rowsPerAdvert = max(1, Int((config.packetRate / config.advertisingRate).rounded()))
@@ -106,9 +108,12 @@ public struct HomeSimulator: Sendable {
 }
 
 /// Simulated data set of `recordings` recordings of one home; rooms are `plan.roomNames`,
-/// receivers the plan's receivers in plan order.
-public func simulateDataset(plan: FloorPlan, config: HomeSimulatorConfig = .scriptedTour, recordings: Int, seed: UInt64) -> Dataset {
+/// receivers the plan's receivers in plan order. The last `intact` recordings have no receiver
+/// outage, so recordings held out to measure a model (the default split holds out the last two)
+/// test rooms, not a receiver unplugged all day; the others keep outages to learn from.
+public func simulateDataset(plan: FloorPlan, config: HomeSimulatorConfig = .scriptedTour, recordings: Int, seed: UInt64,
+                            intact: Int = 0) -> Dataset {
     let simulator = HomeSimulator(plan: plan, config: config, seed: seed)
     return Dataset(name: "sim:\(plan.name)", rooms: simulator.rooms, receivers: plan.receivers.map(\.name),
-                   recordings: (0..<recordings).map { simulator.recording($0) })
+                   recordings: (0..<recordings).map { simulator.recording($0, outages: $0 < recordings - intact) })
 }

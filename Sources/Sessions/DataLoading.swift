@@ -11,7 +11,7 @@ extension SessionConfig.DataSource {
             let plan = try FloorPlan.builtIn(floorPlan)
             var simulator = HomeSimulatorConfig.scriptedTour
             simulator.duration = minutesPerRecording * 60
-            return (simulateDataset(plan: plan, config: simulator, recordings: recordings, seed: seed), plan)
+            return (simulateDataset(plan: plan, config: simulator, recordings: recordings, seed: seed, intact: intactRecordings), plan)
         case .sphere:
             let dataset = try SphereReader.load(folder: URL(fileURLWithPath: try requirePath()), annotator: annotator)
             return (dataset, try? FloorPlan.builtIn("sphere-house"))

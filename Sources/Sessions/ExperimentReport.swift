@@ -22,6 +22,20 @@ public struct ExperimentReport: Codable, Sendable {
         public var silentReceivers: [String: [String]]
         /// Per recording: packets, and the share each receiver heard (absent in older reports).
         public var coverage: [ReceiverCoverage]?
+        /// How the default split chose validation and test (absent when the split was named, and in older reports).
+        public var splitNote: String?
+
+        /// Receivers silent in all of `recording` that most training recordings hear, nil when none.
+        /// One silent in training too (SPHERE's Study_AP) is no surprise to the model and needs no warning.
+        public func silentButHeardInTraining(_ recording: String) -> [String]? {
+            guard let silent = silentReceivers[recording] else { return nil }
+            guard let coverage else { return silent }
+            let training = coverage.filter { trainRecordings.contains($0.recording) }
+            let missed = silent.filter { receiver in
+                2 * training.filter { $0.receivers.contains { $0.name == receiver && $0.heardRate > 0 } }.count > training.count
+            }
+            return missed.isEmpty ? nil : missed
+        }
     }
 
     /// Metrics on one split, with per-room F1 keyed by room name.

@@ -63,7 +63,7 @@ public final class ExperimentRunner {
         onEvent(.stage("loading data"))
         let (dataset, plan) = try config.data.load(seed: config.seed)
         let names = dataset.recordings.map(\.name)
-        let split = try config.resolvedSplit(recordings: names)
+        let (split, splitNote) = try config.resolvedSplit(dataset: dataset)
         let windowConfig = config.windowConfig
         let windows = SplitWindows(train: makeWindows(dataset: dataset, recordings: split.train, config: windowConfig),
                                    // No validation recording (`--val none`): early stopping watches the training windows.
@@ -81,7 +81,7 @@ public final class ExperimentRunner {
             trainRecordings: split.train.map { names[$0] }, validationRecordings: split.validation.map { names[$0] },
             testRecordings: split.test.map { names[$0] }, trainWindows: train.count, validationWindows: validation.count,
             testWindows: test.count, features: train.features, steps: train.length,
-            silentReceivers: silentReceivers(in: dataset), coverage: ReceiverCoverage.table(dataset))
+            silentReceivers: silentReceivers(in: dataset), coverage: ReceiverCoverage.table(dataset), splitNote: splitNote)
         let replay = ReplayTrack(recording: summary.validationRecordings.joined(separator: "+"),
                                  times: validation.startTimes.map { $0 + Double(validation.length) / config.stepRate },
                                  trueRooms: validation.labels)

@@ -5,7 +5,7 @@ import Models
 
 extension SessionConfig {
     enum CodingKeys: String, CodingKey {
-        case name, seed, data, split, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
+        case name, seed, data, split, defaultSplit, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
              teacher, ramBudgetBytes, mcu
     }
 
@@ -16,6 +16,8 @@ extension SessionConfig {
         data = try c.value(.data, or: data)
         split = try c.decodeIfPresent(Split.self, forKey: .split)
         splitSpec = try c.decodeIfPresent(SplitSpec.self, forKey: .splitSpec)
+        // Sessions from before this field held out the last two recordings; they must resume on that split.
+        defaultSplit = try c.value(.defaultSplit, or: .lastTwo)
         windowLength = try c.value(.windowLength, or: windowLength)
         windowHop = try c.value(.windowHop, or: windowHop)
         stepRate = try c.value(.stepRate, or: stepRate)
@@ -30,7 +32,9 @@ extension SessionConfig {
 }
 
 extension SessionConfig.DataSource {
-    enum CodingKeys: String, CodingKey { case kind, floorPlan, recordings, minutesPerRecording, path, annotator, house, columns }
+    enum CodingKeys: String, CodingKey {
+        case kind, floorPlan, recordings, minutesPerRecording, intactRecordings, path, annotator, house, columns
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +43,8 @@ extension SessionConfig.DataSource {
         floorPlan = try c.value(.floorPlan, or: floorPlan)
         recordings = try c.value(.recordings, or: recordings)
         minutesPerRecording = try c.value(.minutesPerRecording, or: minutesPerRecording)
+        // Sessions from before this field simulated outages in every recording; they must resume on the same data.
+        intactRecordings = try c.value(.intactRecordings, or: 0)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         annotator = try c.value(.annotator, or: annotator)
         house = try c.decodeIfPresent(String.self, forKey: .house)

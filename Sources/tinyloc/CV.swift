@@ -82,6 +82,8 @@ struct CV: ParsableCommand {
         var source = SessionConfig.DataSource()
         source.recordings = recordings
         source.minutesPerRecording = minutes
+        // Every recording is held out in turn here, outages included, as in the published tables.
+        source.intactRecordings = 0
         if let real = try dataOptions.realSource() { source = real }
         let seedList = try parseSeeds(seeds)
         let (dataset, _) = try source.load(seed: seedList[0])

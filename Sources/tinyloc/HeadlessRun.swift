@@ -23,6 +23,7 @@ struct HeadlessRun {
                 output.print("  data \(data.source): \(data.rooms.count) rooms, \(data.receivers.count) receivers, "
                       + "\(data.recordings.count) recordings (train \(data.trainRecordings.joined(separator: ",")) · "
                       + "validation \(data.validationRecordings.isEmpty ? "none, early stopping on training windows" : data.validationRecordings.joined(separator: ",")) · test \(data.testRecordings.joined(separator: ",")))")
+                if let note = data.splitNote { output.print("  \(note)") }
                 output.print("  windows train \(data.trainWindows) · validation \(data.validationWindows) · test \(data.testWindows) "
                       + "· \(data.steps) steps × \(data.features) features")
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {

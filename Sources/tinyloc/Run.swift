@@ -35,7 +35,10 @@ struct Run: ParsableCommand {
     @Option(help: "Simulated recordings to generate (the last is the test recording, the one before it validation).")
     var recordings: Int?
 
-    @Option(help: "Minutes per simulated recording.")
+    @Option(help: "Simulated: how many of the last recordings keep every receiver working (default 2, the validation and test recordings); 0 lets a receiver fail for a whole recording in any of them, for robustness studies.")
+    var intactRecordings: Int?
+
+    @Option(help: "Minutes per simulated recording (default 90).")
     var minutes: Double?
 
     @Option(help: "RAM budget in KB the deployment is checked against.")
@@ -55,7 +58,7 @@ struct Run: ParsableCommand {
     @Option(help: "Validation recordings (early stopping), e.g. 6; 'none' to stop early on the training windows (data with only two recordings).")
     var val: String?
 
-    @Option(help: "Test recordings, e.g. 7. Without --val/--test: the last recording tests, the one before it validates.")
+    @Option(help: "Test recordings, e.g. 7. Without --val/--test: the last two recordings that hear the receivers most recordings hear validate and test.")
     var test: String?
 
     func validate() throws {
@@ -63,6 +66,7 @@ struct Run: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         try checkCRF(crf, model: kind ?? .mlp)
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
+        if let intactRecordings, intactRecordings < 0 { throw ValidationError("--intact-recordings must not be negative") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
         if let budgetKB, budgetKB <= 0 { throw ValidationError("--budget-kb must be positive, got \(budgetKB)") }
         if let receiverDropout, !(0...0.9).contains(receiverDropout) {
@@ -89,6 +93,7 @@ struct Run: ParsableCommand {
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         if let recordings { config.data.recordings = recordings }
         if let minutes { config.data.minutesPerRecording = minutes }
+        if let intactRecordings { config.data.intactRecordings = intactRecordings }
         if let budgetKB { config.ramBudgetBytes = budgetKB * 1024 }
         if let mcu { config.mcu = mcu }
         if let source = try dataOptions.realSource() { config.data = source }

@@ -52,6 +52,8 @@ struct WindowsExport: ParsableCommand {
         var source = SessionConfig.DataSource()
         source.recordings = recordings
         source.minutesPerRecording = minutes
+        // Every recording is held out in turn here, outages included, as in the published tables.
+        source.intactRecordings = 0
         if let real = try dataOptions.realSource() { source = real }
         let (dataset, _) = try source.load(seed: seed)
         var config = WindowConfig()

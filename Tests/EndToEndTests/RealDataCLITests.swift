@@ -139,6 +139,17 @@ final class RealDataCLITests: XCTestCase {
         XCTAssertTrue(overlap.stderr.contains("00003 is in more than one"), overlap.stderr)
     }
 
+    func testDefaultSplitHoldsOutRecordingsThatHearEveryReceiverAndSaysSo() throws {
+        let data = try sphereFixture()
+        let sessions = data.deletingLastPathComponent().appendingPathComponent("sessions")
+        let result = try Harness.run(["run", "--headless", "--data", data.path, "--epochs", "1",
+                                      "--sessions-dir", sessions.path, "--session", "default-split"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // 00004 lost Kitchen_AP, so it trains and the last two complete recordings are held out.
+        XCTAssertTrue(result.stdout.contains("train 00001,00004 · validation 00002 · test 00003"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("default split: 00004 (no Kitchen_AP) train; val 00002, test 00003 hear the receivers most recordings hear (Hall_AP, Kitchen_AP)"), result.stdout)
+    }
+
     func testStudyCSVRunsWithFingerprintForTrainingAndFreeLivingForTest() throws {
         let folder = try Harness.temporaryFolder().appendingPathComponent("study")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -59,6 +59,26 @@ final class SimulatorTests: XCTestCase {
         }
     }
 
+    func testIntactRecordingsKeepEveryReceiverAndOnlyLoseTheOutage() throws {
+        let plan = try sphereHouse()
+        var config = shortTour(seconds: 120)
+        config.receiverOutage = 1
+        let intact = simulateDataset(plan: plan, config: config, recordings: 3, seed: 9, intact: 1)
+        let everywhere = simulateDataset(plan: plan, config: config, recordings: 3, seed: 9)
+        func silent(_ r: Recording) -> [Bool] {
+            r.receivers.indices.map { j in (0..<r.packetCount).allSatisfy { r.rssi[$0 * r.receivers.count + j].isNaN } }
+        }
+        for i in 0..<2 {
+            XCTAssertEqual(silent(intact.recordings[i]), [true, true, true, true], "recording \(i) keeps its outages")
+            XCTAssertTrue(bits(intact.recordings[i]) == bits(everywhere.recordings[i]))
+        }
+        XCTAssertEqual(silent(intact.recordings[2]), [false, false, false, false])
+        XCTAssertEqual(silent(everywhere.recordings[2]), [true, true, true, true])
+        // The same day in the same home, only with every receiver plugged in.
+        XCTAssertEqual(intact.recordings[2].intervals, everywhere.recordings[2].intervals)
+        XCTAssertTrue(bits(intact.recordings[2]).2 == bits(everywhere.recordings[2]).2)
+    }
+
     func testDefaultTourVisitsMostRooms() throws {
         let plan = try sphereHouse()
         var config = HomeSimulatorConfig.scriptedTour

@@ -154,11 +154,16 @@ final class SessionConfigDecodingTests: XCTestCase {
         XCTAssertEqual(config.name, "old")
         XCTAssertEqual(config.seed, 7)
         XCTAssertEqual(config.data.recordings, 4)
-        XCTAssertEqual(config.data.minutesPerRecording, 30)
+        XCTAssertEqual(config.data.minutesPerRecording, 90)
         XCTAssertEqual(config.model.mlp.hidden, 32)
         XCTAssertEqual(config.training, TrainingConfig())
         XCTAssertEqual(config.windowLength, 20)
         XCTAssertNil(config.teacher)
+        // Older sessions resume on the data and split they were made with.
+        XCTAssertEqual(config.data.intactRecordings, 0)
+        XCTAssertEqual(config.defaultSplit, .lastTwo)
+        XCTAssertEqual(SessionConfig(name: "new").data.intactRecordings, 2)
+        XCTAssertEqual(SessionConfig(name: "new").defaultSplit, .usualReceivers)
         XCTAssertThrowsError(try JSONDecoder().decode(SessionConfig.self, from: Data(#"{"seed": 1}"#.utf8)), "a name is required")
     }
 

@@ -256,6 +256,11 @@ final class SessionControllerTests: XCTestCase {
         WorkbenchApp.render(state: state, into: screen)
         XCTAssertTrue(screen.text.contains("int8"), screen.text)
         XCTAssertTrue(screen.text.contains("embed"), screen.text)
+        // The header says which recordings validate and test.
+        XCTAssertEqual(state.header.dataset, "sim:sphere-house · val sim-001 · test sim-002")
+        let wide = InMemoryScreen(width: 160, height: 40, capabilities: .full)
+        WorkbenchApp.render(state: state, into: wide)
+        XCTAssertTrue(wide.line(0).contains("student-tiny int8 · sim:sphere-house · val sim-001 · test sim-002"), wide.text)
     }
 
     /// A model without a graph lowering (a teacher with a CRF: it labels every step, so there is

@@ -5,7 +5,7 @@ final class RenderTests: XCTestCase {
     func testOverviewAt120x40ShowsEveryPane() {
         let screen = Fixtures.render(width: 120, height: 40)
         let layout = Layout(size: screen.size)
-        XCTAssertTrue(screen.line(0).contains("tinyloc · session demo-1126 · sphere-sim · student int8"))
+        XCTAssertTrue(screen.line(0).contains("tinyloc · session demo-1126 · student int8 · sphere-sim"))
         XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
         XCTAssertTrue(screen.line(39).contains("space pause · Tab focus · ? help · q quit"))
         XCTAssertTrue(screen.line(39).contains("epoch 18 · loss 0.06 · val F1 0.87"))

@@ -121,11 +121,13 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.coverage = Self.coverage(summary)
             floorPlan = plan
             replayPredictions = []
-            state.header.dataset = summary.source
+            let validation = summary.validationRecordings.isEmpty ? "none" : summary.validationRecordings.joined(separator: ",")
+            state.header.dataset = "\(summary.source) · val \(validation) · test \(summary.testRecordings.joined(separator: ","))"
             let silentInTest = summary.testRecordings.compactMap { name in
-                summary.silentReceivers[name].map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
+                summary.silentButHeardInTraining(name).map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
             }
-            if !silentInTest.isEmpty { state.notice = .init(silentInTest.joined(separator: "; ")) }
+            let notes = [summary.splitNote].compactMap { $0 } + silentInTest
+            if !notes.isEmpty { state.notice = .init(notes.joined(separator: "; ")) }
         case .modelBuilt(let model):
             state.training.parameters = model.parameters
             // Said now, so the panes do not promise a plan or integer layers that will never come.

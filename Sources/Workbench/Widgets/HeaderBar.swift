@@ -15,8 +15,9 @@ struct HeaderBar {
             painter.put(tab, row: row.row, col: col, style: active ? Style(fg: .focus, bold: true, reverse: true) : Style(bg: .muted))
             col += tab.count + 1
         }
-        let facts = ["tinyloc", header.session.isEmpty ? "" : "session \(header.session)", header.dataset,
-                     [header.model, header.stage].filter { !$0.isEmpty }.joined(separator: " ")]
+        // The data and its split come last: on a narrow terminal they are the part cut short.
+        let facts = ["tinyloc", header.session.isEmpty ? "" : "session \(header.session)",
+                     [header.model, header.stage].filter { !$0.isEmpty }.joined(separator: " "), header.dataset]
             .filter { !$0.isEmpty }
         let title = Text.truncate(" " + facts.joined(separator: " · "), to: max(0, row.width - tabsWidth - 1))
         painter.put(title, row: row.row, col: row.col, style: Style(bg: .muted, bold: true))

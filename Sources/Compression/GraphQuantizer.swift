@@ -13,23 +13,27 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Float graph + calibration → integer graph, op by op (post-training quantization with
-/// TFLite's conventions: symmetric per-channel int8 weights, asymmetric int8 activations, int32
-/// biases, fixed-point multipliers). `activationBits` picks int16 (symmetric, 16x8) for named tensors.
+/// Float graph + calibration + precision plan → integer graph, op by op (post-training
+/// quantization with TFLite's conventions: symmetric per-channel weights, asymmetric int8 or
+/// symmetric int16 activations, int32 biases, fixed-point multipliers). The default plan is int8
+/// everywhere with an int16 Mamba state.
 public struct GraphQuantizer {
     public var calibration: Calibration
-    /// Tensors stored as int16 instead of int8.
+    public var plan: PrecisionPlan
+    /// Per tensor, overriding the plan (tests and experiments name tensors directly).
     public var activationBits: [String: Int]
-    /// Bits of Mamba's recurrent state (16 or 32).
-    public var stateBits: Int
 
-    public init(calibration: Calibration, activationBits: [String: Int] = [:], stateBits: Int = 16) {
+    public init(calibration: Calibration, plan: PrecisionPlan = PrecisionPlan(), activationBits: [String: Int] = [:]) {
         self.calibration = calibration
+        self.plan = plan
         self.activationBits = activationBits
-        self.stateBits = stateBits
     }
 
+    private var stateBits: Int { plan.stateBits }
+
     public func quantize(_ graph: Graph) throws -> IntegerGraph {
+        try plan.validate(for: graph)
+        let bits = plan.activationBits(for: graph).merging(activationBits) { $1 }
         var quantization = [String: TensorQuantization]()
         func range(_ name: String) throws -> CalibratedRange {
             guard let r = calibration.ranges[name] else { throw QuantizationError.missingRange(tensor: name) }
@@ -40,18 +44,18 @@ public struct GraphQuantizer {
         for op in graph.ops {
             switch op.kind {
             case .lastRow, .maxPoolRows:
-                quantization[op.outputs[0]] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+                quantization[op.outputs[0]] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, bits, range)
             case .causalDepthwiseConv where op.inputs.count > 1:
-                quantization[op.inputs[1].tensor] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+                quantization[op.inputs[1].tensor] = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, bits, range)
             case .selectiveScan where op.inputs.count > 4:
                 quantization[op.inputs[4].tensor] = try stateQuantization(op.name, range)
             case .runningMean:
-                let x = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, range)
+                let x = try quantization[op.inputs[0].tensor] ?? activation(op.inputs[0].tensor, bits, range)
                 quantization[op.inputs[1].tensor] = TensorQuantization(scale: x.scale, zeroPoint: 0, bits: 32)
             default: break
             }
             for name in op.inputs.map(\.tensor) + op.outputs where quantization[name] == nil {
-                quantization[name] = try activation(name, range)
+                quantization[name] = try activation(name, bits, range)
             }
         }
         let weights = Dictionary(uniqueKeysWithValues: graph.weights.map { ($0.name, $0) })
@@ -68,15 +72,46 @@ public struct GraphQuantizer {
                 scratch = (op.inputs[2].columns ?? 0) * shapes[op.outputs[0]]!.columns * stateBits / 8
             }
             if case .lstm = op.kind { scratch = 2 * 4 * shapes[op.outputs[0]]!.columns + 2 * 2 * shapes[op.outputs[0]]!.columns }
+            if case .floatIsland = kernel {
+                // The dequantized input and the float output, 4 bytes a value.
+                let input = shapes[op.inputs[0].tensor]!
+                scratch = 4 * (input.rows * (op.inputs[0].columns ?? input.columns) + shapes[op.outputs[0]]!.elements)
+            }
             return IntegerOp(name: op.name, layer: op.layer, kernel: kernel, inputs: op.inputs, outputs: op.outputs, macs: op.macs,
                              scratchBytes: scratch)
         }
         return IntegerGraph(name: graph.name, mode: graph.mode, tensors: tensors, ops: ops)
     }
 
-    private func activation(_ name: String, _ range: (String) throws -> CalibratedRange) throws -> TensorQuantization {
+    private func activation(_ name: String, _ bits: [String: Int], _ range: (String) throws -> CalibratedRange) throws -> TensorQuantization {
         let r = try range(name)
-        return TensorQuantization(min: r.min, max: r.max, bits: activationBits[name] ?? 8)
+        return TensorQuantization(min: r.min, max: r.max, bits: bits[name] ?? 8)
+    }
+
+    /// The weights of `op` at the plan's bit width and granularity; nil when the plan keeps the
+    /// op in float.
+    private func planned(_ op: GraphOp, _ weight: Weight) -> SymmetricPerChannelWeights? {
+        guard let bits = plan.weights(of: op.name).bits else { return nil }
+        return SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1], bits: bits,
+                                          perTensor: plan.granularity(of: op.name) == .perTensor)
+    }
+
+    /// `op` alone as a float graph (weights rounded to half precision for fp16), its input the
+    /// operand's band as a whole tensor.
+    private func island(_ op: GraphOp, qin: TensorQuantization, qout: TensorQuantization, weights: [String: Weight],
+                        shapes: [String: GraphTensor]) -> IntegerKernel {
+        let precision = plan.weights(of: op.name)
+        let source = shapes[op.inputs[0].tensor]!, output = shapes[op.outputs[0]]!
+        var g = Graph(name: op.name, mode: .windowed)
+        let x = g.tensor("input", rows: source.rows, columns: op.inputs[0].columns ?? (source.columns - op.inputs[0].columnOffset), .input)
+        for name in op.kind.weightNames {
+            let w = weights[name]!
+            g.weights.append(Weight(name: w.name, shape: w.shape,
+                                    values: precision == .fp16 ? w.values.map { Float(Float16($0)) } : w.values))
+        }
+        let y = g.tensor("output", rows: output.rows, columns: output.columns, .output)
+        g.op(op.name, layer: op.layer, op.kind, inputs: [x], outputs: [y.tensor], macs: op.macs)
+        return .floatIsland(FloatIsland(graph: g, precision: precision, input: qin, output: qout))
     }
 
     private func stateQuantization(_ op: String, _ range: (String) throws -> CalibratedRange) throws -> TensorQuantization {
@@ -89,8 +124,7 @@ public struct GraphQuantizer {
         let x = qin[0]
         switch op.kind {
         case .fullyConnected(let w, let b, let relu, let flatten):
-            let weight = weights[w]!
-            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            guard let q = planned(op, weights[w]!) else { return island(op, qin: x, qout: qout, weights: weights, shapes: shapes) }
             let bias = b.map { weights[$0]!.values } ?? [Float](repeating: 0, count: q.outFeatures)
             return .fullyConnected(FullyConnectedKernel(
                 weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
@@ -126,8 +160,7 @@ public struct GraphQuantizer {
                 outputMultiplier: QuantizedMultiplier(Double(v.scale) / (32768 * Double(qout.scale))),
                 outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
         case .conv1d(let w, let b, let kernel, let stride, let padding):
-            let weight = weights[w]!
-            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            guard let q = planned(op, weights[w]!) else { return island(op, qin: x, qout: qout, weights: weights, shapes: shapes) }
             let bias = b.map { weights[$0]!.values } ?? [Float](repeating: 0, count: q.outFeatures)
             return .conv1d(Conv1dKernel(
                 weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
@@ -153,8 +186,7 @@ public struct GraphQuantizer {
         case .maxPoolRows(let size):
             return .maxPool(size: size)
         case .causalDepthwiseConv(let w, let b):
-            let weight = weights[w]!
-            let q = SymmetricPerChannelWeights(weight: weight.values, inFeatures: weight.shape[0], outFeatures: weight.shape[1])
+            guard let q = planned(op, weights[w]!) else { throw QuantizationError.unsupported(op: op.name, "no float island for a depthwise conv") }
             let bias = weights[b]!.values
             return .depthwiseConv(DepthwiseConvKernel(
                 weights: q, bias: (0..<q.outFeatures).map { Self.bias(bias[$0], scale: Double(x.scale) * Double(q.scales[$0])) },
@@ -180,8 +212,9 @@ public struct GraphQuantizer {
                 outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
         case .lstm(let wxName, let whName, let bName):
             let wx = weights[wxName]!, wh = weights[whName]!, bias = weights[bName]!.values
-            let qx = SymmetricPerChannelWeights(weight: wx.values, inFeatures: wx.shape[0], outFeatures: wx.shape[1])
-            let qh = SymmetricPerChannelWeights(weight: wh.values, inFeatures: wh.shape[0], outFeatures: wh.shape[1])
+            guard let qx = planned(op, wx), let qh = planned(op, wh) else {
+                return island(op, qin: x, qout: qout, weights: weights, shapes: shapes)
+            }
             let gate = 1.0 / 4096
             let cell = try range("\(op.name).cell")
             let largest = Double(max(abs(cell.min), abs(cell.max), 1e-6))

@@ -13,8 +13,11 @@ public struct IntegerGraph: Sendable, Codable, Equatable {
     public var input: IntegerTensor { tensors.first { $0.role == .input }! }
     public var output: IntegerTensor { tensors.first { $0.role == .output }! }
     public var totalMACs: Int { ops.reduce(0) { $0 + $1.macs } }
-    /// Ops kept in float. The goal, and the state today, is none: every op has an integer kernel.
-    public var floatIslands: [String] { [] }
+    /// Ops a precision plan keeps in float (fp16 or float32 weights): declared float islands.
+    /// None under the default plan: every op has an integer kernel.
+    public var floatIslands: [String] {
+        ops.filter { if case .floatIsland = $0.kernel { return true } else { return false } }.map(\.name)
+    }
 }
 
 public struct IntegerTensor: Sendable, Codable, Equatable {
@@ -60,6 +63,8 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
     case selectiveScan(ScanKernel)
     case lstm(LSTMKernel)
     case runningMean(RequantizeKernel)
+    /// The float op itself between a dequantization of its input and a quantization of its output.
+    case floatIsland(FloatIsland)
 
     public var typeName: String {
         switch self {
@@ -80,6 +85,7 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
         case .selectiveScan: return "SELECTIVE_SCAN"
         case .lstm: return "LSTM"
         case .runningMean: return "RUNNING_MEAN"
+        case .floatIsland(let island): return "FLOAT(\(island.graph.ops[0].kind.typeName), \(island.precision.rawValue))"
         }
     }
 
@@ -90,7 +96,7 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
         let multiplier = 8
         switch self {
         case .fullyConnected(let k):
-            return k.weights.values.count * k.weights.bits / 8 + k.weights.outFeatures * (4 + multiplier)
+            return k.weights.storedBytes + k.weights.outFeatures * 4 + k.weights.multiplierBytes
         case .add: return 3 * multiplier
         case .addConstant(_, let constant): return 3 * multiplier + constant.count
         case .meanRows, .runningMean, .mul: return multiplier
@@ -98,13 +104,27 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
         case .table(let t): return t.values.count * (t.outputBits == 8 ? 1 : 2)
         case .layerNorm(let k), .rmsNorm(let k): return k.multipliers.count * (multiplier + 4 + 1)
         case .attention: return 2 * multiplier
-        case .conv1d(let k): return k.weights.values.count * k.weights.bits / 8 + k.weights.outFeatures * (4 + multiplier)
+        case .conv1d(let k): return k.weights.storedBytes + k.weights.outFeatures * 4 + k.weights.multiplierBytes
         case .lastRow, .maxPool: return 0
-        case .depthwiseConv(let k): return k.weights.values.count + k.weights.outFeatures * (4 + multiplier)
+        case .depthwiseConv(let k): return k.weights.storedBytes + k.weights.outFeatures * 4 + k.weights.multiplierBytes
         case .selectiveScan(let k): return k.decayRates.count * 2 + k.skip.count * 2 + 4 * multiplier
         case .lstm(let k):
-            return (k.inputWeights.values.count + k.recurrentWeights.values.count) + k.bias.count * (4 + 2 * multiplier)
+            return k.inputWeights.storedBytes + k.recurrentWeights.storedBytes + k.bias.count * 4 + k.inputWeights.multiplierBytes
+                + k.recurrentWeights.multiplierBytes
                 + multiplier + 2 * 513 * 2
+        case .floatIsland(let island):
+            return island.graph.parameterCount * (island.precision == .fp16 ? 2 : 4) + 16
         }
     }
+}
+
+/// An op run in float inside the integer graph, as a precision plan asks for fp16 or float32
+/// weights: its input is dequantized, the float op runs (with weights rounded to half precision
+/// for fp16), its output is quantized. `graph` holds that one op, its weights and [rows, columns]
+/// input and output tensors.
+public struct FloatIsland: Sendable, Codable, Equatable {
+    public var graph: Graph
+    public var precision: PrecisionPlan.WeightPrecision
+    public var input: TensorQuantization
+    public var output: TensorQuantization
 }

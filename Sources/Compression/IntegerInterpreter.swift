@@ -8,6 +8,8 @@ public final class IntegerInterpreter {
     private let index: [String: Int]
     /// Per op, the fully connected kernels' weight sums (computed once).
     private let weightSums: [[Int32]]
+    /// Per float island op, its float interpreter.
+    private let islands: [String: FloatInterpreter]
 
     public init(_ graph: IntegerGraph) {
         self.graph = graph
@@ -15,6 +17,12 @@ public final class IntegerInterpreter {
             if case .fullyConnected(let k) = op.kernel { return k.weightSums }
             return []
         }
+        var islands = [String: FloatInterpreter]()
+        for op in graph.ops {
+            // The island's graph was built by the quantizer from a valid graph: it always opens.
+            if case .floatIsland(let island) = op.kernel { islands[op.name] = try! FloatInterpreter(island.graph) }
+        }
+        self.islands = islands
         var index = [String: Int]()
         for (i, t) in graph.tensors.enumerated() { index[t.name] = i }
         self.index = index
@@ -119,6 +127,9 @@ public final class IntegerInterpreter {
                 values[out] = k.run(u: x.values, delta: delta, b: b, c: c, rows: x.rows, state: &state)
             }
         case .lstm(let k): values[out] = k.run(x.values, rows: x.rows)
+        case .floatIsland(let island):
+            let y = islands[op.name]!.run(x.values.map(island.input.dequantize))
+            values[out] = y.map(island.output.quantize)
         case .runningMean(let k):
             let s = index[op.inputs[1].tensor]!
             for j in values[s].indices { values[s][j] &+= x.values[j] - k.inputZero }

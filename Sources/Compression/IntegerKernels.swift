@@ -26,9 +26,9 @@ public struct FullyConnectedKernel: Sendable, Codable, Equatable {
     func run(_ x: [Int32], rows: Int, weightSums: [Int32]) -> [Int32] {
         let n = weights.inFeatures, m = weights.outFeatures, rowCount = flatten ? 1 : rows
         precondition(x.count == rowCount * n, "fully connected: input is not \(rowCount)×\(n)")
-        // |w| ≤ 127 and |x| ≤ 32767: an int32 dot product cannot overflow below 516 inputs (int16)
-        // or 66,000 (int8, |x| ≤ 255 after the zero point); past that, 64 bits.
-        let wide = Int64(n) * 127 * 65_535 >= Int64(Int32.max)
+        // |x − z| ≤ 65,535 at most: an int32 dot product cannot overflow while n·qmax_w·65,535 fits
+        // (516 inputs at int8 weights); past that, 64 bits.
+        let wide = Int64(n) * Int64(weights.qmax) * 65_535 >= Int64(Int32.max)
         var y = [Int32](repeating: 0, count: rowCount * m)
         weights.values.withUnsafeBufferPointer { w in
             x.withUnsafeBufferPointer { x in

@@ -12,22 +12,33 @@ public struct SymmetricPerChannelWeights: Sendable, Codable, Equatable {
     public var inFeatures: Int
     public var outFeatures: Int
     public var bits: Int
+    /// One scale shared by every channel (stored once, with one multiplier).
+    public var perTensor: Bool
     public var values: [Int32]
     public var scales: [Float]
 
     public var qmax: Int32 { (1 << Int32(bits - 1)) - 1 }
+    /// Bytes in flash: int4 values packed two per byte.
+    public var storedBytes: Int { (values.count * bits + 7) / 8 }
+    /// Q31 multipliers and shifts (8 B each) in flash: one per channel, or one for a per-tensor scale.
+    public var multiplierBytes: Int { (perTensor ? 1 : outFeatures) * 8 }
 
-    public init(weight: [Float], inFeatures: Int, outFeatures: Int, bits: Int = 8) {
+    /// `perTensor`: one scale for every channel (the largest |w| of the whole weight), as the
+    /// precision plan's per-tensor granularity asks; the arrays keep one entry per channel.
+    public init(weight: [Float], inFeatures: Int, outFeatures: Int, bits: Int = 8, perTensor: Bool = false) {
         precondition(weight.count == inFeatures * outFeatures, "weight is not \(inFeatures)×\(outFeatures)")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.bits = bits
+        self.perTensor = perTensor
         let qmax = Float((1 << (bits - 1)) - 1)
-        scales = (0..<outFeatures).map { c in
+        var channelMax = (0..<outFeatures).map { c in
             var largest: Float = 0
             for i in 0..<inFeatures { largest = max(largest, abs(weight[i * outFeatures + c])) }
-            return largest > 0 ? largest / qmax : 1
+            return largest
         }
+        if perTensor { channelMax = [Float](repeating: channelMax.max() ?? 0, count: outFeatures) }
+        scales = channelMax.map { $0 > 0 ? $0 / qmax : 1 }
         var values = [Int32](repeating: 0, count: inFeatures * outFeatures)
         for c in 0..<outFeatures {
             for i in 0..<inFeatures {

@@ -108,6 +108,12 @@ public struct Weight: Sendable, Codable, Equatable {
     public var name: String
     public var shape: [Int]
     public var values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
 }
 
 /// Elementwise functions of one value, each with an exact float definition (`FloatFunctions`).

@@ -14,25 +14,33 @@ public struct IntegerModel: Sendable {
     /// The streaming form, for families that run one step at a time (Mamba).
     public var integerStreaming: IntegerGraph?
     public var calibration: Calibration
+    public var plan: PrecisionPlan
 
     /// How many training windows calibrate (evenly spaced through the training set).
     public static let calibrationWindows = 256
 
     /// nil when the model has no graph lowering (it stays float).
-    public init?(_ model: ClassifierModel, calibrationSet: WindowSet, method: CalibrationMethod = .minmax,
+    public init?(_ model: ClassifierModel, calibrationSet: WindowSet, plan: PrecisionPlan = PrecisionPlan(),
                  maximumWindows: Int = IntegerModel.calibrationWindows) throws {
-        try self.init(model, calibrationWindows: calibrationSet.evenlySpaced(maximumWindows), method: method)
+        try self.init(model, calibrationWindows: calibrationSet.evenlySpaced(maximumWindows), plan: plan)
     }
 
     /// Calibrated on these windows (each T·F values, as the model reads them).
-    public init?(_ model: ClassifierModel, calibrationWindows windows: [[Float]], method: CalibrationMethod = .minmax) throws {
+    public init?(_ model: ClassifierModel, calibrationWindows windows: [[Float]], plan: PrecisionPlan = PrecisionPlan()) throws {
         guard let float = model.lowered(.windowed) else { return nil }
-        let calibration = try Calibration(graph: float, windows: windows, method: method)
-        let quantizer = GraphQuantizer(calibration: calibration)
+        try self.init(float: float, streaming: model.lowered(.streaming),
+                      calibration: Calibration(graph: float, windows: windows, method: plan.calibration), plan: plan)
+    }
+
+    /// Another plan on graphs already lowered and calibrated (the precision search converts one
+    /// model under many plans; calibrating once keeps them comparable and fast).
+    public init(float: Graph, streaming: Graph?, calibration: Calibration, plan: PrecisionPlan) throws {
+        let quantizer = GraphQuantizer(calibration: calibration, plan: plan)
         self.float = float
         self.calibration = calibration
+        self.plan = plan
         integer = try quantizer.quantize(float)
-        integerStreaming = try model.lowered(.streaming).map(quantizer.quantize)
+        integerStreaming = try streaming.map(quantizer.quantize)
     }
 
     /// The predicted room of every window, by the integer engine (windows split over the cores).

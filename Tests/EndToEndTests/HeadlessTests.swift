@@ -113,3 +113,43 @@ final class HeadlessTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("tinyloc run --headless"), result.stderr)
     }
 }
+
+final class CompressCLITests: XCTestCase {
+    /// A small trained session, a preset, a hand-written plan, and a plan naming a layer the model lacks.
+    func testCompressEvaluatesPlansAndRefusesABadOne() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let trained = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path, "--session", "c", "--model", "mlp"] + Harness.smallRun)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+
+        let int4 = try Harness.run(["compress", "--sessions-dir", sessions.path, "--session", "c", "--preset", "int4-weights"])
+        XCTAssertEqual(int4.status, 0, int4.stderr)
+        XCTAssertTrue(int4.stdout.contains("variant int4-weights"), int4.stdout)
+        let int8 = try Harness.run(["compress", "--sessions-dir", sessions.path, "--session", "c"])
+        XCTAssertEqual(int8.status, 0, int8.stderr)
+        func variant(_ name: String) throws -> [String: Any] {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: sessions.appendingPathComponent("c/variants/\(name).json"))) as? [String: Any])
+        }
+        // mlp 220 → 64 → 9: int4 saves half of the 14,656 weight bytes (7,328, both counts even).
+        let saved = try XCTUnwrap(variant("int8")["flashBytes"] as? Int) - XCTUnwrap(variant("int4-weights")["flashBytes"] as? Int)
+        XCTAssertEqual(saved, 7_328)
+
+        let plan = sessions.appendingPathComponent("plan.json")
+        try Data(#"{"layers": {"fc2": {"weights": "fp16"}}}"#.utf8).write(to: plan)
+        let island = try Harness.run(["compress", "--sessions-dir", sessions.path, "--session", "c", "--plan", plan.path])
+        XCTAssertEqual(island.status, 0, island.stderr)
+        XCTAssertTrue(island.stdout.contains("float islands: fc2"), island.stdout)
+
+        let badPlan = sessions.appendingPathComponent("bad.json")
+        try Data(#"{"layers": {"fc7": {"weights": "int4"}}}"#.utf8).write(to: badPlan)
+        let bad = try Harness.run(["compress", "--sessions-dir", sessions.path, "--session", "c", "--plan", badPlan.path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("layers.fc7") && bad.stderr.contains("fc1, fc2"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sessions.appendingPathComponent("c/variants/bad.json").path),
+                       "a refused plan saves nothing")
+        try Data(#"{"weights": "int3"}"#.utf8).write(to: badPlan)
+        let malformed = try Harness.run(["compress", "--sessions-dir", sessions.path, "--session", "c", "--plan", badPlan.path])
+        XCTAssertNotEqual(malformed.status, 0)
+        XCTAssertTrue(malformed.stderr.contains("weights"), malformed.stderr)
+    }
+}

@@ -142,7 +142,17 @@ public final class ExperimentRunner {
             let planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
             onEvent(.memoryPlanned(planned))
             memory = planned
-            try session.saveJSON(quantized.integer, to: session.variantsFolder.appendingPathComponent("int8.json"))
+            let validationResult = ExperimentReport.SplitResult(
+                ClassificationMetrics(predictions: replayPredictions, labels: validation.labels, roomCount: rooms.count), rooms: rooms)
+            let floatValidation = ClassificationMetrics(predictions: predict(model, on: windows.labelledValidation, classes: shape.classes).predicted,
+                                                        labels: validation.labels, roomCount: rooms.count).macroF1
+            let variant = VariantReport(
+                name: "int8", model: config.model.kind.rawValue, plan: quantized.plan, floatValidationMacroF1: floatValidation,
+                floatTestMacroF1: ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count).macroF1,
+                validation: validationResult, test: int8Result!, arenaBytes: planned.deployed.arenaBytes,
+                streamingArenaBytes: planned.integerStreaming?.arenaBytes, flashBytes: planned.deployed.flashBytes,
+                floatIslands: quantized.integer.floatIslands, layers: layerReports, graph: quantized.integer)
+            try session.saveJSON(variant, to: session.variantsFolder.appendingPathComponent("int8.json"))
         }
         let report = ExperimentReport(
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,

@@ -52,6 +52,8 @@ public struct VariantReport: Sendable, Codable, Equatable {
     public var floatIslands: [String]
     /// Per op: output bits and SQNR on validation windows.
     public var layers: [LayerQuantizationReport]
+    /// The integer model itself (what `export` writes as C).
+    public var graph: IntegerGraph
 }
 
 /// One layer's cost of going to another precision alone (every other layer as in the base plan).
@@ -153,7 +155,7 @@ public final class PlanEvaluator {
             validation: score(integer, on: trained.windows.validation), test: score(integer, on: trained.windows.test),
             arenaBytes: ram.arenaBytes, streamingArenaBytes: try integer.integerStreaming.map { try RAMReport(integer: $0).arenaBytes },
             flashBytes: ram.flashBytes, floatIslands: integer.integer.floatIslands,
-            layers: try integer.quantizationReport(on: trained.windows.validation))
+            layers: try integer.quantizationReport(on: trained.windows.validation), graph: integer.integer)
     }
 
     /// For each layer and each other weight precision it can run, that layer alone changed.

@@ -154,10 +154,12 @@ public struct GraphQuantizer {
             let width = shapes[op.outputs[0]]!.columns
             let dh = Double(width / heads)
             let (q, k, v) = (qin[0], qin[1], qin[2])
+            let scoreShift = q.bits > 8 || k.bits > 8 ? 16 : 0, valueShift = v.bits > 8 ? 16 : 0
             return .attention(AttentionKernel(
-                heads: heads, width: width, queries: queries, queryZero: q.zeroPoint, keyZero: k.zeroPoint, valueZero: v.zeroPoint,
-                scoreMultiplier: QuantizedMultiplier(Double(q.scale) * Double(k.scale) / dh.squareRoot() * 1024),
-                outputMultiplier: QuantizedMultiplier(Double(v.scale) / (32768 * Double(qout.scale))),
+                heads: heads, width: width, queries: queries, scoreShift: scoreShift, valueShift: valueShift,
+                queryZero: q.zeroPoint, keyZero: k.zeroPoint, valueZero: v.zeroPoint,
+                scoreMultiplier: QuantizedMultiplier(Double(q.scale) * Double(k.scale) * Double(1 << scoreShift) / dh.squareRoot() * 1024),
+                outputMultiplier: QuantizedMultiplier(Double(v.scale) * Double(1 << valueShift) / (32768 * Double(qout.scale))),
                 outputZero: qout.zeroPoint, outputMin: qout.qmin, outputMax: qout.qmax))
         case .conv1d(let w, let b, let kernel, let stride, let padding):
             guard let q = planned(op, weights[w]!) else { return island(op, qin: x, qout: qout, weights: weights, shapes: shapes) }
@@ -199,13 +201,15 @@ public struct GraphQuantizer {
             let (u, delta, bq, cq) = (qin[0], qin[1], qin[2], qin[3])
             let aScale = max(a.max() ?? 1, 1e-12) / 32767, dScale = max(skip.map(abs).max() ?? 1, 1e-12) / 32767
             let accShift = stateBits > 16 ? 16 : 0
+            let productShift = [u, delta, bq].contains { $0.bits > 8 } ? 16 : 0
             return .selectiveScan(ScanKernel(
                 channels: skip.count, stateSize: a.count / skip.count, stateBits: stateBits,
                 decayRates: a.map { Int32(($0 / aScale).rounded(.toNearestOrAwayFromZero)) },
                 decayMultiplier: QuantizedMultiplier(Double(delta.scale) * aScale * 1024),
-                inputMultiplier: QuantizedMultiplier(Double(delta.scale) * Double(u.scale) * Double(bq.scale) / Double(state.scale)),
+                inputMultiplier: QuantizedMultiplier(Double(delta.scale) * Double(u.scale) * Double(bq.scale) * Double(1 << productShift)
+                                                     / Double(state.scale)),
                 readoutMultiplier: QuantizedMultiplier(Double(state.scale) * Double(cq.scale) * Double(1 << accShift) / Double(qout.scale)),
-                accumulatorShift: accShift,
+                accumulatorShift: accShift, productShift: productShift,
                 skip: skip.map { Int32(($0 / dScale).rounded(.toNearestOrAwayFromZero)) },
                 skipMultiplier: QuantizedMultiplier(Double(u.scale) * dScale / Double(qout.scale)),
                 uZero: u.zeroPoint, deltaZero: delta.zeroPoint, bZero: bq.zeroPoint, cZero: cq.zeroPoint,

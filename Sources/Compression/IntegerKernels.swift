@@ -207,10 +207,14 @@ public struct NormKernel: Sendable, Codable, Equatable {
 /// a_j − max_j a_j converted to Q10 natural-log units by M_s = s_q·s_k/√dₕ·2^10, e_j = exp(·) in Q16
 /// (`IntegerMath.exp`), p_j = ⌊e_j·2^15 / Σe⌋ (Q15); then o_c = Σ_j p_j (v_jc − z_v), requantized by
 /// M_o = s_v/(2^15·s_y). Only the last `queries` rows of Q ask. Scratch: one row of T scores.
+/// With int16 operands the sums are formed in 64 bits and shifted right by `scoreShift` /
+/// `valueShift` before requantization (the multipliers carry the 2^shift), so nothing overflows.
 public struct AttentionKernel: Sendable, Codable, Equatable {
     public var heads: Int
     public var width: Int
     public var queries: Int?
+    public var scoreShift: Int
+    public var valueShift: Int
     public var queryZero: Int32
     public var keyZero: Int32
     public var valueZero: Int32
@@ -229,22 +233,24 @@ public struct AttentionKernel: Sendable, Codable, Equatable {
                 let qi = (first + i) * d + h * dh
                 var best = Int32.min
                 for j in 0..<keys {
-                    var acc: Int32 = 0
-                    for c in 0..<dh { acc += (query[qi + c] - queryZero) * (key[j * d + h * dh + c] - keyZero) }
-                    scores[j] = acc
-                    best = max(best, acc)
+                    var acc: Int64 = 0
+                    for c in 0..<dh { acc += Int64(query[qi + c] - queryZero) * Int64(key[j * d + h * dh + c] - keyZero) }
+                    scores[j] = IntegerMath.saturate(acc >> Int64(scoreShift), bits: 32)
+                    best = max(best, scores[j])
                 }
                 var total: Int64 = 0
                 for j in 0..<keys {
-                    let logit = -FixedPoint.multiply(best - scores[j], by: scoreMultiplier)
+                    let gap = IntegerMath.saturate(Int64(best) - Int64(scores[j]), bits: 32)
+                    let logit = -FixedPoint.multiply(gap, by: scoreMultiplier)
                     scores[j] = IntegerMath.exp(q10: max(logit, -24 * 1024))
                     total += Int64(scores[j])
                 }
                 for j in 0..<keys { scores[j] = Int32((Int64(scores[j]) << 15) / total) }
                 for c in 0..<dh {
-                    var acc: Int32 = 0
-                    for j in 0..<keys { acc += scores[j] * (value[j * d + h * dh + c] - valueZero) }
-                    y[i * d + h * dh + c] = min(max(FixedPoint.multiply(acc, by: outputMultiplier) + outputZero, outputMin), outputMax)
+                    var acc: Int64 = 0
+                    for j in 0..<keys { acc += Int64(scores[j]) * Int64(value[j * d + h * dh + c] - valueZero) }
+                    let scaled = FixedPoint.multiply(IntegerMath.saturate(acc >> Int64(valueShift), bits: 32), by: outputMultiplier)
+                    y[i * d + h * dh + c] = min(max(scaled + outputZero, outputMin), outputMax)
                 }
             }
         }
@@ -330,8 +336,10 @@ public struct DepthwiseConvKernel: Sendable, Codable, Equatable {
 ///     h ← ⌊(decay·h + 2^15) / 2^16⌋ + M_in·(δ·υ·(x_B − z_B))      h int16 or int32, scale s_h
 ///     y = clamp(M_y·(Σ_n h·(x_C − z_C) >> accShift) + M_D·(υ·D_q[e]) + z_y)
 ///
-/// with M_in = s_Δ·s_u·s_B/s_h, M_y = s_h·s_C·2^accShift/s_y, M_D = s_u·s_D/s_y. The state's scale
-/// comes from its calibrated range; it saturates rather than wraps.
+/// with M_in = s_Δ·s_u·s_B·2^productShift/s_h (the product δ·υ·(x_B − z_B) is formed in 64 bits and
+/// shifted right by `productShift`, 16 when an operand is int16, so it fits 32 bits),
+/// M_y = s_h·s_C·2^accShift/s_y, M_D = s_u·s_D/s_y. The state's scale comes from its calibrated
+/// range; it saturates rather than wraps.
 public struct ScanKernel: Sendable, Codable, Equatable {
     public var channels: Int
     public var stateSize: Int
@@ -341,6 +349,7 @@ public struct ScanKernel: Sendable, Codable, Equatable {
     public var inputMultiplier: QuantizedMultiplier
     public var readoutMultiplier: QuantizedMultiplier
     public var accumulatorShift: Int
+    public var productShift: Int
     public var skip: [Int32]
     public var skipMultiplier: QuantizedMultiplier
     public var uZero: Int32
@@ -362,7 +371,8 @@ public struct ScanKernel: Sendable, Codable, Equatable {
                 for j in 0..<n {
                     let decay = IntegerMath.exp(q10: -FixedPoint.multiply(dt * decayRates[ch * n + j], by: decayMultiplier))
                     let kept = (Int64(decay) * Int64(h[ch * n + j]) + (1 << 15)) >> 16
-                    let input = FixedPoint.multiply(dt * uu * (b[t * n + j] - bZero), by: inputMultiplier)
+                    let product = Int64(dt) * Int64(uu) * Int64(b[t * n + j] - bZero)
+                    let input = FixedPoint.multiply(IntegerMath.saturate(product >> Int64(productShift), bits: 32), by: inputMultiplier)
                     let v = IntegerMath.saturate(kept + Int64(input), bits: stateBits)
                     h[ch * n + j] = v
                     acc += Int64(v) * Int64(c[t * n + j] - cZero)

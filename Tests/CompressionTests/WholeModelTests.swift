@@ -19,17 +19,30 @@ final class WholeModelTests: XCTestCase {
 
     /// Random trained-looking weights: initial weights moved by ±0.2 so norms and gates are not at identity.
     private func model(_ kind: ModelKind) -> ClassifierModel {
-        let model = ModelConfig(kind: kind).build(shape: shape, seed: 11)
+        var config = ModelConfig(kind: kind)
+        // The teacher's kernels are the same at any width; a narrow one keeps the debug build quick.
+        if kind == .teacher { config.teacher = TeacherConfig(width: 16) }
+        let model = config.build(shape: shape, seed: 11)
         var rng = SeededRNG(seed: 12)
         for p in model.parameters { for i in 0..<p.count { p.value[i] += (rng.uniform() * 2 - 1) * 0.2 } }
         return model
     }
 
     func testIntegerLogitsTrackFloatForEveryFamily() throws {
+        try checkEveryFamily(PrecisionPlan(), minimumSQNR: 20)
+    }
+
+    /// int16 activations everywhere (and a 32-bit Mamba state): every kernel's wide path, no
+    /// overflow (a debug build traps on one), and closer to float than int8.
+    func testInt16ActivationsRunInEveryKernel() throws {
+        try checkEveryFamily(PrecisionPlan(activations: .int16, stateBits: 32), minimumSQNR: 30)
+    }
+
+    private func checkEveryFamily(_ plan: PrecisionPlan, minimumSQNR: Double) throws {
         let calibration = windows(64, seed: 1), test = windows(40, seed: 2)
         for kind in [ModelKind.mlp, .cnn, .lstm, .student, .studentTiny, .mamba, .mambaWide, .teacher] {
             let float = try XCTUnwrap(model(kind).lowered(.windowed))
-            let integer = try GraphQuantizer(calibration: Calibration(graph: float, windows: calibration)).quantize(float)
+            let integer = try GraphQuantizer(calibration: Calibration(graph: float, windows: calibration), plan: plan).quantize(float)
             let reference = try FloatInterpreter(float), engine = IntegerInterpreter(integer)
             var signal: [Float] = [], approximation: [Float] = []
             var agree = 0
@@ -42,7 +55,7 @@ final class WholeModelTests: XCTestCase {
             }
             let sqnr = signalToQuantizationNoiseRatio(signal: signal, approximation: approximation)
             // 20 dB: the logits' noise is a tenth of their amplitude; far below it a chain of int8 ops has a broken kernel.
-            XCTAssertGreaterThan(sqnr, 20, "\(kind): logits SQNR \(sqnr) dB")
+            XCTAssertGreaterThan(sqnr, minimumSQNR, "\(kind): logits SQNR \(sqnr) dB")
             XCTAssertGreaterThanOrEqual(agree, 30, "\(kind): the integer model picks the float model's room in \(agree)/40 windows")
             XCTAssertTrue(integer.floatIslands.isEmpty)
         }

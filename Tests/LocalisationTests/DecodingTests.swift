@@ -4,7 +4,8 @@ import TinyTensor
 
 final class DecodingTests: XCTestCase {
     /// A random HMM with some moves ruled out (every room still enterable) and random logits.
-    private func randomCase(rooms c: Int, windows n: Int, rng: inout SeededRNG) throws -> (RoomTransitions, [Float]) {
+    /// Also a classifier prior unlike the transitions' prior, so mixing the two up would show.
+    private func randomCase(rooms c: Int, windows n: Int, rng: inout SeededRNG) throws -> (RoomTransitions, [Double], [Float]) {
         var probability = [[Double]]()
         for i in 0..<c {
             var row = (0..<c).map { _ in rng.uniformDouble() + 0.01 }
@@ -15,8 +16,11 @@ final class DecodingTests: XCTestCase {
         }
         let weights = (0..<c).map { _ in rng.uniformDouble() + 0.1 }
         let prior = weights.map { $0 / weights.reduce(0, +) }
+        let classifierWeights = (0..<c).map { _ in rng.uniformDouble() + 0.1 }
+        let classifierPrior = classifierWeights.map { $0 / classifierWeights.reduce(0, +) }
         let logits = (0..<(n * c)).map { _ in 3 * rng.normal() }
-        return (try RoomTransitions(rooms: (0..<c).map { "r\($0)" }, probability: probability, prior: prior, source: "test"), logits)
+        return (try RoomTransitions(rooms: (0..<c).map { "r\($0)" }, probability: probability, prior: prior, source: "test"),
+                classifierPrior, logits)
     }
 
     /// The best path over the first `length` windows, by scoring every one of rooms^length paths.
@@ -38,8 +42,8 @@ final class DecodingTests: XCTestCase {
         var rng = SeededRNG(seed: 14)
         for trial in 0..<40 {
             let c = 2 + trial % 3, n = 1 + trial % 6
-            let (transitions, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
-            let decoder = ViterbiDecoder(transitions)
+            let (transitions, classifierPrior, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
+            let decoder = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
             let e = decoder.logEmissions(logits: logits[...])
             XCTAssertEqual(decoder.decodeOffline(logEmissions: e), bruteForceBest(decoder, emissions: e, length: n), "trial \(trial)")
         }
@@ -49,8 +53,8 @@ final class DecodingTests: XCTestCase {
         var rng = SeededRNG(seed: 15)
         for trial in 0..<30 {
             let c = 2 + trial % 3, n = 2 + trial % 5
-            let (transitions, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
-            let decoder = ViterbiDecoder(transitions)
+            let (transitions, classifierPrior, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
+            let decoder = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
             let e = decoder.logEmissions(logits: logits[...])
             for lag in 0..<n {
                 let expected = (0..<n).map { t in bruteForceBest(decoder, emissions: e, length: min(n, t + lag + 1))[t] }
@@ -61,9 +65,9 @@ final class DecodingTests: XCTestCase {
 
     func testFixedLagCoveringTheRecordingIsOffline() throws {
         var rng = SeededRNG(seed: 16)
-        let (transitions, logits) = try randomCase(rooms: 9, windows: 60, rng: &rng)
-        let decoding = TemporalDecoding(transitions: transitions)
-        let runs = WindowRuns(recordingIndex: [Int](repeating: 0, count: 60), startTimes: (0..<60).map { Double($0) * 2 }, hopSeconds: 2)
+        let (transitions, classifierPrior, logits) = try randomCase(rooms: 9, windows: 60, rng: &rng)
+        let decoding = TemporalDecoding(transitions: transitions, classifierPrior: classifierPrior)
+        let runs = WindowRuns(recordingIndex: [Int](repeating: 0, count: 60), startTimes: (0..<60).map { Double($0) * 2 })
         let offline = try decoding.decode(logits: logits, runs: runs, mode: .offline, recordingNames: ["rec"])
         let lagged = try decoding.decode(logits: logits, runs: runs, mode: .lag(59), recordingNames: ["rec"])
         XCTAssertEqual(lagged.rooms, offline.rooms)
@@ -77,15 +81,14 @@ final class DecodingTests: XCTestCase {
         var rng = SeededRNG(seed: 17)
         for trial in 0..<20 {
             let c = 3 + trial % 7, n = 30 + trial
-            let (transitions, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
-            let integer = IntegerViterbi(converting: transitions)
+            let (transitions, classifierPrior, logits) = try randomCase(rooms: c, windows: n, rng: &rng)
+            let integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior)
             let q = integer.quantizedEmissions(logits: logits[...])
             // On the values the integer tables stand for, float and integer arithmetic agree exactly.
-            let tables = integer.dequantized
-            let exact = ViterbiDecoder(rooms: c, logTransition: tables.logTransition, logPrior: tables.logPrior)
+            let exact = integer.dequantized
             let qe = q.map { Double($0) / Double(1 << integer.fractionBits) }
             // On the unquantized model, the float decoder of the original probabilities.
-            let float = ViterbiDecoder(transitions)
+            let float = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
             let e = float.logEmissions(logits: logits[...])
             for lag in [0, 1, 5, n - 1] {
                 let path = integer.decode(emissions: q, lag: lag)
@@ -100,9 +103,9 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(footprint.backPointerBytes, 90)
         XCTAssertEqual(footprint.scoreBytes, 72)
         XCTAssertEqual(footprint.transitionBytes, 162)
-        XCTAssertEqual(footprint.priorBytes, 18)
+        XCTAssertEqual(footprint.priorBytes, 36)
         XCTAssertEqual(footprint.ramBytes, 162)
-        XCTAssertEqual(footprint.flashBytes, 180)
+        XCTAssertEqual(footprint.flashBytes, 198)
     }
 
     func testCountingWithAddOneSmoothing() throws {
@@ -130,12 +133,11 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(t.probability[kitchen][hall], 0.5, accuracy: 1e-12)
     }
 
-    func testRunsFollowTimeAndBreakAtGaps() {
-        // Recording 1 listed before recording 0, out of time order, with a gap after 4 s.
-        let runs = WindowRuns(recordingIndex: [1, 1, 0, 0, 0, 0], startTimes: [2, 0, 0, 2, 4, 10], hopSeconds: 2)
-        XCTAssertEqual(runs.runs, [.init(recording: 0, windows: [2, 3, 4]), .init(recording: 0, windows: [5]),
-                                   .init(recording: 1, windows: [1, 0])])
-        XCTAssertEqual(runs.labelRuns([7, 8, 0, 1, 2, 3]), [[0, 1, 2], [3], [8, 7]])
+    func testRunsAreRecordingsInTimeOrder() {
+        // Recording 1 listed before recording 0 and out of time order; a gap (4 → 10 s) does not cut.
+        let runs = WindowRuns(recordingIndex: [1, 1, 0, 0, 0, 0], startTimes: [2, 0, 0, 2, 4, 10])
+        XCTAssertEqual(runs.runs, [.init(recording: 0, windows: [2, 3, 4, 5]), .init(recording: 1, windows: [1, 0])])
+        XCTAssertEqual(runs.labelRuns([7, 8, 0, 1, 2, 3]), [[0, 1, 2, 3], [8, 7]])
     }
 
     // MARK: bad input
@@ -151,10 +153,10 @@ final class DecodingTests: XCTestCase {
 
     func testLagLongerThanTheRecordingNamesTheRecording() throws {
         let t = try RoomTransitions.counted(runs: [[0, 1, 1]], rooms: ["a", "b"])
-        let runs = WindowRuns(recordingIndex: [0, 0, 0, 1, 1], startTimes: [0, 2, 4, 0, 2], hopSeconds: 2)
+        let runs = WindowRuns(recordingIndex: [0, 0, 0, 1, 1], startTimes: [0, 2, 4, 0, 2])
         let logits = [Float](repeating: 0, count: 10)
-        XCTAssertNoThrow(try TemporalDecoding(transitions: t).decode(logits: logits, runs: runs, mode: .lag(1), recordingNames: ["00001", "00002"]))
-        XCTAssertThrowsError(try TemporalDecoding(transitions: t).decode(logits: logits, runs: runs, mode: .lag(2), recordingNames: ["00001", "00002"])) { error in
+        XCTAssertNoThrow(try TemporalDecoding(transitions: t, classifierPrior: [0.5, 0.5]).decode(logits: logits, runs: runs, mode: .lag(1), recordingNames: ["00001", "00002"]))
+        XCTAssertThrowsError(try TemporalDecoding(transitions: t, classifierPrior: [0.5, 0.5]).decode(logits: logits, runs: runs, mode: .lag(2), recordingNames: ["00001", "00002"])) { error in
             XCTAssertEqual(error as? TemporalDecodingError, .lagBeyondRecording(lag: 2, recording: "00002", windows: 2))
             XCTAssertTrue("\(error)".contains("recording 00002 has only 2 windows"), "\(error)")
         }

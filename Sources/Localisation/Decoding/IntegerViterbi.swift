@@ -8,7 +8,7 @@ import Foundation
 /// window's best room is clamped there.
 ///
 /// Emissions come straight from the classifier's logits: log-softmax differs from the logits by a
-/// constant per window, which no path comparison sees, so e_t(j) = (z_t(j) − max_k z_t(k)) − log π(j)
+/// constant per window, which no path comparison sees, so e_t(j) = (z_t(j) − max_k z_t(k)) − log ρ(j)
 /// needs no exp or log on the chip. Scores are shifted by their maximum after every window (again
 /// invisible to the comparisons), so they stay within int32 however long the recording.
 public struct IntegerViterbi: Sendable {
@@ -16,9 +16,11 @@ public struct IntegerViterbi: Sendable {
     public let fractionBits: Int
     /// log A(i, j) in fixed point, `logTransition[i·rooms + j]`; `Int16.min` marks a ruled-out move.
     public let logTransition: [Int16]
+    /// log π and log ρ (see `ViterbiDecoder`).
     public let logPrior: [Int16]
+    public let logClassifierPrior: [Int16]
 
-    public init(converting transitions: RoomTransitions, fractionBits: Int = 10) {
+    public init(converting transitions: RoomTransitions, classifierPrior: [Double], fractionBits: Int = 10) {
         precondition(transitions.rooms.count <= 256, "uint8 back-pointers hold at most 256 rooms")
         rooms = transitions.rooms.count
         self.fractionBits = fractionBits
@@ -29,6 +31,7 @@ public struct IntegerViterbi: Sendable {
         }
         logTransition = transitions.probability.flatMap { $0.map(fixed) }
         logPrior = transitions.prior.map(fixed)
+        logClassifierPrior = classifierPrior.map(fixed)
     }
 
     /// The emissions of logit rows in fixed point, clamped to int16 (≈ −32 nats at 10 fraction bits:
@@ -41,7 +44,7 @@ public struct IntegerViterbi: Sendable {
             let row = logits[(base + t * rooms)..<(base + (t + 1) * rooms)]
             let top = row.max()!
             for j in 0..<rooms {
-                let shifted = Int(((row[base + t * rooms + j] - top) * scale).rounded()) - Int(logPrior[j])
+                let shifted = Int(((row[base + t * rooms + j] - top) * scale).rounded()) - Int(logClassifierPrior[j])
                 out[t * rooms + j] = Int16(clamping: shifted)
             }
         }
@@ -50,9 +53,10 @@ public struct IntegerViterbi: Sendable {
 
     /// The float model these tables stand for exactly (the float decoder on it takes the same path):
     /// fixed-point values divided by 2^fractionBits, ruled-out moves as probability 0.
-    public var dequantized: (logTransition: [Double], logPrior: [Double]) {
+    public var dequantized: ViterbiDecoder {
         let scale = Double(1 << fractionBits)
-        return (logTransition.map { $0 == Int16.min ? -Double.infinity : Double($0) / scale }, logPrior.map { Double($0) / scale })
+        return ViterbiDecoder(rooms: rooms, logTransition: logTransition.map { $0 == Int16.min ? -Double.infinity : Double($0) / scale },
+                              logPrior: logPrior.map { Double($0) / scale }, logClassifierPrior: logClassifierPrior.map { Double($0) / scale })
     }
 
     /// Same contract as `ViterbiDecoder.decode(logEmissions:lag:)`, on fixed-point emissions.
@@ -112,7 +116,7 @@ public struct IntegerViterbi: Sendable {
 
 /// The integer decoder's memory: RAM holds the back-pointer ring (lag × rooms uint8) and two score
 /// rows (rooms int32 each: the previous window's and the one being computed); flash holds the
-/// transition table (rooms × rooms int16) and the log prior (rooms int16).
+/// transition table (rooms × rooms int16) and the two log priors π and ρ (rooms int16 each).
 public struct DecoderFootprint: Sendable, Equatable, Codable {
     public var rooms: Int
     public var lag: Int
@@ -127,7 +131,7 @@ public struct DecoderFootprint: Sendable, Equatable, Codable {
         backPointerBytes = lag * rooms
         scoreBytes = 2 * rooms * MemoryLayout<Int32>.size
         transitionBytes = rooms * rooms * MemoryLayout<Int16>.size
-        priorBytes = rooms * MemoryLayout<Int16>.size
+        priorBytes = 2 * rooms * MemoryLayout<Int16>.size
     }
 
     public var ramBytes: Int { backPointerBytes + scoreBytes }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs of consecutive windows: one recording's windows in time order, cut where a gap in the
-/// packets made the windowing skip ahead (windowing restarts after a gap, docs/DATA.md). A run is
-/// what the decoder sees as one unbroken stream; across a gap the room may have changed in any way.
+/// The windows of each recording in time order: what the decoder sees as one stream. A gap in the
+/// packets (where windowing skips ahead, docs/DATA.md) does not cut the stream: on SPHERE most such
+/// gaps are 4–6 s, too short to change much, and cutting streams at every gap of more than 3 s gave
+/// smaller gains (docs/RESULTS.md, "Temporal decoding").
 public struct WindowRuns: Sendable, Equatable {
     public struct Run: Sendable, Equatable {
         /// Index into the data set's recordings.
@@ -12,14 +13,12 @@ public struct WindowRuns: Sendable, Equatable {
     }
     public var runs: [Run]
 
-    /// `hopSeconds`: the time between the starts of consecutive windows (hop ÷ step rate).
-    public init(recordingIndex: [Int], startTimes: [Double], hopSeconds: Double) {
+    public init(recordingIndex: [Int], startTimes: [Double]) {
         precondition(recordingIndex.count == startTimes.count, "one start time per window")
         let order = recordingIndex.indices.sorted { (recordingIndex[$0], startTimes[$0], $0) < (recordingIndex[$1], startTimes[$1], $1) }
         var runs: [Run] = []
         for w in order {
-            if let last = runs.last?.windows.last, recordingIndex[last] == recordingIndex[w],
-               startTimes[w] - startTimes[last] < 1.5 * hopSeconds {
+            if let last = runs.last, last.recording == recordingIndex[w] {
                 runs[runs.count - 1].windows.append(w)
             } else {
                 runs.append(Run(recording: recordingIndex[w], windows: [w]))
@@ -28,25 +27,26 @@ public struct WindowRuns: Sendable, Equatable {
         self.runs = runs
     }
 
-    public init(_ windows: WindowSet, hopSeconds: Double) {
-        self.init(recordingIndex: windows.recordingIndex, startTimes: windows.startTimes, hopSeconds: hopSeconds)
+    public init(_ windows: WindowSet) {
+        self.init(recordingIndex: windows.recordingIndex, startTimes: windows.startTimes)
     }
 
     /// The labels of each run, in time order: what the transitions are counted on.
     public func labelRuns(_ labels: [Int]) -> [[Int]] { runs.map { $0.windows.map { labels[$0] } } }
 }
 
-/// The decoding stage after a classifier: window logits in, decoded rooms out, per run of
-/// consecutive windows, in float and in the integer form the chip runs.
+/// The decoding stage after a classifier: window logits in, decoded rooms out, per recording, in
+/// float and in the integer form the chip runs.
 public struct TemporalDecoding: Sendable {
     public let transitions: RoomTransitions
     public let float: ViterbiDecoder
     public let integer: IntegerViterbi
 
-    public init(transitions: RoomTransitions) {
+    /// `classifierPrior`: the prior the classifier's posteriors carry (see `ViterbiDecoder`).
+    public init(transitions: RoomTransitions, classifierPrior: [Double]) {
         self.transitions = transitions
-        float = ViterbiDecoder(transitions)
-        integer = IntegerViterbi(converting: transitions)
+        float = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
+        integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior)
     }
 
     public struct Decoded: Sendable, Equatable {
@@ -54,8 +54,7 @@ public struct TemporalDecoding: Sendable {
         public var rooms: [Int]
         /// Integer decoder, per window.
         public var integerRooms: [Int]
-        /// The longest lag (in windows) any run needed: the ring the chip must hold (offline: the
-        /// longest run minus one).
+        /// The back-pointer rows the chip must hold: the lag, or offline the longest recording minus one.
         public var backPointerRows: Int
     }
 
@@ -66,10 +65,8 @@ public struct TemporalDecoding: Sendable {
         let windowCount = runs.runs.reduce(0) { $0 + $1.windows.count }
         precondition(logits.count == windowCount * c, "\(logits.count) logits for \(windowCount) windows of \(c) rooms")
         if case .lag(let lag) = mode {
-            var perRecording: [Int: Int] = [:]
-            for run in runs.runs { perRecording[run.recording, default: 0] += run.windows.count }
-            for (recording, windows) in perRecording.sorted(by: { $0.key < $1.key }) where lag > windows - 1 {
-                throw TemporalDecodingError.lagBeyondRecording(lag: lag, recording: recordingNames[recording], windows: windows)
+            for run in runs.runs where lag > run.windows.count - 1 {
+                throw TemporalDecodingError.lagBeyondRecording(lag: lag, recording: recordingNames[run.recording], windows: run.windows.count)
             }
         }
         var rooms = [Int](repeating: 0, count: windowCount)

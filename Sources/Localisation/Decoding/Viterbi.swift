@@ -74,26 +74,35 @@ public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
 /// decoder is checked against.
 ///
 /// Score of room j at window t: δ_t(j) = max_i [δ_{t−1}(i) + log A(i, j)] + e_t(j), δ_0(j) = log π(j) + e_0(j),
-/// with e_t(j) = log p(j | x_t) − log π(j). Ties go to the lowest room index.
+/// with e_t(j) = log q(j | x_t) − log ρ(j): the classifier's posterior q divided by the prior ρ it
+/// was trained under, so that it stands for the likelihood p(x_t | j). ρ is the training label
+/// frequency for a plainly trained classifier; a class-balanced loss (weights ∝ 1/frequency) has
+/// already divided it out, so there ρ is uniform. π is the training label frequency either way.
+/// Ties go to the lowest room index.
 public struct ViterbiDecoder: Sendable {
     public let rooms: Int
     /// logTransition[i·rooms + j]; −∞ for a move that is ruled out.
     public let logTransition: [Double]
+    /// log π, the first window's room distribution.
     public let logPrior: [Double]
+    /// log ρ, the prior the classifier's posteriors carry.
+    public let logClassifierPrior: [Double]
 
-    public init(_ transitions: RoomTransitions) {
+    public init(_ transitions: RoomTransitions, classifierPrior: [Double]) {
         self.init(rooms: transitions.rooms.count, logTransition: transitions.probability.flatMap { $0.map { log($0) } },
-                  logPrior: transitions.prior.map { log($0) })
+                  logPrior: transitions.prior.map { log($0) }, logClassifierPrior: classifierPrior.map { log($0) })
     }
 
-    public init(rooms: Int, logTransition: [Double], logPrior: [Double]) {
-        precondition(logTransition.count == rooms * rooms && logPrior.count == rooms, "tables must be rooms × rooms and rooms")
+    public init(rooms: Int, logTransition: [Double], logPrior: [Double], logClassifierPrior: [Double]) {
+        precondition(logTransition.count == rooms * rooms && logPrior.count == rooms && logClassifierPrior.count == rooms,
+                     "tables must be rooms × rooms and rooms")
         self.rooms = rooms
         self.logTransition = logTransition
         self.logPrior = logPrior
+        self.logClassifierPrior = logClassifierPrior
     }
 
-    /// e_t(j) for rows of classifier logits, `logits[t·rooms + j]`: log-softmax minus the log prior.
+    /// e_t(j) for rows of classifier logits, `logits[t·rooms + j]`: log-softmax minus log ρ.
     public func logEmissions(logits: ArraySlice<Float>) -> [Double] {
         precondition(logits.count % rooms == 0, "logits are not whole rows of \(rooms) rooms")
         var out = [Double](repeating: 0, count: logits.count)
@@ -102,7 +111,7 @@ public struct ViterbiDecoder: Sendable {
             let row = (0..<rooms).map { Double(logits[base + t * rooms + $0]) }
             let top = row.max()!
             let logSum = top + log(row.reduce(0) { $0 + exp($1 - top) })
-            for j in 0..<rooms { out[t * rooms + j] = row[j] - logSum - logPrior[j] }
+            for j in 0..<rooms { out[t * rooms + j] = row[j] - logSum - logClassifierPrior[j] }
         }
         return out
     }

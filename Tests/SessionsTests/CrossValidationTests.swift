@@ -123,6 +123,45 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertNil(try CrossValidation.run(dataset: dataset, config: config).teacherMeanMacroF1)
     }
 
+    func testDecodersScoreEveryFoldAndSurviveTheJSON() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 2
+        config.decoders = [DecoderSpec(mode: .lag(2)), DecoderSpec(mode: .offline)]
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        for fold in report.folds {
+            let decoded = try XCTUnwrap(fold.decoded)
+            XCTAssertEqual(decoded.map(\.decoder.description), ["lag=2", "offline"])
+            for score in decoded {
+                XCTAssertEqual(score.result.confusion.joined().reduce(0, +), fold.testWindows)
+                XCTAssertEqual(score.integerDifferences, 0)
+            }
+            XCTAssertEqual(decoded[0].footprint.backPointerBytes, 2 * 2)
+            XCTAssertEqual(decoded[1].footprint.backPointerBytes, (fold.testWindows - 1) * 2)
+        }
+        let means = try XCTUnwrap(report.decodedMeans)
+        XCTAssertEqual(means[1].macroF1, report.folds.map { $0.decoded![1].result.macroF1 }.reduce(0, +) / 3, accuracy: 1e-12)
+        let again = try JSONDecoder().decode(CrossValidationReport.self, from: JSONEncoder().encode(report))
+        XCTAssertEqual(again.folds.map(\.decoded), report.folds.map(\.decoded))
+        XCTAssertEqual(again.config.decoders, config.decoders)
+    }
+
+    func testDecodersThatCannotRunFailBeforeAnyTraining() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 1
+        var started = 0
+        config.decoders = [DecoderSpec(mode: .lag(100))]
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: config) { if case .foldStarted = $0 { started += 1 } }) {
+            XCTAssertTrue("\($0)".contains("recording 00001 has only"), "\($0)")
+        }
+        config.decoders = [DecoderSpec(mode: .offline, usesFloorPlan: true)]
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: config) { if case .foldStarted = $0 { started += 1 } }) {
+            XCTAssertEqual($0 as? TemporalDecodingError, .noFloorPlan(data: "two-room"))
+        }
+        XCTAssertEqual(started, 0)
+    }
+
     func testMinMaxScalerIsFittedOnTrainingRecordingsOnly() throws {
         let dataset = twoRoomDataset(recordings: 3)
         var loud = dataset

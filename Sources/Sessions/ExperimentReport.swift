@@ -83,4 +83,6 @@ public struct ExperimentReport: Codable, Sendable {
     /// float32 RAM, windowed and streaming, for models that describe their execution (Mamba);
     /// absent in older reports.
     public var floatRAM: FloatRAMReport? = nil
+    /// The float test predictions after each of the session's temporal decoders (absent without decoders).
+    public var testDecoded: [DecodedResult]? = nil
 }

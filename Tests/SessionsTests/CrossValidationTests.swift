@@ -221,6 +221,34 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(saved.minimum.count, report.data.features)
     }
 
+    func testRunnerDecodesTheTestRecordingAndRefusesAnImpossibleLagBeforeTraining() throws {
+        let root = try temporaryFolder()
+        let folder = root.appendingPathComponent("data")
+        try writeSphereFixture(dataset: twoRoomDataset(recordings: 3, seconds: 30), to: folder)
+        var config = SessionConfig(name: "decoded")
+        config.data = try .real(path: folder.path)
+        config.splitSpec = SplitSpec(train: "1", validation: "2", test: "3")
+        config.training.epochs = 2
+        config.decoders = [DecoderSpec(mode: .lag(3)), DecoderSpec(mode: .offline)]
+        let (session, _) = try Session.openOrCreate(root: root, config: config)
+        XCTAssertEqual(try Session.openOrCreate(root: root, config: SessionConfig(name: "decoded")).session.config.decoders, config.decoders)
+        let report = try XCTUnwrap(try ExperimentRunner(session: session).run())
+        let decoded = try XCTUnwrap(report.testDecoded)
+        XCTAssertEqual(decoded.map(\.decoder.description), ["lag=3", "offline"])
+        XCTAssertEqual(decoded.map { $0.result.confusion.joined().reduce(0, +) }, [report.data.testWindows, report.data.testWindows])
+        XCTAssertEqual(decoded[0].footprint, DecoderFootprint(rooms: 2, lag: 3))
+        let saved = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: session.reportURL))
+        XCTAssertEqual(saved.testDecoded, decoded)
+
+        config.name = "too-late"
+        config.decoders = [DecoderSpec(mode: .lag(1000))]
+        let (doomed, _) = try Session.openOrCreate(root: root, config: config)
+        XCTAssertThrowsError(try ExperimentRunner(session: doomed).run()) {
+            XCTAssertTrue("\($0)".contains("recording 00003 has only \(report.data.testWindows) windows"), "\($0)")
+        }
+        XCTAssertEqual(doomed.epochHistory().count, 0, "nothing trained")
+    }
+
     private func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-cv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

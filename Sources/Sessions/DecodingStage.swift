@@ -42,19 +42,20 @@ public enum DecodingStage {
         guard !decoding.isEmpty else { return [] }
         let trainRuns = WindowRuns(train).labelRuns(train.labels)
         let testRuns = WindowRuns(test)
-        var decoders: [Bool: TemporalDecoding] = [:]
+        var transitions: [Bool: RoomTransitions] = [:]
         for usesPlan in Set(decoding.map(\.usesFloorPlan)) {
             var adjacency: RoomAdjacency?
             if usesPlan {
                 guard let plan else { throw TemporalDecodingError.noFloorPlan(data: dataset.name) }
                 adjacency = try RoomAdjacency(plan: plan, rooms: dataset.rooms)
             }
-            let transitions = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency)
-            let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
-            decoders[usesPlan] = TemporalDecoding(transitions: transitions, classifierPrior: balancedClassifier ? uniform : transitions.prior)
+            transitions[usesPlan] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency)
         }
+        let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
         return try decoding.map { spec in
-            let decoder = decoders[spec.usesFloorPlan]!
+            let counted = transitions[spec.usesFloorPlan]!
+            let decoder = TemporalDecoding(transitions: counted,
+                                           classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : counted.prior)
             let decoded = try decoder.decode(logits: testLogits, runs: testRuns, mode: spec.mode,
                                              recordingNames: dataset.recordings.map(\.name))
             let metrics = ClassificationMetrics(predictions: decoded.rooms, labels: test.labels, roomCount: dataset.rooms.count)

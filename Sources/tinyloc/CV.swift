@@ -42,6 +42,9 @@ struct CV: ParsableCommand {
     @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9).")
     var receiverDropout: Float?
 
+    @Flag(help: "Plain cross-entropy instead of weighting rooms by inverse frequency; a decoder then divides the posteriors by the training room frequencies.")
+    var noClassBalance = false
+
     @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
     var holdOut: String?
 
@@ -51,7 +54,7 @@ struct CV: ParsableCommand {
     var json: String?
 
     @Option(help: ArgumentHelp(
-        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors).",
+        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training).",
         discussion: "Every fold is trained once and all decoders score the same predictions; the undecoded score is always reported."))
     var decode = "none"
 
@@ -96,6 +99,7 @@ struct CV: ParsableCommand {
                                                      temperature: temperature, alpha: alpha)
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
+        if noClassBalance { config.training.balanceClasses = false }
         let decoders = try decoderList(decode).filter { $0.mode != .none }
         if !decoders.isEmpty { config.decoders = decoders }
         if let scaling = dataOptions.featureScaling { config.scaling = scaling }
@@ -106,7 +110,8 @@ struct CV: ParsableCommand {
               + "receivers \(dataset.receivers.joined(separator: ", "))")
         for note in dataset.notes { print("note: \(note)") }
         print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
-              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)")
+              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)"
+              + (config.training.balanceClasses ? "" : " · plain (unweighted) loss"))
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }

@@ -148,7 +148,12 @@ final class DecodingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("lag=-1") && "\(error)".contains("below 0"), "\(error)")
         }
         XCTAssertThrowsError(try DecoderSpec.list("offline,lag=x"))
-        XCTAssertEqual(try DecoderSpec.list("none,lag=5,offline+plan").map(\.description), ["none", "lag=5", "offline+plan"])
+        XCTAssertEqual(try DecoderSpec.list("none,lag=5,offline+plan,lag=2+plan+freq,offline+freq").map(\.description),
+                       ["none", "lag=5", "offline+plan", "lag=2+plan+freq", "offline+freq"])
+        XCTAssertThrowsError(try DecoderSpec(parsing: "offline+freq+plan"))
+        XCTAssertThrowsError(try DecoderSpec(parsing: "offline+plan+plan"))
+        XCTAssertThrowsError(try DecoderSpec(parsing: "none+plan"))
+        XCTAssertThrowsError(try DecoderSpec(parsing: "lag=3+door")) { XCTAssertTrue("\($0)".contains("+door"), "\($0)") }
     }
 
     func testLagLongerThanTheRecordingNamesTheRecording() throws {

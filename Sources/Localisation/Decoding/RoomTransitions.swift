@@ -18,7 +18,7 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .badSpec(text, reason):
-            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan)"
+            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan and/or +freq)"
         case let .lagBeyondRecording(lag, recording, windows):
             return "--decode lag=\(lag): recording \(recording) has only \(windows) windows, so the lag can be at most \(max(0, windows - 1)) there"
         case let .unreachableRoom(room, source):

@@ -10,24 +10,35 @@ public enum DecodeMode: Sendable, Equatable, Hashable {
     case lag(Int)
 }
 
-/// One decoder as named on the command line: `none`, `offline` or `lag=N`, with `+plan` when the
-/// transitions are restricted to the floor plan's doors. Stored in JSON as that text.
+/// One decoder as named on the command line: `none`, `offline` or `lag=N`, then `+plan` when the
+/// transitions are restricted to the floor plan's doors and `+freq` when the posteriors are divided
+/// by the training room frequencies even though the classifier was trained class-balanced (see
+/// `ViterbiDecoder`; it favours rare rooms). Stored in JSON as that text.
 public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     public var mode: DecodeMode
     public var usesFloorPlan: Bool
+    public var dividesByFrequencies: Bool
 
-    public init(mode: DecodeMode, usesFloorPlan: Bool = false) {
+    public init(mode: DecodeMode, usesFloorPlan: Bool = false, dividesByFrequencies: Bool = false) {
         self.mode = mode
         self.usesFloorPlan = usesFloorPlan
+        self.dividesByFrequencies = dividesByFrequencies
     }
 
     public init(parsing text: String) throws {
-        var body = text.trimmingCharacters(in: .whitespaces)
-        usesFloorPlan = body.hasSuffix("+plan")
-        if usesFloorPlan { body.removeLast(5) }
+        var parts = text.trimmingCharacters(in: .whitespaces).split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        let body = parts.removeFirst()
+        for option in parts where !["plan", "freq"].contains(option) {
+            throw TemporalDecodingError.badSpec(text: text, reason: "unknown option +\(option)")
+        }
+        if parts != parts.filter({ $0 == "plan" }) + parts.filter({ $0 == "freq" }) || Set(parts).count != parts.count {
+            throw TemporalDecodingError.badSpec(text: text, reason: "options go once each, +plan before +freq")
+        }
+        usesFloorPlan = parts.contains("plan")
+        dividesByFrequencies = parts.contains("freq")
         switch body {
         case "none":
-            if usesFloorPlan { throw TemporalDecodingError.badSpec(text: text, reason: "none does not decode, so +plan means nothing") }
+            if !parts.isEmpty { throw TemporalDecodingError.badSpec(text: text, reason: "none does not decode, so +\(parts[0]) means nothing") }
             mode = .none
         case "offline":
             mode = .offline
@@ -54,7 +65,7 @@ public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
         case .offline: body = "offline"
         case .lag(let n): body = "lag=\(n)"
         }
-        return body + (usesFloorPlan ? "+plan" : "")
+        return body + (usesFloorPlan ? "+plan" : "") + (dividesByFrequencies ? "+freq" : "")
     }
 
     public init(from decoder: Decoder) throws {

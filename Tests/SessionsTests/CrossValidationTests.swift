@@ -146,6 +146,30 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.config.decoders, config.decoders)
     }
 
+    func testThePriorDividedOutIsTheOneTheClassifierWasTrainedUnder() throws {
+        // Training: 90 windows of room a, then 10 of b. The classifier cannot tell them apart
+        // (equal logits), so the path follows the priors. Dividing by the uniform prior leaves the
+        // frequent room a on every window (start and stay in a: log 91/102 + 4 log 90/92 ≈ −0.20,
+        // against −2.61 for b); dividing by the frequencies adds −log π per window (0.11 for a,
+        // 2.23 for b) and makes b the best path (8.53 against 0.37).
+        func windows(_ labels: [Int], recording: Int) -> WindowSet {
+            WindowSet(count: labels.count, length: 1, features: 1, x: [Float](repeating: 0, count: labels.count), labels: labels,
+                      recordingIndex: [Int](repeating: recording, count: labels.count),
+                      startTimes: labels.indices.map { Double($0) * 2 }, rooms: ["a", "b"], featureNames: ["f"])
+        }
+        let recordings = ["r1", "r2"].map { Recording(name: $0, receivers: [], times: [], rssi: [], accel: nil, intervals: []) }
+        let dataset = Dataset(name: "priors", rooms: ["a", "b"], receivers: [], recordings: recordings)
+        let train = windows([Int](repeating: 0, count: 90) + [Int](repeating: 1, count: 10), recording: 0)
+        let test = windows([0, 0, 0, 0, 0], recording: 1)
+        let specs = [DecoderSpec(mode: .offline), DecoderSpec(mode: .offline, dividesByFrequencies: true)]
+        func accuracies(balanced: Bool) throws -> [Double] {
+            try DecodingStage.evaluate(specs, train: train, test: test, testLogits: [Float](repeating: 0, count: 10),
+                                       balancedClassifier: balanced, plan: nil, dataset: dataset).map(\.result.accuracy)
+        }
+        XCTAssertEqual(try accuracies(balanced: true), [1, 0])
+        XCTAssertEqual(try accuracies(balanced: false), [0, 0], "a plainly trained classifier carries the frequencies either way")
+    }
+
     func testDecodersThatCannotRunFailBeforeAnyTraining() throws {
         let dataset = twoRoomDataset(recordings: 3)
         var config = CrossValidation.Config(seeds: [1])

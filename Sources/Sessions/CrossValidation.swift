@@ -22,6 +22,9 @@ public enum CrossValidation {
         public var distillation: DistillationConfig? = nil
         /// Also convert each fold's model to integers and score that (true: `cv --int8`).
         public var integer: Bool? = nil
+        /// Temporal decoders applied to every fold's test predictions (nil: none); training is
+        /// unchanged, so one run scores them all on the same predictions.
+        public var decoders: [DecoderSpec]? = nil
 
         public init(model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig(),
                     window: WindowConfig = WindowConfig(), scaling: FeatureScaling = .fixed, seeds: [UInt64] = [1],
@@ -61,6 +64,8 @@ public enum CrossValidation {
         public var teacher: TeacherScore? = nil
         /// With `integer`: the integer model's score on the same test recording.
         public var int8: ExperimentReport.SplitResult? = nil
+        /// The test recording decoded by each of `Config.decoders`.
+        public var decoded: [DecodedResult]? = nil
     }
 
     public struct TeacherScore: Codable, Sendable, Equatable {
@@ -104,7 +109,8 @@ public enum CrossValidation {
     /// `resuming`: the saved progress of an interrupted run of this configuration on this data;
     /// its folds are taken as they are (every fold trains from its seed alone, so training it
     /// again would give the same numbers) and only the missing ones run.
-    public static func run(dataset: Dataset, config: Config, control: TrainingControl? = nil,
+    /// `floorPlan`: the home's plan, for decoders restricted to its doors (`+plan`).
+    public static func run(dataset: Dataset, floorPlan: FloorPlan? = nil, config: Config, control: TrainingControl? = nil,
                            resuming previous: CrossValidationReport? = nil,
                            onEvent: (Event) -> Void = { _ in }) throws -> CrossValidationReport {
         precondition(!config.seeds.isEmpty, "at least one seed")
@@ -118,6 +124,9 @@ public enum CrossValidation {
         let counts = perRecording.map(\.count)
         let plans = try plan(windowCounts: counts, testRecordings: config.testRecordings)
         let names = dataset.recordings.map(\.name)
+        let decoders = config.decoders ?? []
+        try DecodingStage.check(decoders, testWindowsPerRecording: plans.map { (names[$0.test], counts[$0.test]) },
+                                plan: floorPlan, dataset: dataset)
         let shape = ModelShape(steps: config.window.length, features: perRecording[0].features, classes: dataset.rooms.count)
         var folds: [Fold] = []
         let parameters = config.model.build(shape: shape, seed: config.seeds[0]).parameterCount
@@ -142,10 +151,12 @@ public enum CrossValidation {
                                            scaling: config.scaling, receivers: dataset.receivers.count)
                 onEvent(.foldStarted(fold, seed: seed, trainWindows: windows.train.count,
                                      validationWindows: windows.validation.count, testWindows: windows.test.count))
-                func testResult(_ model: ClassifierModel) -> ExperimentReport.SplitResult {
-                    let predicted = predict(model, on: windows.labelledTest, classes: shape.classes).predicted
-                    let metrics = ClassificationMetrics(predictions: predicted, labels: windows.test.labels, roomCount: shape.classes)
+                func testResult(_ predictions: Predictions) -> ExperimentReport.SplitResult {
+                    let metrics = ClassificationMetrics(predictions: predictions.predicted, labels: windows.test.labels, roomCount: shape.classes)
                     return .init(metrics, rooms: dataset.rooms)
+                }
+                func testPredictions(_ model: ClassifierModel) -> Predictions {
+                    predict(model, on: windows.labelledTest, classes: shape.classes)
                 }
                 var distillation: Distillation?
                 var teacherScore: TeacherScore?
@@ -155,7 +166,7 @@ public enum CrossValidation {
                         validation: windows.labelledValidation, seed: seed, control: control) else { break run }
                     distillation = trained.distillation
                     teacherScore = TeacherScore(epochsTrained: trained.epochsTrained, bestEpoch: trained.bestEpoch,
-                                                validationMacroF1: trained.bestF1, result: testResult(trained.teacher))
+                                                validationMacroF1: trained.bestF1, result: testResult(testPredictions(trained.teacher)))
                 }
                 let model = config.model.build(shape: shape, seed: seed)
                 let trainer = Trainer(model: model, config: config.training, classes: shape.classes,
@@ -172,12 +183,15 @@ public enum CrossValidation {
                                                         roomCount: shape.classes)
                     int8 = .init(metrics, rooms: dataset.rooms)
                 }
+                let predictions = testPredictions(model)
+                let decoded = try DecodingStage.evaluate(decoders, train: windows.train, test: windows.test, testLogits: predictions.logits,
+                                                         balancedClassifier: config.training.balanceClasses, plan: floorPlan, dataset: dataset)
                 var result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
                                   train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
                                   epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
-                                  validationMacroF1: trainer.bestF1, result: testResult(model),
-                                  scaler: windows.scaler, teacher: teacherScore)
+                                  validationMacroF1: trainer.bestF1, result: testResult(predictions),
+                                  scaler: windows.scaler, teacher: teacherScore, decoded: decoded.isEmpty ? nil : decoded)
                 result.int8 = int8
                 folds.append(result)
                 onEvent(.foldFinished(result, soFar: report()))
@@ -189,6 +203,14 @@ public enum CrossValidation {
 
 /// What `tinyloc cv --json` writes: the configuration, every fold, and the means.
 public struct CrossValidationReport: Codable, Sendable {
+    public struct DecodedMean: Codable, Sendable, Equatable {
+        public var decoder: DecoderSpec
+        public var macroF1: Double
+        public var accuracy: Double
+        /// Test windows, over all folds, where the integer decoder's room differs from the float one's.
+        public var integerDifferences: Int
+    }
+
     public struct SeedMean: Codable, Sendable, Equatable {
         public var seed: UInt64
         public var macroF1: Double
@@ -214,6 +236,8 @@ public struct CrossValidationReport: Codable, Sendable {
     public var teacherMeanMacroF1: Double?
     /// With `--int8`: the integer models' mean test macro-F1 over the same folds.
     public var int8MeanMacroF1: Double?
+    /// With decoders: each decoder's means over the same (fold, seed) runs, in the order asked for.
+    public var decodedMeans: [DecodedMean]?
     /// Spread of the fold scores (each fold averaged over seeds first): how much the held-out
     /// recording matters. Sample standard deviation; 0 with one fold.
     public var foldStdMacroF1: Double
@@ -242,6 +266,12 @@ public struct CrossValidationReport: Codable, Sendable {
         teacherMeanMacroF1 = teacherScores.isEmpty ? nil : mean(teacherScores)
         let int8Scores = folds.compactMap(\.int8?.macroF1)
         int8MeanMacroF1 = int8Scores.isEmpty ? nil : mean(int8Scores)
+        let decoders = (config.decoders ?? []).filter { $0.mode != .none }
+        decodedMeans = decoders.isEmpty ? nil : decoders.map { spec in
+            let scores = folds.compactMap { $0.decoded?.first { $0.decoder == spec } }
+            return DecodedMean(decoder: spec, macroF1: mean(scores.map(\.result.macroF1)), accuracy: mean(scores.map(\.result.accuracy)),
+                               integerDifferences: scores.reduce(0) { $0 + $1.integerDifferences })
+        }
         var byTest: [String: [Double]] = [:]
         for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }
         foldStdMacroF1 = sampleStd(byTest.values.map(mean))

@@ -73,4 +73,6 @@ public struct ExperimentReport: Codable, Sendable {
     /// training recordings, which every input to this model must go through (also checkpoints/scaler.json).
     public var scaling: FeatureScaling? = nil
     public var scaler: FeatureScaler? = nil
+    /// The float test predictions after each of the session's temporal decoders (absent without decoders).
+    public var testDecoded: [DecodedResult]? = nil
 }

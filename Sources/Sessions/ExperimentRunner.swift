@@ -86,6 +86,9 @@ public final class ExperimentRunner {
                                  times: validation.startTimes.map { $0 + Double(validation.length) / config.stepRate },
                                  trueRooms: validation.labels)
         onEvent(.dataReady(summary, replay: replay, plan: plan))
+        try DecodingStage.check(config.decoders ?? [], testWindowsPerRecording: split.test.map { recording in
+            (names[recording], test.recordingIndex.filter { $0 == recording }.count)
+        }, plan: plan, dataset: dataset)
 
         let shape = ModelShape(steps: train.length, features: train.features, classes: dataset.rooms.count)
         let model = config.model.build(shape: shape, seed: config.seed)
@@ -127,6 +130,8 @@ public final class ExperimentRunner {
 
         let rooms = dataset.rooms
         let floatTest = predict(model, on: windows.labelledTest, classes: shape.classes)
+        let decoded = try DecodingStage.evaluate(config.decoders ?? [], train: train, test: test, testLogits: floatTest.logits,
+                                                 balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset)
         var replayPredictions = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
         var int8Result: ExperimentReport.SplitResult?
         var layerReports = [LayerQuantizationReport]()
@@ -159,7 +164,7 @@ public final class ExperimentRunner {
             parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
             testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
             testInt8: int8Result, quantization: layerReports, memory: memory,
-            scaling: config.scaling ?? .fixed, scaler: windows.scaler)
+            scaling: config.scaling ?? .fixed, scaler: windows.scaler, testDecoded: decoded.isEmpty ? nil : decoded)
         try session.saveJSON(report, to: session.reportURL)
         onEvent(.finished(report, replayPredictions: replayPredictions))
         return report

@@ -71,6 +71,8 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     /// The RAM budget the Deploy view compares against.
     public var ramBudgetBytes: Int = 64 * 1024
     public var mcu: String = "nRF52840"
+    /// Temporal decoders applied to the test predictions after training (nil: none).
+    public var decoders: [DecoderSpec]?
 
     public init(name: String) { self.name = name }
 

@@ -6,7 +6,7 @@ import Models
 extension SessionConfig {
     enum CodingKeys: String, CodingKey {
         case name, seed, data, split, defaultSplit, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
-             teacher, ramBudgetBytes, mcu
+             teacher, ramBudgetBytes, mcu, decoders
     }
 
     public init(from decoder: Decoder) throws {
@@ -28,6 +28,7 @@ extension SessionConfig {
         teacher = try c.decodeIfPresent(TeacherReference.self, forKey: .teacher)
         ramBudgetBytes = try c.value(.ramBudgetBytes, or: ramBudgetBytes)
         mcu = try c.value(.mcu, or: mcu)
+        decoders = try c.decodeIfPresent([DecoderSpec].self, forKey: .decoders)
     }
 }
 

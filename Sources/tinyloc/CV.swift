@@ -43,6 +43,9 @@ struct CV: ParsableCommand {
     @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9).")
     var receiverDropout: Float?
 
+    @Flag(help: "Plain cross-entropy instead of weighting rooms by inverse frequency; a decoder then divides the posteriors by the training room frequencies.")
+    var noClassBalance = false
+
     @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
     var holdOut: String?
 
@@ -50,6 +53,11 @@ struct CV: ParsableCommand {
         "Write the configuration, every fold (with per-room F1 and confusion) and the means as JSON to this file.",
         discussion: "After each fold the folds so far are saved to <json>.partial; running the same command again after an interruption resumes from there, training only the missing folds."))
     var json: String?
+
+    @Option(help: ArgumentHelp(
+        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training).",
+        discussion: "Every fold is trained once and all decoders score the same predictions; the undecoded score is always reported."))
+    var decode = "none"
 
     @Flag(help: "Print every epoch.")
     var verbose = false
@@ -74,6 +82,7 @@ struct CV: ParsableCommand {
         if let receiverDropout, !(0...0.9).contains(receiverDropout) {
             throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
         }
+        _ = try decoderList(decode)
         if recordings < 3 { throw ValidationError("--recordings must be at least 3, got \(recordings)") }
         if !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
     }
@@ -86,7 +95,7 @@ struct CV: ParsableCommand {
         source.intactRecordings = 0
         if let real = try dataOptions.realSource() { source = real }
         let seedList = try parseSeeds(seeds)
-        let (dataset, _) = try source.load(seed: seedList[0])
+        let (dataset, plan) = try source.load(seed: seedList[0])
         var config = CrossValidation.Config(seeds: seedList)
         config.model.kind = try parseModelKind(model)
         if crf { config.model.addCRF() }
@@ -102,6 +111,9 @@ struct CV: ParsableCommand {
                                                      temperature: temperature, alpha: alpha)
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
+        if noClassBalance { config.training.balanceClasses = false }
+        let decoders = try decoderList(decode).filter { $0.mode != .none }
+        if !decoders.isEmpty { config.decoders = decoders }
         if let scaling = dataOptions.featureScaling { config.scaling = scaling }
         config.window.maxGap = dataOptions.gapLimit
         if let holdOut { config.testRecordings = try SplitSpec.recordings(holdOut, names: dataset.recordings.map(\.name), part: "--hold-out") }
@@ -110,7 +122,8 @@ struct CV: ParsableCommand {
               + "receivers \(dataset.receivers.joined(separator: ", "))")
         for note in dataset.notes { print("note: \(note)") }
         print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
-              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)")
+              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)"
+              + (config.training.balanceClasses ? "" : " · plain (unweighted) loss"))
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }
@@ -137,7 +150,8 @@ struct CV: ParsableCommand {
         let output = ProgressLine(control: control)
         output.start()
         defer { output.stop() }  // on an error too: the message must not land on the progress line
-        let report = try CrossValidation.run(dataset: dataset, config: config, control: control, resuming: previous) { event in
+        if !decoders.isEmpty { print("decoders: \(decoders.map(\.description).joined(separator: ", ")) (transitions counted per fold on its training recordings)") }
+        let report = try CrossValidation.run(dataset: dataset, floorPlan: plan, config: config, control: control, resuming: previous) { event in
             switch event {
             case let .modelsBuilt(parameters, teacherParameters):
                 var counts = "parameters: \(config.model.kind.rawValue) \(parameters)"
@@ -192,6 +206,7 @@ struct CV: ParsableCommand {
                                 teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
                                 teacher.result.macroF1, teacher.result.accuracy))
         }
+        if let decoded = fold.decoded { lines.append("      decoded: " + decodedLine(decoded, undecoded: fold.result.macroF1)) }
         return lines.joined(separator: "\n")
     }
 
@@ -206,6 +221,10 @@ struct CV: ParsableCommand {
         if let int8Mean = report.int8MeanMacroF1 {
             lines.append(String(format: "the integer models on the same folds: macro-F1 %.3f (integer − float %+.1f points)",
                                 int8Mean, (int8Mean - report.meanMacroF1) * 100))
+        }
+        for mean in report.decodedMeans ?? [] {
+            lines.append(String(format: "decoded %@: macro-F1 %.3f (%+.3f) · accuracy %.3f · integer decoder differs on %d windows",
+                                mean.decoder.description, mean.macroF1, mean.macroF1 - report.meanMacroF1, mean.accuracy, mean.integerDifferences))
         }
         if report.seedMeans.count > 1 {
             lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))
@@ -225,4 +244,17 @@ func confusionTable(_ confusion: [[Int]], rooms: [String], title: String) -> Str
     var lines = [title, pad("") + used.map { pad(rooms[$0]) }.joined()]
     for i in used { lines.append(pad(rooms[i]) + used.map { pad(String(confusion[i][$0])) }.joined()) }
     return lines.joined(separator: "\n")
+}
+
+/// One decoded score per decoder, with its gain over the undecoded macro-F1 and the integer decoder's RAM.
+func decodedLine(_ decoded: [DecodedResult], undecoded: Double) -> String {
+    decoded.map {
+        String(format: "%@ %.3f (%+.3f, int RAM %d B%@)", $0.decoder.description, $0.result.macroF1, $0.result.macroF1 - undecoded,
+               $0.footprint.ramBytes, $0.integerDifferences > 0 ? ", int differs on \($0.integerDifferences)" : "")
+    }.joined(separator: " · ")
+}
+
+/// `--decode` as decoders, with the parse error as a usage error.
+func decoderList(_ text: String) throws -> [DecoderSpec] {
+    do { return try DecoderSpec.list(text) } catch { throw ValidationError("\(error)") }
 }

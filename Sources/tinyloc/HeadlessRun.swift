@@ -62,6 +62,15 @@ struct HeadlessRun {
                              int8.macroF1, int8.accuracy, (int8.macroF1 - report.testFloat.macroF1) * 100)
         }
         lines.append(scores)
+        if let decoded = report.testDecoded {
+            lines.append("decoded (float; transitions counted on the training recordings): " + decodedLine(decoded, undecoded: report.testFloat.macroF1))
+            for score in decoded {
+                lines.append("  \(score.decoder): integer decoder RAM \(score.footprint.ramBytes) B (back-pointers \(score.footprint.backPointerBytes) B, "
+                             + "scores \(score.footprint.scoreBytes) B) · flash \(score.footprint.flashBytes) B · differs from float on "
+                             + "\(score.integerDifferences) of \(report.data.testWindows) windows"
+                             + (score.ruledOutTransitions > 0 ? " · \(score.ruledOutTransitions) training moves without a door left out" : ""))
+            }
+        }
         lines.append("per-room F1 (float, rooms in the test recordings): "
                      + report.data.rooms.compactMap { room in report.testFloat.roomF1[room].map { String(format: "%@ %.2f", room, $0) } }
                         .joined(separator: " · "))

@@ -50,6 +50,9 @@ struct Run: ParsableCommand {
     @Option(help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
     var pace: Double = 0.25
 
+    @Option(help: "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training). Ignored when resuming a session.")
+    var decode = "none"
+
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "Training recordings: names, numbers or ranges, e.g. 1-5 (default: all not used for validation or test).")
@@ -72,6 +75,7 @@ struct Run: ParsableCommand {
         if let receiverDropout, !(0...0.9).contains(receiverDropout) {
             throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
         }
+        _ = try decoderList(decode)
         if pace < 0 { throw ValidationError("--pace must not be negative") }
         if let mcu, !knownMCUs.contains(mcu) {
             throw ValidationError("unknown --mcu '\(mcu)'; choose one of \(knownMCUs.joined(separator: ", "))")
@@ -100,6 +104,8 @@ struct Run: ParsableCommand {
         if let val, let test { config.splitSpec = SplitSpec(train: train ?? "", validation: val, test: test) }
         config.maxGap = dataOptions.gapLimit
         config.scaling = dataOptions.featureScaling
+        let decoders = try decoderList(decode).filter { $0.mode != .none }
+        if !decoders.isEmpty { config.decoders = decoders }
         return config
     }
 

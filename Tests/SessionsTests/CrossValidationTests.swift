@@ -123,6 +123,69 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertNil(try CrossValidation.run(dataset: dataset, config: config).teacherMeanMacroF1)
     }
 
+    func testDecodersScoreEveryFoldAndSurviveTheJSON() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 2
+        config.decoders = [DecoderSpec(mode: .lag(2)), DecoderSpec(mode: .offline)]
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        for fold in report.folds {
+            let decoded = try XCTUnwrap(fold.decoded)
+            XCTAssertEqual(decoded.map(\.decoder.description), ["lag=2", "offline"])
+            for score in decoded {
+                XCTAssertEqual(score.result.confusion.joined().reduce(0, +), fold.testWindows)
+                XCTAssertEqual(score.integerDifferences, 0)
+            }
+            XCTAssertEqual(decoded[0].footprint.backPointerBytes, 2 * 2)
+            XCTAssertEqual(decoded[1].footprint.backPointerBytes, (fold.testWindows - 1) * 2)
+        }
+        let means = try XCTUnwrap(report.decodedMeans)
+        XCTAssertEqual(means[1].macroF1, report.folds.map { $0.decoded![1].result.macroF1 }.reduce(0, +) / 3, accuracy: 1e-12)
+        let again = try JSONDecoder().decode(CrossValidationReport.self, from: JSONEncoder().encode(report))
+        XCTAssertEqual(again.folds.map(\.decoded), report.folds.map(\.decoded))
+        XCTAssertEqual(again.config.decoders, config.decoders)
+    }
+
+    func testThePriorDividedOutIsTheOneTheClassifierWasTrainedUnder() throws {
+        // Training: 90 windows of room a, then 10 of b. The classifier cannot tell them apart
+        // (equal logits), so the path follows the priors. Dividing by the uniform prior leaves the
+        // frequent room a on every window (start and stay in a: log 91/102 + 4 log 90/92 ≈ −0.20,
+        // against −2.61 for b); dividing by the frequencies adds −log π per window (0.11 for a,
+        // 2.23 for b) and makes b the best path (8.53 against 0.37).
+        func windows(_ labels: [Int], recording: Int) -> WindowSet {
+            WindowSet(count: labels.count, length: 1, features: 1, x: [Float](repeating: 0, count: labels.count), labels: labels,
+                      recordingIndex: [Int](repeating: recording, count: labels.count),
+                      startTimes: labels.indices.map { Double($0) * 2 }, rooms: ["a", "b"], featureNames: ["f"])
+        }
+        let recordings = ["r1", "r2"].map { Recording(name: $0, receivers: [], times: [], rssi: [], accel: nil, intervals: []) }
+        let dataset = Dataset(name: "priors", rooms: ["a", "b"], receivers: [], recordings: recordings)
+        let train = windows([Int](repeating: 0, count: 90) + [Int](repeating: 1, count: 10), recording: 0)
+        let test = windows([0, 0, 0, 0, 0], recording: 1)
+        let specs = [DecoderSpec(mode: .offline), DecoderSpec(mode: .offline, dividesByFrequencies: true)]
+        func accuracies(balanced: Bool) throws -> [Double] {
+            try DecodingStage.evaluate(specs, train: train, test: test, testLogits: [Float](repeating: 0, count: 10),
+                                       balancedClassifier: balanced, plan: nil, dataset: dataset).map(\.result.accuracy)
+        }
+        XCTAssertEqual(try accuracies(balanced: true), [1, 0])
+        XCTAssertEqual(try accuracies(balanced: false), [0, 0], "a plainly trained classifier carries the frequencies either way")
+    }
+
+    func testDecodersThatCannotRunFailBeforeAnyTraining() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 1
+        var started = 0
+        config.decoders = [DecoderSpec(mode: .lag(100))]
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: config) { if case .foldStarted = $0 { started += 1 } }) {
+            XCTAssertTrue("\($0)".contains("recording 00001 has only"), "\($0)")
+        }
+        config.decoders = [DecoderSpec(mode: .offline, usesFloorPlan: true)]
+        XCTAssertThrowsError(try CrossValidation.run(dataset: dataset, config: config) { if case .foldStarted = $0 { started += 1 } }) {
+            XCTAssertEqual($0 as? TemporalDecodingError, .noFloorPlan(data: "two-room"))
+        }
+        XCTAssertEqual(started, 0)
+    }
+
     func testMinMaxScalerIsFittedOnTrainingRecordingsOnly() throws {
         let dataset = twoRoomDataset(recordings: 3)
         var loud = dataset
@@ -180,6 +243,34 @@ final class CrossValidationTests: XCTestCase {
         let saved = try JSONDecoder().decode(FeatureScaler.self, from: Data(contentsOf: session.scalerURL))
         XCTAssertEqual(saved, report.scaler)
         XCTAssertEqual(saved.minimum.count, report.data.features)
+    }
+
+    func testRunnerDecodesTheTestRecordingAndRefusesAnImpossibleLagBeforeTraining() throws {
+        let root = try temporaryFolder()
+        let folder = root.appendingPathComponent("data")
+        try writeSphereFixture(dataset: twoRoomDataset(recordings: 3, seconds: 30), to: folder)
+        var config = SessionConfig(name: "decoded")
+        config.data = try .real(path: folder.path)
+        config.splitSpec = SplitSpec(train: "1", validation: "2", test: "3")
+        config.training.epochs = 2
+        config.decoders = [DecoderSpec(mode: .lag(3)), DecoderSpec(mode: .offline)]
+        let (session, _) = try Session.openOrCreate(root: root, config: config)
+        XCTAssertEqual(try Session.openOrCreate(root: root, config: SessionConfig(name: "decoded")).session.config.decoders, config.decoders)
+        let report = try XCTUnwrap(try ExperimentRunner(session: session).run())
+        let decoded = try XCTUnwrap(report.testDecoded)
+        XCTAssertEqual(decoded.map(\.decoder.description), ["lag=3", "offline"])
+        XCTAssertEqual(decoded.map { $0.result.confusion.joined().reduce(0, +) }, [report.data.testWindows, report.data.testWindows])
+        XCTAssertEqual(decoded[0].footprint, DecoderFootprint(rooms: 2, lag: 3))
+        let saved = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: session.reportURL))
+        XCTAssertEqual(saved.testDecoded, decoded)
+
+        config.name = "too-late"
+        config.decoders = [DecoderSpec(mode: .lag(1000))]
+        let (doomed, _) = try Session.openOrCreate(root: root, config: config)
+        XCTAssertThrowsError(try ExperimentRunner(session: doomed).run()) {
+            XCTAssertTrue("\($0)".contains("recording 00003 has only \(report.data.testWindows) windows"), "\($0)")
+        }
+        XCTAssertEqual(doomed.epochHistory().count, 0, "nothing trained")
     }
 
     private func temporaryFolder() throws -> URL {

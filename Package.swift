@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TinyNN", dependencies: ["TinyTensor"]),
         .target(name: "Localisation", dependencies: ["TinyTensor"]),
         .target(name: "Graph"),
-        .target(name: "Models", dependencies: ["TinyNN", "Localisation", "Graph"]),
+        .target(name: "Models", dependencies: ["TinyNN", "Graph"]),
         .target(name: "Compression", dependencies: ["Graph"]),
         .target(name: "Deploy", dependencies: ["Compression", "Graph"]),
         .target(name: "Sessions", dependencies: ["Deploy", "Compression", "Models", "Localisation", "Graph", "TinyTensor"]),

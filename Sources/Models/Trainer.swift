@@ -1,5 +1,4 @@
 import Foundation
-import Localisation
 import TinyNN
 import TinyTensor
 

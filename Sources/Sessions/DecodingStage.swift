@@ -1,5 +1,6 @@
 import Foundation
 import Localisation
+import Models
 
 /// A classifier's test score after temporal decoding (docs/RESULTS.md, "Temporal decoding").
 public struct DecodedResult: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Localisation
+@testable import Models
 
 final class MetricsTests: XCTestCase {
     func testHandComputedConfusion() {

@@ -5,7 +5,7 @@ import Sessions
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a session: data → windows → train → int8 → RAM plan → report.json (the workbench unless --headless)."
+        abstract: "Run a session: data → windows → train → integer model → RAM plan → report.json (the workbench unless --headless)."
     )
 
     @Flag(help: "No terminal UI: print progress and a summary, write sessions/<name>/report.json.")
@@ -111,6 +111,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let config = try makeConfig()
+        if !headless { try WorkbenchLauncher.checkTerminal() }
         let root = URL(fileURLWithPath: sessionsDir)
         let (session, resumed) = try Session.openOrCreate(root: root, config: config)
         if headless {

@@ -12,11 +12,15 @@ struct WorkbenchLauncher {
     let baseConfig: SessionConfig
     let sessionsRoot: URL
 
-    func run() throws {
+    /// Refuses a terminal the workbench cannot draw on, before anything (a session folder) is made.
+    static func checkTerminal() throws {
         if let problem = TerminalCheck.problem() {
             FileHandle.standardError.write(Data("tinyloc: \(problem)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    func run() throws {
         let sources = dataSources()
         let models = Self.modelChoices
         let current = (sources.firstIndex { $0.source == session.config.data } ?? 0,

@@ -108,9 +108,12 @@ final class HeadlessTests: XCTestCase {
     }
 
     func testNoTerminalPointsToHeadless() throws {
-        let result = try Harness.run(["--recordings", "3"])
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let result = try Harness.run(["--recordings", "3", "--sessions-dir", sessions.path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("tinyloc run --headless"), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sessions.path), [], "refused before any session is made")
     }
 }
 

@@ -263,6 +263,56 @@ final class SessionControllerTests: XCTestCase {
         XCTAssertTrue(wide.line(0).contains("student-tiny int8 · sim:sphere-house · val sim-001 · test sim-002"), wide.text)
     }
 
+    /// The Compress view on a real run: the controller loads the trained model in the background,
+    /// shows every op, and a key narrowing the first layer's weights to int4 lowers the flash the
+    /// view shows once the background evaluation lands; undo brings it back.
+    func testCompressViewTunesALayerInTheBackground() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-compress-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "tune")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .studentTiny)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        func wait(_ what: String, _ condition: (WorkbenchState.Compress) -> Bool) throws -> WorkbenchState.Compress {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let compress = controller.snapshot().compress
+                if condition(compress) { return compress }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw NSError(domain: "CompressViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+        }
+        let ready = try wait("the first evaluation") { !$0.rows.isEmpty && $0.status == "ready" }
+        XCTAssertEqual(ready.rows.first?.name, "embed")
+        XCTAssertEqual(ready.rows.first?.weights, "int8")
+        XCTAssertTrue(ready.rows.allSatisfy { !$0.isFloatIsland })
+
+        var ui = WorkbenchUI()
+        _ = ui.handle(.char("2"), controller: controller)
+        XCTAssertEqual(ui.view, .zoomed(.quantization))
+        _ = ui.handle(.char("-"), controller: controller)
+        let narrowed = try wait("the int4 evaluation") { $0.status == "ready" && $0.rows.first?.weights == "int4" }
+        // embed is 11 → 16: 176 int8 weights become 88 bytes of int4.
+        XCTAssertEqual(ready.flashBytes - narrowed.flashBytes, 176 - 88)
+        XCTAssertTrue(narrowed.canUndo)
+
+        let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
+        var state = controller.snapshot()
+        state.compress = narrowed
+        WorkbenchApp.render(state: state, ui: ui, into: screen)
+        XCTAssertTrue(screen.text.contains("Compress · precision per layer"), screen.text)
+        XCTAssertTrue(screen.text.contains("flash \(Text.bytes(narrowed.flashBytes))"), screen.text)
+        XCTAssertTrue(screen.text.contains("int4"), screen.text)
+
+        _ = ui.handle(.char("u"), controller: controller)
+        let undone = try wait("the undo") { $0.status == "ready" && $0.rows.first?.weights == "int8" }
+        XCTAssertEqual(undone.flashBytes, ready.flashBytes)
+    }
+
     /// A model without a graph lowering (a teacher with a CRF: it labels every step, so there is
     /// no single-window graph; a narrow one, so a debug build trains it quickly) gets panes that say so.
     func testATeacherRunSaysWhichStagesDoNotApplyToIt() throws {

@@ -23,6 +23,7 @@ final class FakeController: WorkbenchController {
     func replay(_ command: ReplayCommand) { commands.append("replay(\(command))") }
     func startRun(dataSource: Int, model: Int, teacher: Int) { commands.append("startRun(\(dataSource), \(model), \(teacher))") }
     func quit() { commands.append("quit") }
+    func compress(_ command: CompressCommand) { commands.append("compress(\(command))") }
 }
 
 enum Fixtures {

@@ -21,15 +21,21 @@ extension WorkbenchUI {
         case .char(" "):
             controller.togglePause()
         case .up, .char("k"):
-            controller.selectLayer(delta: -1)
+            if view == .zoomed(.quantization) { controller.compress(.select(-1)) } else { controller.selectLayer(delta: -1) }
         case .down, .char("j"):
-            controller.selectLayer(delta: 1)
+            if view == .zoomed(.quantization) { controller.compress(.select(1)) } else { controller.selectLayer(delta: 1) }
         case .char("p"):
             controller.replay(.togglePlay)
         case .char("+"), .char("="), .char("]"):
-            controller.replay(.faster)
+            if view == .zoomed(.quantization) { controller.compress(.weights(1)) } else { controller.replay(.faster) }
         case .char("-"), .char("["):
-            controller.replay(.slower)
+            if view == .zoomed(.quantization) { controller.compress(.weights(-1)) } else { controller.replay(.slower) }
+        case .char("o") where view == .zoomed(.quantization):
+            controller.compress(.toggleOutput)
+        case .char("u") where view == .zoomed(.quantization):
+            controller.compress(.undo)
+        case .char("s") where view == .zoomed(.quantization):
+            controller.compress(.save)
         case .char("5"):
             view = view == .compare ? .overview : .compare
         case .char(let c):

@@ -13,6 +13,18 @@ public protocol WorkbenchController: AnyObject {
     func startRun(dataSource: Int, model: Int, teacher: Int)
     /// The user left; stop background work that only the screen needed.
     func quit()
+    /// Compress view: moves the selected op, steps its weight precision (int4 ↔ int8 ↔ int16 ↔
+    /// fp16), toggles its output between int8 and int16, undoes the last change, saves the plan
+    /// as a variant of the session. Evaluation runs in the background; none of these waits.
+    func compress(_ command: CompressCommand)
+}
+
+public enum CompressCommand: Equatable, Sendable {
+    case select(Int)
+    case weights(Int)
+    case toggleOutput
+    case undo
+    case save
 }
 
 public enum ReplayCommand: Equatable, Sendable {

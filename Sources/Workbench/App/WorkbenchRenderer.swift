@@ -12,6 +12,8 @@ extension WorkbenchApp {
                 for pane in Pane.allCases {
                     draw(pane, state: state, in: layout.rect(for: pane), focused: pane == ui.focus, painter: painter)
                 }
+            case .zoomed(.quantization):
+                CompressPane(compress: state.compress).draw(in: layout.body, focused: true, painter: painter)
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
             case .compare:

@@ -8,6 +8,7 @@ public struct WorkbenchState: Equatable, Sendable {
     public var training: Training
     public var memory: Memory
     public var quantization: Quantization
+    public var compress = Compress()
     public var replay: Replay?
     /// A message the user must see (an error, or a notice such as "checkpoint written").
     public var notice: Notice?

@@ -1,6 +1,7 @@
 import Compression
 import Deploy
 import Foundation
+import Graph
 import Localisation
 import Models
 import Sessions
@@ -130,6 +131,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             if !notes.isEmpty { state.notice = .init(notes.joined(separator: "; ")) }
         case .modelBuilt(let model):
             state.training.parameters = model.parameters
+            state.compress.unavailable = model.hasGraph ? "tuning opens when training has finished" : nil
             // Said now, so the panes do not promise a plan or integer layers that will never come.
             if !model.hasGraph {
                 state.quantization.unavailable = "\(model.kind) stays float32: no graph lowering for it yet"
@@ -164,6 +166,12 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.quantization.unavailable = noInt8
             replayPredictions = predictions
             startReplayIfIdle()
+            if report.memory != nil {
+                state.compress.unavailable = "loading the trained model for tuning…"
+                prepareCompress(session: session, generation: generation)
+            } else {
+                state.compress.unavailable = "\(report.model) has no integer form to tune"
+            }
         }
         refreshReplay()
     }
@@ -267,6 +275,154 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
 
     public func quit() {
         runner.control.stop()
+    }
+
+    // MARK: Compress view (one engine path with `tinyloc compress`: PlanEvaluator)
+
+    /// Evaluations run here, one at a time, never on the UI thread.
+    private let compressQueue = DispatchQueue(label: "tinyloc.compress")
+    /// Touched only on `compressQueue`.
+    private var evaluator: PlanEvaluator?
+    /// The plan on screen and the ones before it (for undo); guarded by `lock`.
+    private var plan = PrecisionPlan()
+    private var undoPlans: [PrecisionPlan] = []
+    /// Bumped per requested evaluation, so a late result never overwrites a newer one.
+    private var planGeneration = 0
+
+    private func prepareCompress(session: Session, generation: Int) {
+        compressQueue.async { [self] in
+            do {
+                let opened = try PlanEvaluator(TrainedSession.open(session))
+                evaluator = opened
+                lock.lock()
+                plan = PrecisionPlan()
+                undoPlans = []
+                compressGraph = opened.graph
+                lock.unlock()
+                evaluate(PrecisionPlan(), runGeneration: generation, planGeneration: 0)
+            } catch {
+                update(generation) { $0.compress.unavailable = "cannot tune this model: \(error)" }
+            }
+        }
+    }
+
+    /// On `compressQueue`: scores `plan` and shows it, unless the run or the plan changed meanwhile.
+    private func evaluate(_ plan: PrecisionPlan, runGeneration: Int, planGeneration: Int) {
+        guard let evaluator else { return }
+        do {
+            let report = try evaluator.evaluate(plan, name: "workbench")
+            let layers = Set(evaluator.layers)
+            let quality = Dictionary(uniqueKeysWithValues: report.layers.map { ($0.name, $0) })
+            let rows = report.graph.ops.map { op -> WorkbenchState.Compress.Row in
+                let output = report.graph.tensor(op.outputs[0])!
+                var weights = ""
+                if layers.contains(op.name) {
+                    weights = plan.weights(of: op.name).rawValue + (plan.granularity(of: op.name) == .perTensor ? " per-tensor" : "")
+                }
+                let isIsland: Bool
+                if case .floatIsland = op.kernel { isIsland = true } else { isIsland = false }
+                let measured = quality[op.name]
+                return .init(name: op.name, type: op.kernel.typeName, weights: weights, output: "int\(output.quantization.bits)",
+                             flashBytes: op.kernel.flashBytes, outputBytes: output.bytes, sqnrDB: measured?.activationSQNR,
+                             histogram: measured?.activationErrorHistogram ?? Histogram(lowerBound: -2, upperBound: 2, binCount: 16),
+                             hasWeights: layers.contains(op.name), isFloatIsland: isIsland)
+            }
+            lock.lock()
+            defer { lock.unlock() }
+            guard runGeneration == generation, planGeneration == self.planGeneration else { return }
+            let selected = state.compress.selected
+            state.compress.rows = rows
+            state.compress.selected = min(selected, rows.count - 1)
+            state.compress.validationF1 = report.validation.macroF1
+            state.compress.floatValidationF1 = report.floatValidationMacroF1
+            state.compress.arenaBytes = report.arenaBytes
+            state.compress.flashBytes = report.flashBytes
+            state.compress.budgetBytes = session.config.ramBudgetBytes
+            state.compress.status = "ready"
+            state.compress.unavailable = nil
+        } catch {
+            update(runGeneration) { $0.compress.status = "cannot run that plan: \(error)" }
+        }
+    }
+
+    public func compress(_ command: CompressCommand) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !state.compress.rows.isEmpty else { return }
+        let count = state.compress.rows.count
+        switch command {
+        case .select(let delta):
+            state.compress.selected = (state.compress.selected + delta + count) % count
+            return
+        case .weights(let step):
+            guard let row = state.compress.selectedRow, row.hasWeights, let graph = compressGraph else {
+                state.compress.status = "\(state.compress.selectedRow?.name ?? "this op") has no weights to set; o sets its output"
+                return
+            }
+            let ladder: [PrecisionPlan.WeightPrecision] = [.int4, .int8, .int16, .fp16]
+            var index = ladder.firstIndex(of: plan.weights(of: row.name)) ?? 1
+            var next: PrecisionPlan?
+            for _ in ladder.indices {
+                index += step
+                guard ladder.indices.contains(index) else { break }
+                var candidate = plan
+                candidate.layers[row.name, default: .init()].weights = ladder[index]
+                if (try? candidate.validate(for: graph)) != nil { next = candidate; break }
+            }
+            guard let next else {
+                state.compress.status = "\(row.name): no \(step > 0 ? "wider" : "narrower") weights it can run"
+                return
+            }
+            change(to: next)
+        case .toggleOutput:
+            guard let row = state.compress.selectedRow else { return }
+            var next = plan
+            next.layers[row.name, default: .init()].output = row.output == "int16" ? .int8 : .int16
+            change(to: next)
+        case .undo:
+            guard let previous = undoPlans.popLast() else {
+                state.compress.status = "nothing to undo"
+                return
+            }
+            plan = previous
+            requestEvaluation()
+        case .save:
+            let plan = self.plan, session = self.session, runGeneration = generation
+            let existing = (try? FileManager.default.contentsOfDirectory(atPath: session.variantsFolder.path)) ?? []
+            var n = 1
+            while existing.contains("tuned-\(n).json") { n += 1 }
+            let name = "tuned-\(n)"
+            state.compress.status = "saving \(name)…"
+            compressQueue.async { [self] in
+                do {
+                    guard let evaluator else { return }
+                    let report = try evaluator.evaluate(plan, name: name)
+                    try session.saveJSON(report, to: session.variantsFolder.appendingPathComponent("\(name).json"))
+                    update(runGeneration) { $0.compress.status = "saved variants/\(name).json" }
+                } catch {
+                    update(runGeneration) { $0.compress.status = "not saved: \(error)" }
+                }
+            }
+        }
+    }
+
+    /// The lowered graph plans are checked against (under `lock`; set when the evaluator is ready).
+    private var compressGraph: Graph?
+
+    /// Under `lock`: remembers the current plan for undo, shows `next`, evaluates it in the background.
+    private func change(to next: PrecisionPlan) {
+        undoPlans.append(plan)
+        plan = next
+        requestEvaluation()
+    }
+
+    /// Under `lock`.
+    private func requestEvaluation() {
+        planGeneration += 1
+        state.compress.canUndo = !undoPlans.isEmpty
+        state.compress.status = "evaluating…"
+        let plan = self.plan, runGeneration = generation, planGeneration = self.planGeneration
+        compressQueue.async { [self] in evaluate(plan, runGeneration: runGeneration, planGeneration: planGeneration) }
     }
 
     // MARK: Engine values → screen values

@@ -1,0 +1,72 @@
+/// The Compress view: every op of the integer model with its weights and output precision, its
+/// flash and output bytes and its SQNR, the selected op's error histogram beside the table, and
+/// the figures of the plan being tried. Draws `WorkbenchState.Compress`; the keys go to the
+/// controller, which evaluates in the background.
+struct CompressPane {
+    var compress: WorkbenchState.Compress
+
+    func draw(in rect: Rect, focused: Bool, painter: Painter) {
+        let inner = Box(title: "Compress · precision per layer", focused: focused).draw(in: rect, painter: painter)
+        guard inner.height >= 4 else { return }
+        guard !compress.rows.isEmpty else {
+            let reason = compress.unavailable ?? "no integer model yet"
+            painter.put(Text.truncate(reason, to: inner.width), row: inner.row, col: inner.col, style: Style(fg: .muted))
+            return
+        }
+        let (summaryRow, rest) = inner.splitTop(1)
+        let (body, keysRow) = rest.splitBottom(1)
+        drawSummary(in: summaryRow, painter: painter)
+        let histogramWidth = body.width >= 100 ? 34 : 0
+        let table = Rect(row: body.row + 1, col: body.col, width: body.width - histogramWidth, height: body.height - 1)
+        drawTable(in: table, header: Rect(row: body.row, col: body.col, width: table.width, height: 1), painter: painter)
+        if histogramWidth > 0, let row = compress.selectedRow {
+            let chart = Rect(row: body.row, col: body.right - histogramWidth + 1, width: histogramWidth - 1, height: min(body.height, 12))
+            painter.put(Text.truncate("\(row.name) output error", to: chart.width), row: chart.row, col: chart.col, style: Style(fg: .accent))
+            HistogramChart(counts: row.histogram.counts, lowerEdge: row.histogram.lowerBound, upperEdge: row.histogram.upperBound, unit: "Δ")
+                .draw(in: Rect(row: chart.row + 1, col: chart.col, width: chart.width, height: chart.height - 1), painter: painter)
+        }
+        let keys = "↑↓ layer · +/- weights · o output int8/int16 · u undo · s save variant · Esc back"
+        painter.put(Text.truncate(keys, to: keysRow.width), row: keysRow.row, col: keysRow.col, style: Style(fg: .muted))
+    }
+
+    private func drawSummary(in row: Rect, painter: Painter) {
+        var parts: [String] = []
+        if let f1 = compress.validationF1 {
+            var text = "val macro-F1 \(Text.fixed(f1, 3))"
+            if let float = compress.floatValidationF1 { text += " (float \(Text.fixed(float, 3)))" }
+            parts.append(text)
+        }
+        var ram = "RAM \(Text.bytes(compress.arenaBytes))"
+        if let budget = compress.budgetBytes { ram += compress.arenaBytes <= budget ? " fits \(Text.budget(budget))" : " OVER \(Text.budget(budget))" }
+        parts.append(ram)
+        parts.append("flash \(Text.bytes(compress.flashBytes))")
+        let islands = compress.rows.filter(\.isFloatIsland).map(\.name)
+        parts.append(islands.isEmpty ? "no float islands" : "float: " + islands.joined(separator: ", "))
+        let text = parts.joined(separator: " · ")
+        painter.put(Text.truncate(text, to: row.width), row: row.row, col: row.col, style: Style(fg: .accent, bold: true))
+        if !compress.status.isEmpty, text.count + compress.status.count + 3 < row.width {
+            painter.put(compress.status, row: row.row, col: row.right - compress.status.count, style: Style(fg: .muted))
+        }
+    }
+
+    private func drawTable(in rect: Rect, header: Rect, painter: Painter) {
+        let nameWidth = max(10, min(22, rect.width - 58))
+        func line(_ name: String, _ type: String, _ weights: String, _ output: String, _ flash: String, _ bytes: String, _ sqnr: String) -> String {
+            Text.padRight(Text.truncate(name, to: nameWidth), to: nameWidth) + " " + Text.padRight(Text.truncate(type, to: 15), to: 15) + " "
+                + Text.padRight(weights, to: 16) + Text.padRight(output, to: 6) + Text.padRight(flash, to: 9) + Text.padRight(bytes, to: 9) + sqnr
+        }
+        painter.put(Text.truncate(line("op", "type", "weights", "out", "flash", "out B", "SQNR"), to: header.width), row: header.row,
+                    col: header.col, style: Style(fg: .muted))
+        guard rect.height > 0 else { return }
+        // Keep the selected row in view.
+        let first = max(0, min(compress.selected - rect.height / 2, compress.rows.count - rect.height))
+        for (i, row) in compress.rows.enumerated().dropFirst(first).prefix(rect.height) {
+            let sqnr = row.sqnrDB.map { "\(Text.fixed($0, 1)) dB" } ?? "exact"
+            let text = line(row.name, row.type, row.weights.isEmpty ? "—" : row.weights, row.output, Text.bytes(row.flashBytes),
+                            Text.bytes(row.outputBytes), sqnr)
+            let selected = i == compress.selected
+            let style = selected ? Style(fg: .accent, bold: true, reverse: true) : Style(fg: row.isFloatIsland ? .warn : .text)
+            painter.put(Text.truncate(text, to: rect.width), row: rect.row + i - first, col: rect.col, style: style)
+        }
+    }
+}

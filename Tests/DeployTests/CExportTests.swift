@@ -1,0 +1,171 @@
+import Compression
+import Foundation
+import Graph
+import Models
+import XCTest
+@testable import Deploy
+
+/// The exported C, compiled with the system C compiler, against the Swift integer engine on the
+/// same windows: every family, byte for byte.
+final class CExportTests: XCTestCase {
+    private let shape = ModelShape(steps: 20, features: 11, classes: 9)
+    private static let windowCount = 500
+
+    /// Quantizes each window with the C helper, predicts, and (streaming models) replays the window
+    /// step by step; writes codes, scores and stream scores per window.
+    private static let harness = #"""
+#include <stdio.h>
+#include "model.h"
+
+int main(int argc, char **argv) {
+    static float window[TINYLOC_INPUT_SIZE];
+    static int8_t codes[TINYLOC_INPUT_SIZE], scores[TINYLOC_OUTPUT_SIZE];
+    FILE *in, *out;
+    if (argc != 3) return 2;
+    in = fopen(argv[1], "rb");
+    out = fopen(argv[2], "wb");
+    if (!in || !out) return 2;
+    while (fread(window, sizeof(float), TINYLOC_INPUT_SIZE, in) == TINYLOC_INPUT_SIZE) {
+        tinyloc_quantize(window, codes);
+        tinyloc_predict(codes, scores);
+        fwrite(codes, 1, TINYLOC_INPUT_SIZE, out);
+        fwrite(scores, 1, TINYLOC_OUTPUT_SIZE, out);
+#ifdef TINYLOC_STEP_SIZE
+        {
+            int t;
+            tinyloc_reset();
+            for (t = 0; t < TINYLOC_INPUT_SIZE / TINYLOC_STEP_SIZE; t++) tinyloc_step(codes + t * TINYLOC_STEP_SIZE, scores);
+            fwrite(scores, 1, TINYLOC_OUTPUT_SIZE, out);
+        }
+#endif
+    }
+    return fclose(out) == 0 ? 0 : 1;
+}
+"""#
+
+    /// Windows shaped like the real input (RSSI and heard-rates 0…1, accelerometer ±1); one in five
+    /// reaches a quarter beyond, so input clamping and saturation inside the model are exercised too.
+    private func windows(_ count: Int, seed: UInt64) -> [[Float]] {
+        var state = seed
+        func uniform(_ low: Float, _ high: Float) -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return low + (high - low) * Float(state >> 40) / Float(1 << 24)
+        }
+        return (0..<count).map { w in
+            let wide: Float = w % 5 == 4 ? 0.25 : 0
+            return (0..<(shape.steps * shape.features)).map { i in
+                i % shape.features < 8 ? uniform(-wide, 1 + wide) : uniform(-1 - wide, 1 + wide)
+            }
+        }
+    }
+
+    /// Seeded initial weights moved by ±0.2, so norms and gates are not at identity.
+    private func model(_ kind: ModelKind) -> ClassifierModel {
+        var config = ModelConfig(kind: kind)
+        if kind == .teacher { config.teacher = TeacherConfig(width: 8) }
+        let model = config.build(shape: shape, seed: 21)
+        var state: UInt64 = 22
+        for p in model.parameters {
+            for i in 0..<p.count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                p.value[i] += (Float(state >> 40) / Float(1 << 24) * 2 - 1) * 0.2
+            }
+        }
+        return model
+    }
+
+    private func compiler() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        for name in ["clang", "cc"] {
+            for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+                return "\(dir)/\(name)"
+            }
+        }
+        throw XCTSkip("no C compiler (clang or cc) on PATH")
+    }
+
+    private func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            XCTFail("\(tool) \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+            throw CancellationError()
+        }
+    }
+
+    /// Exports, compiles with -std=c99 -Wall -Wextra -Werror -O2, runs the harness on the windows and
+    /// returns per window (input codes, scores, stream scores).
+    private func compileAndRun(_ export: CExport, windows: [[Float]], streaming: Bool) throws -> [(codes: [Int8], scores: [Int8], stream: [Int8])] {
+        let cc = try compiler()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-cexport-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try export.header.write(to: dir.appendingPathComponent("model.h"), atomically: true, encoding: .utf8)
+        try export.source.write(to: dir.appendingPathComponent("model.c"), atomically: true, encoding: .utf8)
+        try Self.harness.write(to: dir.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
+        let binary = dir.appendingPathComponent("harness").path
+        try run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-o", binary,
+                     dir.appendingPathComponent("harness.c").path, dir.appendingPathComponent("model.c").path])
+        var input = Data()
+        for w in windows { w.withUnsafeBytes { input.append(contentsOf: $0) } }
+        try input.write(to: dir.appendingPathComponent("in.bin"))
+        try run(binary, [dir.appendingPathComponent("in.bin").path, dir.appendingPathComponent("out.bin").path])
+        let bytes = [Int8](try Data(contentsOf: dir.appendingPathComponent("out.bin")).map { Int8(bitPattern: $0) })
+        let n = windows[0].count, c = shape.classes, record = n + c + (streaming ? c : 0)
+        XCTAssertEqual(bytes.count, windows.count * record, "harness output size")
+        return (0..<min(windows.count, bytes.count / record)).map { w in
+            let base = w * record
+            return (Array(bytes[base..<(base + n)]), Array(bytes[(base + n)..<(base + n + c)]),
+                    streaming ? Array(bytes[(base + n + c)..<(base + record)]) : [])
+        }
+    }
+
+    private func checkBitExact(_ kind: ModelKind, file: StaticString = #filePath, line: UInt = #line) throws {
+        let net = model(kind)
+        let float = try XCTUnwrap(net.lowered(.windowed), "\(kind) lowers")
+        let quantizer = GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(16, seed: 1)))
+        let integer = try quantizer.quantize(float)
+        let streaming = try net.lowered(.streaming).map(quantizer.quantize)
+        let export = try CExporter(windowed: integer, streaming: streaming).export()
+        let inputs = windows(Self.windowCount, seed: 2)
+        let results = try compileAndRun(export, windows: inputs, streaming: streaming != nil)
+        XCTAssertEqual(results.count, inputs.count, file: file, line: line)
+        let engine = IntegerInterpreter(integer), stream = streaming.map(IntegerInterpreter.init)
+        var codeMismatches = 0, mismatches = 0, streamMismatches = 0, streamVersusWindow = 0
+        for (window, result) in zip(inputs, results) {
+            let codes = engine.quantizeInput(window)
+            if result.codes.map(Int32.init) != codes { codeMismatches += 1 }
+            let expected = engine.run(codes)
+            if result.scores.map(Int32.init) != expected { mismatches += 1 }
+            if let stream {
+                stream.reset()
+                let step = stream.graph.input.elements
+                var last: [Int32] = []
+                for t in 0..<(codes.count / step) { last = stream.run(Array(codes[(t * step)..<((t + 1) * step)])) }
+                if result.stream.map(Int32.init) != last { streamMismatches += 1 }
+                if last != expected { streamVersusWindow += 1 }
+            }
+        }
+        let count = inputs.count
+        XCTAssertEqual(codeMismatches, 0, "\(kind): tinyloc_quantize differs from quantizeInput in \(codeMismatches) of \(count) windows", file: file, line: line)
+        XCTAssertEqual(mismatches, 0, "\(kind): tinyloc_predict differs from IntegerInterpreter in \(mismatches) of \(count) windows", file: file, line: line)
+        XCTAssertEqual(streamMismatches, 0, "\(kind): tinyloc_step after T steps differs from the streaming IntegerInterpreter in \(streamMismatches) of \(count) windows", file: file, line: line)
+        XCTAssertEqual(streamVersusWindow, 0, "\(kind): streaming after T steps differs from the window in \(streamVersusWindow) of \(count) windows", file: file, line: line)
+        XCTAssertEqual(export.arenaBytes, try RAMReport(integer: integer).arenaBytes, file: file, line: line)
+    }
+
+    func testMLPIsBitExact() throws { try checkBitExact(.mlp) }
+    func testCNNIsBitExact() throws { try checkBitExact(.cnn) }
+    func testLSTMIsBitExact() throws { try checkBitExact(.lstm) }
+    func testStudentIsBitExact() throws { try checkBitExact(.student) }
+    func testStudentTinyIsBitExact() throws { try checkBitExact(.studentTiny) }
+    func testMambaWindowedAndStreamingAreBitExact() throws { try checkBitExact(.mamba) }
+    func testMambaWideWindowedAndStreamingAreBitExact() throws { try checkBitExact(.mambaWide) }
+    func testTeacherIsBitExact() throws { try checkBitExact(.teacher) }
+}

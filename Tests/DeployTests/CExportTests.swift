@@ -126,12 +126,19 @@ int main(int argc, char **argv) {
         }
     }
 
-    private func checkBitExact(_ kind: ModelKind, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `int16` makes every inner activation int16 (the API's input and output stay int8); `edit`
+    /// changes the integer graphs before export (both the engine and the C then run the edited graph).
+    private func checkBitExact(_ kind: ModelKind, int16: Bool = false, stateBits: Int = 16, edit: (inout IntegerGraph) -> Void = { _ in },
+                               file: StaticString = #filePath, line: UInt = #line) throws {
         let net = model(kind)
         let float = try XCTUnwrap(net.lowered(.windowed), "\(kind) lowers")
-        let quantizer = GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(16, seed: 1)))
-        let integer = try quantizer.quantize(float)
-        let streaming = try net.lowered(.streaming).map(quantizer.quantize)
+        let wide = int16 ? Dictionary(uniqueKeysWithValues: float.tensors.filter { $0.role == .activation }.map { ($0.name, 16) }) : [:]
+        let quantizer = GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(16, seed: 1)), activationBits: wide,
+                                       stateBits: stateBits)
+        var integer = try quantizer.quantize(float)
+        var streaming = try net.lowered(.streaming).map(quantizer.quantize)
+        edit(&integer)
+        if streaming != nil { edit(&streaming!) }
         let export = try CExporter(windowed: integer, streaming: streaming).export()
         let inputs = windows(Self.windowCount, seed: 2)
         let results = try compileAndRun(export, windows: inputs, streaming: streaming != nil)
@@ -168,4 +175,49 @@ int main(int argc, char **argv) {
     func testMambaWindowedAndStreamingAreBitExact() throws { try checkBitExact(.mamba) }
     func testMambaWideWindowedAndStreamingAreBitExact() throws { try checkBitExact(.mambaWide) }
     func testTeacherIsBitExact() throws { try checkBitExact(.teacher) }
+
+    /// int16 activations: 16-bit loads and stores, 16x8 FULLY_CONNECTED, ADD's 15-bit shift, 513-entry tables.
+    func testInt16ActivationsAreBitExact() throws {
+        for kind in [ModelKind.mlp, .student, .lstm] { try checkBitExact(kind, int16: true) }
+    }
+
+    /// An int32 scan state (the readout's 16-bit accumulator shift).
+    func testInt32MambaStateIsBitExact() throws { try checkBitExact(.mamba, stateBits: 32) }
+
+    /// int4 weights (as precision plans may choose) are packed two to a byte and unpacked by the kernel.
+    func testInt4WeightsAreBitExact() throws {
+        try checkBitExact(.cnn) { graph in
+            for i in graph.ops.indices {
+                switch graph.ops[i].kernel {
+                case .fullyConnected(var k):
+                    k.weights = Self.int4(k.weights)
+                    graph.ops[i].kernel = .fullyConnected(k)
+                case .conv1d(var k):
+                    k.weights = Self.int4(k.weights)
+                    graph.ops[i].kernel = .conv1d(k)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// The same weights on the int4 grid (−7…7); the test compares engines, so the scales need not follow.
+    private static func int4(_ w: SymmetricPerChannelWeights) -> SymmetricPerChannelWeights {
+        var w = w
+        w.bits = 4
+        w.values = w.values.map { ($0 * 7) / 127 }
+        return w
+    }
+
+    func testWeightsOfAnotherWidthAreRefusedNamingTheOp() throws {
+        let net = model(.mlp)
+        let float = try XCTUnwrap(net.lowered(.windowed))
+        var integer = try GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(4, seed: 1))).quantize(float)
+        guard case .fullyConnected(var k) = integer.ops[0].kernel else { return XCTFail("the MLP starts with FULLY_CONNECTED") }
+        k.weights.bits = 2
+        integer.ops[0].kernel = .fullyConnected(k)
+        XCTAssertThrowsError(try CExporter(windowed: integer).export()) { error in
+            XCTAssertEqual(error as? CExportError, .unsupported(op: integer.ops[0].name, reason: "int2 weights (the C kernels take int8 and int4)"))
+        }
+    }
 }

@@ -143,6 +143,10 @@ public final class ExperimentRunner {
             onEvent(.memoryPlanned(planned))
             memory = planned
             try session.saveJSON(quantized.integer, to: session.variantsFolder.appendingPathComponent("int8.json"))
+            // The streaming graph is what `tinyloc export` turns into tinyloc_step.
+            if let streaming = quantized.integerStreaming {
+                try session.saveJSON(streaming, to: session.variantsFolder.appendingPathComponent("int8-streaming.json"))
+            }
         }
         let report = ExperimentReport(
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,

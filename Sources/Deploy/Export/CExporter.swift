@@ -274,27 +274,41 @@ enum Piece: CaseIterable, Hashable {
     }
 }
 
-/// The const arrays of model.c, with the bytes they take.
+/// The const arrays of model.c, with the bytes they take. An array equal to one already defined
+/// (the windowed and streaming graphs of a model share their weights) is not defined twice: the
+/// caller gets the first one's name.
 struct ConstantPool {
     var lines: [String] = []
     var bytes = 0
+    private var defined: [String: String] = [:]
 
-    /// Defines `name` as an array of `type` (int8_t, int16_t, int32_t, uint8_t), checking every value fits.
-    mutating func array(_ type: String, _ name: String, _ values: [Int64], op: String) throws {
+    /// Defines an array of `type` (int8_t, int16_t, int32_t, uint8_t), checking every value fits;
+    /// returns the name to use.
+    mutating func array(_ type: String, _ name: String, _ values: [Int64], op: String) throws -> String {
         let bits = type.hasSuffix("8_t") ? 8 : type.hasSuffix("16_t") ? 16 : 32
         let low: Int64 = type.hasPrefix("u") ? 0 : -(Int64(1) << (bits - 1)), high: Int64 = type.hasPrefix("u") ? (Int64(1) << bits) - 1 : (Int64(1) << (bits - 1)) - 1
         if let bad = values.first(where: { $0 < low || $0 > high }) {
             throw CExportError.unsupported(op: op, reason: "\(name) holds \(bad), outside \(type)")
         }
-        lines.append("static const \(type) \(name)[\(max(values.count, 1))] = {\n\(CExporter.numbers(values.isEmpty ? [0] : values))\n};")
-        bytes += max(values.count, 1) * bits / 8
+        let stored = values.isEmpty ? [0] : values
+        return define(name, key: type + stored.map(String.init).joined(separator: ","), bytes: stored.count * bits / 8,
+                      text: "static const \(type) \(name)[\(stored.count)] = {\n\(CExporter.numbers(stored))\n};")
     }
 
-    mutating func multipliers(_ name: String, _ values: [QuantizedMultiplier]) {
-        lines.append("static const tl_mult \(name)[\(values.count)] = {\n" + stride(from: 0, to: values.count, by: 6).map { start in
+    mutating func multipliers(_ name: String, _ values: [QuantizedMultiplier]) -> String {
+        let rows = stride(from: 0, to: values.count, by: 6).map { start in
             "    " + values[start..<min(start + 6, values.count)].map(Self.multiplier).joined(separator: ", ")
-        }.joined(separator: ",\n") + "\n};")
-        bytes += values.count * 8
+        }
+        return define(name, key: "tl_mult" + values.map(Self.multiplier).joined(), bytes: values.count * 8,
+                      text: "static const tl_mult \(name)[\(values.count)] = {\n" + rows.joined(separator: ",\n") + "\n};")
+    }
+
+    private mutating func define(_ name: String, key: String, bytes size: Int, text: String) -> String {
+        if let existing = defined[key] { return existing }
+        defined[key] = name
+        lines.append(text)
+        bytes += size
+        return name
     }
 
     /// A kernel's parameter struct; `size` is its bytes in flash (what the fields take, padding aside).

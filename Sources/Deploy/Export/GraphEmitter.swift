@@ -48,9 +48,9 @@ struct GraphEmitter {
     }
 
     /// Weights as flash stores them: int8 one a byte, int4 two a byte (low nibble first).
-    private func weights(_ w: SymmetricPerChannelWeights, _ name: String, op: IntegerOp, constants: inout ConstantPool) throws {
+    private func weights(_ w: SymmetricPerChannelWeights, _ name: String, op: IntegerOp, constants: inout ConstantPool) throws -> String {
         switch w.bits {
-        case 8: try constants.array("int8_t", name, w.values.map(Int64.init), op: op.name)
+        case 8: return try constants.array("int8_t", name, w.values.map(Int64.init), op: op.name)
         case 4:
             if let bad = w.values.first(where: { !(-8...7).contains($0) }) {
                 throw CExportError.unsupported(op: op.name, reason: "int4 weight \(bad) outside -8...7")
@@ -60,7 +60,7 @@ struct GraphEmitter {
                 let byte = low | (high << 4)
                 return byte >= 128 ? byte - 256 : byte
             }
-            try constants.array("int8_t", name, packed, op: op.name)
+            return try constants.array("int8_t", name, packed, op: op.name)
         default:
             throw CExportError.unsupported(op: op.name, reason: "int\(w.bits) weights (the C kernels take int8 and int4)")
         }
@@ -83,15 +83,15 @@ struct GraphEmitter {
                 input = "(tl_view){ \(arena) + \(offsets[x.tensor]!), \(tensor(x).quantization.bits), \(n) }"
                 rowCount = 1
             }
-            try weights(k.weights, "\(name)_w", op: op, constants: &constants)
-            try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
+            let w = try weights(k.weights, "\(name)_w", op: op, constants: &constants)
+            let bias = try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
             let sums = (0..<k.weights.outFeatures).map { c in (0..<n).reduce(Int64(0)) { $0 + Int64(k.weights.values[c * n + $1]) } }
-            try constants.array("int32_t", "\(name)_sum", sums, op: op.name)
-            constants.multipliers("\(name)_mult", k.multipliers)
+            let sum = try constants.array("int32_t", "\(name)_sum", sums, op: op.name)
+            let mult = constants.multipliers("\(name)_mult", k.multipliers)
             let wide = Int64(n) * 127 * 65_535 >= Int64(Int32.max)
             constants.parameters("tl_fully_connected_k", name, [
                 "\(n), \(k.weights.outFeatures), \(k.weights.bits), \(wide ? 1 : 0)",
-                "\(name)_w, \(name)_bias, \(name)_sum, \(name)_mult",
+                "\(w), \(bias), \(sum), \(mult)",
                 "\(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 12 * 4)
             calls.append("tl_fully_connected(&\(name), \(input), \(rowCount), \(y));")
         case .add(let k):
@@ -100,9 +100,9 @@ struct GraphEmitter {
             calls.append("tl_add(&\(name), \(view(x)), \(view(op.inputs[1])), \(rows(x)), \(columns(x)), \(y));")
         case .addConstant(let k, let constant):
             use(.addConstant)
-            try constants.array("int8_t", "\(name)_const", constant.map(Int64.init), op: op.name)
+            let table = try constants.array("int8_t", "\(name)_const", constant.map(Int64.init), op: op.name)
             constants.parameters("tl_add_k", name, Self.addFields(k), size: 12 * 4)
-            calls.append("tl_add_constant(&\(name), \(view(x)), \(name)_const, \(rows(x)), \(columns(x)), \(y));")
+            calls.append("tl_add_constant(&\(name), \(view(x)), \(table), \(rows(x)), \(columns(x)), \(y));")
         case .mul(let k):
             use(.mul)
             constants.parameters("tl_mul_k", name, [Self.mult(k.multiplier), "\(k.firstZero), \(k.secondZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"],
@@ -114,11 +114,11 @@ struct GraphEmitter {
             calls.append("tl_apply_table(&\(name), \(view(x)), \(rows(x)), \(columns(x)), \(y));")
         case .layerNorm(let k), .rmsNorm(let k):
             use(.norm)
-            constants.multipliers("\(name)_mult", k.multipliers)
-            try constants.array("uint8_t", "\(name)_negative", k.negative.map { $0 ? 1 : 0 }, op: op.name)
-            try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
+            let mult = constants.multipliers("\(name)_mult", k.multipliers)
+            let negative = try constants.array("uint8_t", "\(name)_negative", k.negative.map { $0 ? 1 : 0 }, op: op.name)
+            let bias = try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
             constants.parameters("tl_norm_k", name, [
-                "\(k.centred ? 1 : 0), \(k.multipliers.count), \(name)_mult, \(name)_negative, \(name)_bias",
+                "\(k.centred ? 1 : 0), \(k.multipliers.count), \(mult), \(negative), \(bias)",
                 "INT64_C(\(k.epsilon)), \(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 11 * 4)
             calls.append("tl_norm(&\(name), \(view(x)), \(rows(x)), \(y));")
         case .attention(let k):
@@ -133,12 +133,12 @@ struct GraphEmitter {
             calls.append("tl_attention(&\(name), \(view(x)), \(queryRows), \(view(key)), \(view(value)), \(rows(key)), \(scores), \(y));")
         case .conv1d(let k):
             use(.conv1d)
-            try weights(k.weights, "\(name)_w", op: op, constants: &constants)
-            try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
-            constants.multipliers("\(name)_mult", k.multipliers)
+            let w = try weights(k.weights, "\(name)_w", op: op, constants: &constants)
+            let bias = try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
+            let mult = constants.multipliers("\(name)_mult", k.multipliers)
             constants.parameters("tl_conv1d_k", name, [
                 "\(k.kernel), \(k.stride), \(k.padding), \(k.weights.inFeatures / k.kernel), \(k.weights.outFeatures), \(k.weights.bits)",
-                "\(name)_w, \(name)_bias, \(name)_mult, \(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 13 * 4)
+                "\(w), \(bias), \(mult), \(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 13 * 4)
             calls.append("tl_conv1d(&\(name), \(view(x)), \(rows(x)), \(out.rows), \(y));")
         case .interleave(let requantizers):
             use(.interleave)
@@ -159,21 +159,21 @@ struct GraphEmitter {
             calls.append("tl_max_pool(\(size), \(view(x)), \(out.rows), \(columns(x)), \(y));")
         case .depthwiseConv(let k):
             use(.depthwiseConv)
-            try weights(k.weights, "\(name)_w", op: op, constants: &constants)
-            try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
-            constants.multipliers("\(name)_mult", k.multipliers)
+            let w = try weights(k.weights, "\(name)_w", op: op, constants: &constants)
+            let bias = try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
+            let mult = constants.multipliers("\(name)_mult", k.multipliers)
             constants.parameters("tl_depthwise_k", name, [
-                "\(k.weights.inFeatures), \(k.weights.outFeatures), \(k.weights.bits), \(name)_w, \(name)_bias, \(name)_mult",
+                "\(k.weights.inFeatures), \(k.weights.outFeatures), \(k.weights.bits), \(w), \(bias), \(mult)",
                 "\(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 10 * 4)
             // Windowed, there is no history: the input itself stands in for it and is never read as such.
             let history = op.inputs.count > 1 ? op.inputs[1] : x
             calls.append("tl_depthwise_conv(&\(name), \(view(x)), \(rows(x)), \(view(history)), \(op.inputs.count > 1 ? rows(history) : 0), \(y));")
         case .selectiveScan(let k):
             use(.selectiveScan)
-            try constants.array("int16_t", "\(name)_decay", k.decayRates.map(Int64.init), op: op.name)
-            try constants.array("int16_t", "\(name)_skip", k.skip.map(Int64.init), op: op.name)
+            let decay = try constants.array("int16_t", "\(name)_decay", k.decayRates.map(Int64.init), op: op.name)
+            let skip = try constants.array("int16_t", "\(name)_skip", k.skip.map(Int64.init), op: op.name)
             constants.parameters("tl_scan_k", name, [
-                "\(k.channels), \(k.stateSize), \(k.stateBits), \(k.accumulatorShift), \(name)_decay, \(name)_skip",
+                "\(k.channels), \(k.stateSize), \(k.stateBits), \(k.accumulatorShift), \(decay), \(skip)",
                 "\(Self.mult(k.decayMultiplier)), \(Self.mult(k.inputMultiplier)), \(Self.mult(k.readoutMultiplier)), \(Self.mult(k.skipMultiplier))",
                 "\(k.uZero), \(k.deltaZero), \(k.bZero), \(k.cZero), \(k.outputZero), \(k.outputMin), \(k.outputMax)"], size: 21 * 4)
             let state: String
@@ -189,16 +189,16 @@ struct GraphEmitter {
             calls.append("tl_selective_scan(&\(name), \(view(x)), \(view(delta)), \(view(b)), \(view(c)), \(rows(x)), \(state), \(y));")
         case .lstm(let k):
             use(.lstm)
-            try weights(k.inputWeights, "\(name)_wx", op: op, constants: &constants)
-            try weights(k.recurrentWeights, "\(name)_wh", op: op, constants: &constants)
-            try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
-            constants.multipliers("\(name)_input_mult", k.inputMultipliers)
-            constants.multipliers("\(name)_recurrent_mult", k.recurrentMultipliers)
+            let wx = try weights(k.inputWeights, "\(name)_wx", op: op, constants: &constants)
+            let wh = try weights(k.recurrentWeights, "\(name)_wh", op: op, constants: &constants)
+            let bias = try constants.array("int32_t", "\(name)_bias", k.bias.map(Int64.init), op: op.name)
+            let inputMult = constants.multipliers("\(name)_input_mult", k.inputMultipliers)
+            let recurrentMult = constants.multipliers("\(name)_recurrent_mult", k.recurrentMultipliers)
             let sigmoid = try tableFields(k.sigmoid, "\(name)_sigmoid", op: op, constants: &constants)
             let tanh = try tableFields(k.tanh, "\(name)_tanh", op: op, constants: &constants)
             constants.parameters("tl_lstm_k", name, [
                 "\(k.hidden), \(k.inputWeights.inFeatures), \(k.cellFractionBits), \(k.inputWeights.bits), \(k.recurrentWeights.bits)",
-                "\(name)_wx, \(name)_wh, \(name)_bias, \(name)_input_mult, \(name)_recurrent_mult, \(Self.mult(k.outputMultiplier))",
+                "\(wx), \(wh), \(bias), \(inputMult), \(recurrentMult), \(Self.mult(k.outputMultiplier))",
                 "\(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax), \(sigmoid), \(tanh)"], size: 22 * 4)
             calls.append("tl_lstm(&\(name), \(view(x)), \(rows(x)), \(arena) + \(scratch(op)), \(y));")
         case .runningMean(let k):
@@ -218,8 +218,8 @@ struct GraphEmitter {
         guard t.inputBits == 8 || t.inputBits == 16, t.outputBits == 8 || t.outputBits == 16 else {
             throw CExportError.unsupported(op: op.name, reason: "a table from int\(t.inputBits) to int\(t.outputBits)")
         }
-        try constants.array(t.outputBits == 8 ? "int8_t" : "int16_t", name, t.values.map(Int64.init), op: op.name)
-        return t.outputBits == 8 ? "{ \(t.inputBits), \(name), 0 }" : "{ \(t.inputBits), 0, \(name) }"
+        let values = try constants.array(t.outputBits == 8 ? "int8_t" : "int16_t", name, t.values.map(Int64.init), op: op.name)
+        return t.outputBits == 8 ? "{ \(t.inputBits), \(values), 0 }" : "{ \(t.inputBits), 0, \(values) }"
     }
 
     private static func addFields(_ k: AddKernel) -> [String] {

@@ -74,8 +74,9 @@ public struct CExporter {
             """
         for piece in Piece.allCases where pieces.contains(piece) {
             if piece == .exp {
-                c += "static const int32_t tl_power_of_two[257] = {\n" + Self.numbers(IntegerMath.powerOfTwoTable.map(Int64.init)) + "\n};\n\n"
-                constants.bytes += 257 * 4
+                let table = IntegerMath.powerOfTwoTable.map { Int64($0) - 32768 }
+                c += "static const uint16_t tl_power_of_two[257] = {\n" + Self.numbers(table) + "\n};\n\n"
+                constants.bytes += 257 * 2
             }
             c += piece.source + "\n"
         }

@@ -91,7 +91,8 @@ static int32_t tl_weight(const int8_t *w, int32_t bits, int32_t i) {
 
     /// `IntegerMath.exp` and its 257-entry table (the table's values are appended by the exporter).
     static let exp = #"""
-/* e^x in Q16 for x <= 0 in Q10: 2^(x log2 e) from the table of 2^(i/256) in Q15, interpolated, shifted. */
+/* e^x in Q16 for x <= 0 in Q10: 2^(x log2 e) from the table of 2^(i/256) in Q15 (stored less 32768,
+   so 16 bits hold it), interpolated, shifted. */
 static int32_t tl_exp_q10(int32_t x) {
     int64_t t = ((int64_t)x * 94548) >> 10;
     int64_t n = -(t >> 16);
@@ -99,7 +100,7 @@ static int32_t tl_exp_q10(int32_t x) {
     if (n >= 31) return 0;
     {
         int32_t i = frac >> 8, r = frac & 0xFF;
-        int32_t low = tl_power_of_two[i], high = tl_power_of_two[i + 1];
+        int32_t low = 32768 + tl_power_of_two[i], high = 32768 + tl_power_of_two[i + 1];
         int32_t q15 = low + (((high - low) * r + 128) >> 8);
         return (int32_t)(((int64_t)q15 << 1) >> n);
     }

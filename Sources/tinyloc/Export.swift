@@ -38,17 +38,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let variants = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants")
-        let file = variants.appendingPathComponent("\(variant).json")
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw SessionError.mismatch("session \(session) has no variant \(variant) (\(file.path)): finish `tinyloc run --session \(session)` "
-                                        + "first (a teacher has no integer model to export)")
-        }
-        let decoder = JSONDecoder()
-        let windowed = try decoder.decode(IntegerGraph.self, from: Data(contentsOf: file))
-        let streamingFile = variants.appendingPathComponent("\(variant)-streaming.json")
-        let streaming = FileManager.default.fileExists(atPath: streamingFile.path)
-            ? try decoder.decode(IntegerGraph.self, from: Data(contentsOf: streamingFile)) : nil
+        let (windowed, streaming) = try Self.loadVariant(sessionsDir: sessionsDir, session: session, variant: variant)
         let export = try CExporter(windowed: windowed, streaming: streaming).export()
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -60,5 +50,21 @@ struct Export: ParsableCommand {
         if let stream = export.streamArenaBytes, let macs = export.streamMACs {
             print("  streaming: arena \(stream) B (state included) · \(macs) MACs per step")
         }
+    }
+
+    /// The windowed integer graph of a session's variant and, when saved, its streaming graph.
+    static func loadVariant(sessionsDir: String, session: String, variant: String) throws -> (IntegerGraph, IntegerGraph?) {
+        let variants = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants")
+        let file = variants.appendingPathComponent("\(variant).json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw SessionError.mismatch("session \(session) has no variant \(variant) (\(file.path)): finish `tinyloc run --session \(session)` "
+                                        + "first (a teacher has no integer model to export)")
+        }
+        let decoder = JSONDecoder()
+        let windowed = try decoder.decode(IntegerGraph.self, from: Data(contentsOf: file))
+        let streamingFile = variants.appendingPathComponent("\(variant)-streaming.json")
+        let streaming = FileManager.default.fileExists(atPath: streamingFile.path)
+            ? try decoder.decode(IntegerGraph.self, from: Data(contentsOf: streamingFile)) : nil
+        return (windowed, streaming)
     }
 }

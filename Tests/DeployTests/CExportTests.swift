@@ -209,6 +209,38 @@ int main(int argc, char **argv) {
         return w
     }
 
+    /// With the cross tools: the export built for a Cortex-M4F and run under QEMU gives the engine's
+    /// scores (windowed and streaming) and a count of instructions; without them, a skip naming the packages.
+    func testOnAnEmulatedCortexM4FTheOutputsEqualTheEngine() throws {
+        let tools: CortexM4Measurement.Tools
+        do { tools = try CortexM4Measurement.findTools() } catch let failure as CortexM4Measurement.Failure {
+            throw XCTSkip(failure.description)
+        }
+        for kind in [ModelKind.mlp, .mamba] {
+            let net = model(kind)
+            let float = try XCTUnwrap(net.lowered(.windowed))
+            let quantizer = GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(16, seed: 1)))
+            let integer = try quantizer.quantize(float), streaming = try net.lowered(.streaming).map(quantizer.quantize)
+            let export = try CExporter(windowed: integer, streaming: streaming).export()
+            let engine = IntegerInterpreter(integer)
+            let inputs = windows(3, seed: 3).map(engine.quantizeInput)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-m4-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let result = try CortexM4Measurement(tools: tools, export: export).run(windows: inputs, in: folder)
+            XCTAssertEqual(result.predictions.map(\.scores), inputs.map { engine.run($0) }, "\(kind)")
+            XCTAssertGreaterThan(result.predictions[0].instructions, integer.totalMACs, "\(kind): at least one instruction per MAC")
+            XCTAssertGreaterThanOrEqual(result.model.bss, export.arenaBytes + (export.streamArenaBytes ?? 0), "\(kind)")
+            if let streaming {
+                let stream = IntegerInterpreter(streaming), step = streaming.input.elements
+                let expected = inputs.map { codes -> [Int32] in
+                    stream.reset()
+                    return (0..<(codes.count / step)).map { stream.run(Array(codes[($0 * step)..<(($0 + 1) * step)])) }.last!
+                }
+                XCTAssertEqual(result.steps.map(\.scores), expected, "\(kind): tinyloc_step on the chip")
+            }
+        }
+    }
+
     func testWeightsOfAnotherWidthAreRefusedNamingTheOp() throws {
         let net = model(.mlp)
         let float = try XCTUnwrap(net.lowered(.windowed))

@@ -214,19 +214,20 @@ public struct CExporter {
 
 /// The pieces of `CKernelSource`, in the order they must appear (a piece uses only earlier ones).
 enum Piece: CaseIterable, Hashable {
-    case views, fill, clamp, saturate, fixedPoint, weight, exp, lookup, tableOp, requantize, fullyConnected, addCore, addOp,
+    case views, fill, clamp, saturate, fixedPoint, weight, dotProduct, exp, lookup, tableOp, requantize, fullyConnected, addCore, addOp,
          addConstant, mul, interleave, meanRows, runningMean, lastRow, maxPool, norm, attention, conv1d, depthwiseConv,
          selectiveScan, lstm
 
     var dependencies: [Piece] {
         switch self {
         case .views: return []
-        case .fill, .clamp, .saturate, .fixedPoint, .weight, .exp, .lookup, .lastRow, .maxPool: return [.views]
+        case .fill, .clamp, .saturate, .fixedPoint, .weight, .dotProduct, .exp, .lookup, .lastRow, .maxPool: return [.views]
         case .tableOp: return [.lookup]
         case .requantize, .addCore, .mul: return [.fixedPoint, .clamp]
         case .interleave, .meanRows, .runningMean: return [.requantize]
         case .addOp, .addConstant: return [.addCore]
-        case .fullyConnected, .conv1d, .depthwiseConv: return [.weight, .saturate, .fixedPoint, .clamp]
+        case .fullyConnected: return [.weight, .dotProduct, .saturate, .fixedPoint, .clamp]
+        case .conv1d, .depthwiseConv: return [.weight, .saturate, .fixedPoint, .clamp]
         case .norm: return [.saturate, .fixedPoint]
         case .attention: return [.exp, .fixedPoint, .clamp]
         case .selectiveScan: return [.exp, .saturate, .fixedPoint]
@@ -251,6 +252,7 @@ enum Piece: CaseIterable, Hashable {
         case .saturate: return CKernelSource.saturate
         case .fixedPoint: return CKernelSource.fixedPoint
         case .weight: return CKernelSource.weight
+        case .dotProduct: return CKernelSource.dotProduct
         case .exp: return CKernelSource.exp
         case .lookup: return CKernelSource.lookup
         case .tableOp: return CKernelSource.tableOp

@@ -133,18 +133,88 @@ static void tl_apply_table(const tl_table *t, tl_view x, int32_t rows, int32_t c
 }
 """#
 
+    /// Four int8 dot products at a time on packed pairs: the Cortex-M4's SXTB16 and SMLAD (dual 16-bit
+    /// multiply-accumulate) where the compiler targets them, the same steps in portable C elsewhere, so
+    /// the host runs the very loop the chip runs. Sums of int8 products in int32 are exact in any order.
+    static let dotProduct = #"""
+#if defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#define TL_SXTB16(x) ((uint32_t)__sxtb16(x))
+#define TL_SMLAD(a, b, acc) __smlad(a, b, acc)
+/* SXTB16 with its free rotation: bytes 1 and 3 (the ACLE of GCC 12 has no __ror to ask for it). */
+static inline uint32_t tl_sxtb16_odd(uint32_t x) { uint32_t y; __asm__("sxtb16 %0, %1, ror #8" : "=r"(y) : "r"(x)); return y; }
+#define TL_SXTB16_ODD(x) tl_sxtb16_odd(x)
+#else
+/* Bytes 0 and 2 of x, sign-extended to the two halfwords (ARM's SXTB16). */
+static uint32_t tl_sxtb16(uint32_t x) {
+    uint32_t low = (uint32_t)(int32_t)(int8_t)(x & 0xFF) & 0xFFFFu, high = (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFF) & 0xFFFFu;
+    return low | (high << 16);
+}
+/* acc + a.low * b.low + a.high * b.high, halfwords signed (ARM's SMLAD). */
+static int32_t tl_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    return acc + (int16_t)(a & 0xFFFF) * (int16_t)(b & 0xFFFF) + (int16_t)(a >> 16) * (int16_t)(b >> 16);
+}
+#define TL_SXTB16(x) tl_sxtb16(x)
+#define TL_SXTB16_ODD(x) tl_sxtb16((x) >> 8)
+#define TL_SMLAD(a, b, acc) tl_smlad(a, b, acc)
+#endif
+
+/* d[j] = sum_i w[j][i] x[i] for four weight rows (which may repeat), four inputs per step: each word
+   of x is unpacked once for the four rows. */
+static void tl_dot4(const int8_t *const w[4], const int8_t *x, int32_t n, int32_t d[4]) {
+    const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+    int32_t i = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t xv, wv, xe, xo;
+        memcpy(&xv, x + i, 4);
+        xe = TL_SXTB16(xv);
+        xo = TL_SXTB16_ODD(xv);
+        memcpy(&wv, w0 + i, 4);
+        a0 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a0));
+        memcpy(&wv, w1 + i, 4);
+        a1 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a1));
+        memcpy(&wv, w2 + i, 4);
+        a2 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a2));
+        memcpy(&wv, w3 + i, 4);
+        a3 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a3));
+    }
+    for (; i < n; i++) { a0 += w0[i] * x[i]; a1 += w1[i] * x[i]; a2 += w2[i] * x[i]; a3 += w3[i] * x[i]; }
+    d[0] = a0;
+    d[1] = a1;
+    d[2] = a2;
+    d[3] = a3;
+}
+"""#
+
     static let fullyConnected = #"""
 /* y = clamp(M[c] * (bias[c] + sum_i w[c][i] * (x[i] - z_x)) + z_y). The zero point comes out of
-   the dot product through the weight sums; `wide` accumulates in 64 bits where int32 could overflow. */
+   the dot product through the weight sums; `wide` accumulates in 64 bits where int32 could overflow.
+   int8 inputs with int8 weights take the packed dot product, four outputs at a time. */
 typedef struct {
     int32_t in, out, weight_bits, wide;
     const int8_t *w; const int32_t *bias, *weight_sum; const tl_mult *mult;
     int32_t in_zero, out_zero, out_min, out_max;
 } tl_fully_connected_k;
 
+static void tl_fully_connected_put(const tl_fully_connected_k *k, tl_view y, int32_t r, int32_t c, int64_t acc) {
+    tl_put(y, r, c, tl_clamp(tl_multiply(tl_saturate(acc, 32), k->mult[c]) + k->out_zero, k->out_min, k->out_max));
+}
+
 static void tl_fully_connected(const tl_fully_connected_k *k, tl_view x, int32_t rows, tl_view y) {
     int32_t r, c, i, n = k->in;
     for (r = 0; r < rows; r++) {
+        if (x.bits == 8 && k->weight_bits == 8 && !k->wide) {
+            const int8_t *xr = (const int8_t *)(x.p + r * x.stride);
+            for (c = 0; c < k->out; c += 4) {
+                const int8_t *w[4];
+                int32_t d[4], j;
+                for (j = 0; j < 4; j++) w[j] = k->w + (c + j < k->out ? c + j : c) * n;
+                tl_dot4(w, xr, n, d);
+                for (j = 0; j < 4 && c + j < k->out; j++)
+                    tl_fully_connected_put(k, y, r, c + j, (int64_t)k->bias[c + j] + d[j] - (int64_t)k->in_zero * k->weight_sum[c + j]);
+            }
+            continue;
+        }
         for (c = 0; c < k->out; c++) {
             int64_t acc;
             if (k->wide) {
@@ -155,7 +225,7 @@ static void tl_fully_connected(const tl_fully_connected_k *k, tl_view x, int32_t
                 for (i = 0; i < n; i++) dot += (uint32_t)(tl_weight(k->w, k->weight_bits, c * n + i) * tl_get(x, r, i));
                 acc = (int64_t)k->bias[c] + (int32_t)dot - (int64_t)k->in_zero * k->weight_sum[c];
             }
-            tl_put(y, r, c, tl_clamp(tl_multiply(tl_saturate(acc, 32), k->mult[c]) + k->out_zero, k->out_min, k->out_max));
+            tl_fully_connected_put(k, y, r, c, acc);
         }
     }
 }

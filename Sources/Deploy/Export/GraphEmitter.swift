@@ -247,7 +247,9 @@ struct GraphEmitter {
         text += "\(entry) {\n"
         if let reset { text += "    if (!tl_\(prefix)_ready) \(reset)();\n" }
         text += "    memcpy(\(arena) + \(offsets[input.name]!), \(inputName), \(input.elements));\n"
-        text += calls.map { "    " + $0 }.joined(separator: "\n") + "\n"
+        // Each call in its own block: the views it builds die there, so the compiler can give the next
+        // call's views the same stack slots (one block for all of them cost Mamba's step 1.2 KB of stack).
+        text += calls.map { $0.hasPrefix("/*") ? "    " + $0 : "    { " + $0 + " }" }.joined(separator: "\n") + "\n"
         text += "    memcpy(scores, \(arena) + \(offsets[output.name]!), \(output.elements));\n}\n"
         return text
     }

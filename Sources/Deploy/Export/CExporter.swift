@@ -183,6 +183,7 @@ public struct CExporter {
             int32_t i;
             for (i = 0; i < TINYLOC_INPUT_SIZE; i++) {
                 double v = (double)window[i] / TINYLOC_INPUT_SCALE, t;
+                if (v != v) v = 0; /* NaN, which Swift's quantize traps on, reads as real 0 */
                 if (v < -1e9) v = -1e9;
                 if (v > 1e9) v = 1e9;
                 t = (double)(int64_t)v;

@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
         try export.source.write(to: dir.appendingPathComponent("model.c"), atomically: true, encoding: .utf8)
         try Self.harness.write(to: dir.appendingPathComponent("harness.c"), atomically: true, encoding: .utf8)
         let binary = dir.appendingPathComponent("harness").path
-        try run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-o", binary,
+        try run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-fsanitize=undefined", "-fno-sanitize-recover=all", "-o", binary,
                      dir.appendingPathComponent("harness.c").path, dir.appendingPathComponent("model.c").path])
         var input = Data()
         for w in windows { w.withUnsafeBytes { input.append(contentsOf: $0) } }

@@ -119,9 +119,9 @@ public struct CExporter {
         if let stream {
             h += """
 
-                /* Streaming: one step (TINYLOC_STEP_SIZE input codes, quantized as the window's) per call,
-                   scores of the window of the last \(windowed.input.elements / max(stream.graph.input.elements, 1)) steps;
-                   tinyloc_reset() starts a new sequence (the first step calls it by itself).
+                /* Streaming: one step (TINYLOC_STEP_SIZE input codes, quantized as the window's) per call.
+                   \(windowed.input.elements / max(stream.graph.input.elements, 1)) steps after tinyloc_reset(), the scores equal tinyloc_predict on those steps;
+                   the state carries everything since the reset (the first step resets by itself).
                    Its own arena: head \(stream.plan.headBytes) B + state \(stream.plan.persistentBytes) B. */
                 #define TINYLOC_STEP_SIZE \(stream.graph.input.elements)
                 #define TINYLOC_STREAM_ARENA_BYTES \(stream.plan.arenaBytes)
@@ -132,11 +132,10 @@ public struct CExporter {
         }
         h += "\n#endif\n"
 
-        let figures = CExport(header: h, source: c, readme: "", arenaBytes: whole.plan.arenaBytes,
-                              streamArenaBytes: stream?.plan.arenaBytes, constBytes: constants.bytes,
-                              macs: windowed.totalMACs, streamMACs: streaming?.totalMACs)
-        var export = figures
-        export.readme = Self.readme(figures, name: windowed.name, plannedFlash: FlashBreakdown(windowed).totalBytes)
+        var export = CExport(header: h, source: c, readme: "", arenaBytes: whole.plan.arenaBytes,
+                             streamArenaBytes: stream?.plan.arenaBytes, constBytes: constants.bytes,
+                             macs: windowed.totalMACs, streamMACs: streaming?.totalMACs)
+        export.readme = Self.readme(export, name: windowed.name, plannedFlash: FlashBreakdown(windowed).totalBytes)
         return export
     }
 
@@ -162,7 +161,8 @@ public struct CExporter {
         if let m = e.streamMACs { text += "| multiply-accumulates per streaming step | \(m) |\n" }
         text += """
 
-            Code size and stack are not included; they depend on the compiler and target.
+            Code size and stack are not included; they depend on the compiler and target (`tinyloc deploy
+            measure` builds this model for a Cortex-M4F and reports both).
 
             API (see model.h): `tinyloc_quantize(window, codes)` (the only float code) turns a window into
             int8 input codes; `tinyloc_predict(codes, scores)` writes one int8 score per room.

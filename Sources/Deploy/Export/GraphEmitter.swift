@@ -199,7 +199,7 @@ struct GraphEmitter {
             constants.parameters("tl_lstm_k", name, [
                 "\(k.hidden), \(k.inputWeights.inFeatures), \(k.cellFractionBits), \(k.inputWeights.bits), \(k.recurrentWeights.bits)",
                 "\(wx), \(wh), \(bias), \(inputMult), \(recurrentMult), \(Self.mult(k.outputMultiplier))",
-                "\(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax), \(sigmoid), \(tanh)"], size: 22 * 4)
+                "\(k.inputZero), \(k.outputZero), \(k.outputMin), \(k.outputMax), { \(sigmoid) }, { \(tanh) }"], size: 22 * 4)
             calls.append("tl_lstm(&\(name), \(view(x)), \(rows(x)), \(arena) + \(scratch(op)), \(y));")
         case .runningMean(let k):
             use(.runningMean)
@@ -210,16 +210,16 @@ struct GraphEmitter {
 
     private mutating func table(_ t: LookupTable, _ name: String, op: IntegerOp, constants: inout ConstantPool) throws {
         let fields = try tableFields(t, "\(name)_values", op: op, constants: &constants)
-        constants.parameters("tl_table", name, [String(fields.dropFirst(2).dropLast(2))], size: 3 * 4)
+        constants.parameters("tl_table", name, [fields], size: 3 * 4)
     }
 
-    /// The table's values as an array and a `tl_table` initializer `{ bits, v8, v16 }` naming it.
+    /// The table's values as an array, and the fields of a `tl_table` (bits, v8, v16) naming it.
     private func tableFields(_ t: LookupTable, _ name: String, op: IntegerOp, constants: inout ConstantPool) throws -> String {
         guard t.inputBits == 8 || t.inputBits == 16, t.outputBits == 8 || t.outputBits == 16 else {
             throw CExportError.unsupported(op: op.name, reason: "a table from int\(t.inputBits) to int\(t.outputBits)")
         }
         let values = try constants.array(t.outputBits == 8 ? "int8_t" : "int16_t", name, t.values.map(Int64.init), op: op.name)
-        return t.outputBits == 8 ? "{ \(t.inputBits), \(values), 0 }" : "{ \(t.inputBits), 0, \(values) }"
+        return t.outputBits == 8 ? "\(t.inputBits), \(values), 0" : "\(t.inputBits), 0, \(values)"
     }
 
     private static func addFields(_ k: AddKernel) -> [String] {

@@ -215,22 +215,23 @@ public struct CExporter {
 
 /// The pieces of `CKernelSource`, in the order they must appear (a piece uses only earlier ones).
 enum Piece: CaseIterable, Hashable {
-    case views, fill, clamp, saturate, fixedPoint, weight, dotProduct, exp, lookup, tableOp, requantize, fullyConnected, addCore, addOp,
+    case views, fill, clamp, saturate, fixedPoint, weight, packedPairs, dot4, dot4Centred, exp, lookup, tableOp, requantize, fullyConnected, addCore, addOp,
          addConstant, mul, interleave, meanRows, runningMean, lastRow, maxPool, norm, attention, conv1d, depthwiseConv,
          selectiveScan, lstm
 
     var dependencies: [Piece] {
         switch self {
         case .views: return []
-        case .fill, .clamp, .saturate, .fixedPoint, .weight, .dotProduct, .exp, .lookup, .lastRow, .maxPool: return [.views]
+        case .fill, .clamp, .saturate, .fixedPoint, .weight, .packedPairs, .exp, .lookup, .lastRow, .maxPool: return [.views]
+        case .dot4, .dot4Centred: return [.packedPairs]
         case .tableOp: return [.lookup]
         case .requantize, .addCore, .mul: return [.fixedPoint, .clamp]
         case .interleave, .meanRows, .runningMean: return [.requantize]
         case .addOp, .addConstant: return [.addCore]
-        case .fullyConnected: return [.weight, .dotProduct, .saturate, .fixedPoint, .clamp]
+        case .fullyConnected: return [.weight, .dot4, .saturate, .fixedPoint, .clamp]
         case .conv1d, .depthwiseConv: return [.weight, .saturate, .fixedPoint, .clamp]
         case .norm: return [.saturate, .fixedPoint]
-        case .attention: return [.exp, .fixedPoint, .clamp]
+        case .attention: return [.exp, .dot4Centred, .fixedPoint, .clamp]
         case .selectiveScan: return [.exp, .saturate, .fixedPoint]
         case .lstm: return [.lookup, .weight, .saturate, .fixedPoint, .clamp]
         }
@@ -253,7 +254,9 @@ enum Piece: CaseIterable, Hashable {
         case .saturate: return CKernelSource.saturate
         case .fixedPoint: return CKernelSource.fixedPoint
         case .weight: return CKernelSource.weight
-        case .dotProduct: return CKernelSource.dotProduct
+        case .packedPairs: return CKernelSource.packedPairs
+        case .dot4: return CKernelSource.dot4
+        case .dot4Centred: return CKernelSource.dot4Centred
         case .exp: return CKernelSource.exp
         case .lookup: return CKernelSource.lookup
         case .tableOp: return CKernelSource.tableOp

@@ -133,10 +133,10 @@ static void tl_apply_table(const tl_table *t, tl_view x, int32_t rows, int32_t c
 }
 """#
 
-    /// Four int8 dot products at a time on packed pairs: the Cortex-M4's SXTB16 and SMLAD (dual 16-bit
-    /// multiply-accumulate) where the compiler targets them, the same steps in portable C elsewhere, so
-    /// the host runs the very loop the chip runs. Sums of int8 products in int32 are exact in any order.
-    static let dotProduct = #"""
+    /// Packed pairs: the Cortex-M4's SXTB16 and SMLAD (dual 16-bit multiply-accumulate) where the
+    /// compiler targets them, the same steps in portable C elsewhere, so the host runs the very loop the
+    /// chip runs. Sums of int8 products in int32 are exact in any order.
+    static let packedPairs = #"""
 #if defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
 #define TL_SXTB16(x) ((uint32_t)__sxtb16(x))
@@ -159,6 +159,10 @@ static int32_t tl_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #define TL_SMLAD(a, b, acc) tl_smlad(a, b, acc)
 #endif
 
+"""#
+
+    /// FULLY_CONNECTED's four dot products.
+    static let dot4 = #"""
 /* d[j] = sum_i w[j][i] x[i] for four weight rows (which may repeat), four inputs per step: each word
    of x is unpacked once for the four rows. */
 static void tl_dot4(const int8_t *const w[4], const int8_t *x, int32_t n, int32_t d[4]) {
@@ -179,6 +183,52 @@ static void tl_dot4(const int8_t *const w[4], const int8_t *x, int32_t n, int32_
         a3 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a3));
     }
     for (; i < n; i++) { a0 += w0[i] * x[i]; a1 += w1[i] * x[i]; a2 += w2[i] * x[i]; a3 += w3[i] * x[i]; }
+    d[0] = a0;
+    d[1] = a1;
+    d[2] = a2;
+    d[3] = a3;
+}
+
+"""#
+
+    /// Attention's Q·K: four dot products with the query moved by its zero point.
+    static let dot4Centred = #"""
+#if defined(__ARM_FEATURE_SIMD32)
+#define TL_SSUB16(a, b) ((uint32_t)__ssub16(a, b))
+#else
+/* a - b on each signed halfword (ARM's SSUB16; the differences here always fit). */
+static uint32_t tl_ssub16(uint32_t a, uint32_t b) {
+    uint32_t low = (uint32_t)((int16_t)(a & 0xFFFF) - (int16_t)(b & 0xFFFF)) & 0xFFFFu;
+    uint32_t high = (uint32_t)((int16_t)(a >> 16) - (int16_t)(b >> 16)) & 0xFFFFu;
+    return low | (high << 16);
+}
+#define TL_SSUB16(a, b) tl_ssub16(a, b)
+#endif
+
+/* d[j] = sum_i w[j][i] (x[i] - x_zero): as tl_dot4 with x moved by its zero point once per word
+   (x - x_zero lies in -255...255, a halfword). */
+static void tl_dot4_centred(const int8_t *const w[4], const int8_t *x, int32_t x_zero, int32_t n, int32_t d[4]) {
+    const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
+    uint32_t zero = ((uint32_t)x_zero & 0xFFFFu) | (((uint32_t)x_zero & 0xFFFFu) << 16);
+    int32_t i = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t xv, wv, xe, xo;
+        memcpy(&xv, x + i, 4);
+        xe = TL_SSUB16(TL_SXTB16(xv), zero);
+        xo = TL_SSUB16(TL_SXTB16_ODD(xv), zero);
+        memcpy(&wv, w0 + i, 4);
+        a0 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a0));
+        memcpy(&wv, w1 + i, 4);
+        a1 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a1));
+        memcpy(&wv, w2 + i, 4);
+        a2 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a2));
+        memcpy(&wv, w3 + i, 4);
+        a3 = TL_SMLAD(TL_SXTB16_ODD(wv), xo, TL_SMLAD(TL_SXTB16(wv), xe, a3));
+    }
+    for (; i < n; i++) {
+        int32_t xi = x[i] - x_zero;
+        a0 += w0[i] * xi; a1 += w1[i] * xi; a2 += w2[i] * xi; a3 += w3[i] * xi;
+    }
     d[0] = a0;
     d[1] = a1;
     d[2] = a2;
@@ -372,7 +422,11 @@ static void tl_norm(const tl_norm_k *k, tl_view x, int32_t rows, tl_view y) {
         if (sigma < 1) sigma = 1;
         for (i = 0; i < c; i++) {
             int64_t d = (int64_t)c * (tl_get(x, r, i) - k->in_zero) - (k->centred ? sum : 0);
-            int32_t n = tl_saturate((d * 4096) / sigma, 32);
+            int64_t numerator = d * 4096;
+            /* Both in 32 bits (always, for int8 inputs and fewer than 1,000 columns), the truncating 32-bit division gives
+               the same quotient as the 64-bit one for a fraction of its cost. */
+            int32_t n = numerator >= INT32_MIN && numerator <= INT32_MAX && sigma <= INT32_MAX
+                ? (int32_t)numerator / (int32_t)sigma : tl_saturate(numerator / sigma, 32);
             int32_t scaled = tl_multiply(n, k->mult[i]);
             int64_t v = (k->negative[i] ? -(int64_t)scaled : (int64_t)scaled) + k->bias[i] + k->out_zero;
             tl_put(y, r, i, (int32_t)(v < k->out_min ? k->out_min : (v > k->out_max ? k->out_max : v)));
@@ -393,16 +447,32 @@ typedef struct {
 static void tl_attention(const tl_attention_k *k, tl_view q, int32_t query_rows, tl_view key, tl_view value, int32_t keys,
                          tl_view scores, tl_view y) {
     int32_t d = k->width, dh = d / k->heads, first = query_rows - k->asking, h, i, j, c;
+    int32_t packed = q.bits == 8 && key.bits == 8;
     for (h = 0; h < k->heads; h++) {
         for (i = 0; i < k->asking; i++) {
             int32_t best = INT32_MIN;
             int64_t total = 0;
-            for (j = 0; j < keys; j++) {
-                int32_t acc = 0;
-                for (c = 0; c < dh; c++)
-                    acc += (tl_get(q, first + i, h * dh + c) - k->query_zero) * (tl_get(key, j, h * dh + c) - k->key_zero);
-                tl_put(scores, 0, j, acc);
-                if (acc > best) best = acc;
+            if (packed) {
+                /* sum (q - z_q)(k - z_k) = sum k (q - z_q) - z_k sum (q - z_q), four keys at a time */
+                const int8_t *qi = (const int8_t *)(q.p + (first + i) * q.stride) + h * dh;
+                int32_t centred_sum = 0;
+                for (c = 0; c < dh; c++) centred_sum += qi[c] - k->query_zero;
+                for (j = 0; j < keys; j += 4) {
+                    const int8_t *rows[4];
+                    int32_t d[4], r;
+                    for (r = 0; r < 4; r++) rows[r] = (const int8_t *)(key.p + (j + r < keys ? j + r : j) * key.stride) + h * dh;
+                    tl_dot4_centred(rows, qi, k->query_zero, dh, d);
+                    for (r = 0; r < 4 && j + r < keys; r++) tl_put(scores, 0, j + r, d[r] - k->key_zero * centred_sum);
+                }
+                for (j = 0; j < keys; j++) if (tl_get(scores, 0, j) > best) best = tl_get(scores, 0, j);
+            } else {
+                for (j = 0; j < keys; j++) {
+                    int32_t acc = 0;
+                    for (c = 0; c < dh; c++)
+                        acc += (tl_get(q, first + i, h * dh + c) - k->query_zero) * (tl_get(key, j, h * dh + c) - k->key_zero);
+                    tl_put(scores, 0, j, acc);
+                    if (acc > best) best = acc;
+                }
             }
             for (j = 0; j < keys; j++) {
                 int32_t logit = -tl_multiply(best - tl_get(scores, 0, j), k->score);
@@ -410,7 +480,12 @@ static void tl_attention(const tl_attention_k *k, tl_view q, int32_t query_rows,
                 tl_put(scores, 0, j, e);
                 total += e;
             }
-            for (j = 0; j < keys; j++) tl_put(scores, 0, j, (int32_t)(((int64_t)tl_get(scores, 0, j) << 15) / total));
+            /* e_j 2^15 <= 2^31 and, for fewer than 2^15 keys, the total fits 32 bits: the same quotient
+               from one 32-bit unsigned division (a single UDIV on the M4) instead of a 64-bit one. */
+            for (j = 0; j < keys; j++)
+                tl_put(scores, 0, j, total <= (int64_t)UINT32_MAX
+                    ? (int32_t)(((uint32_t)tl_get(scores, 0, j) << 15) / (uint32_t)total)
+                    : (int32_t)(((int64_t)tl_get(scores, 0, j) << 15) / total));
             for (c = 0; c < dh; c++) {
                 int32_t acc = 0;
                 for (j = 0; j < keys; j++) acc += tl_get(scores, 0, j) * (tl_get(value, j, h * dh + c) - k->value_zero);

@@ -217,13 +217,13 @@ int main(int argc, char **argv) {
     }
 
     /// With the cross tools: the export built for a Cortex-M4F and run under QEMU gives the engine's
-    /// scores (windowed and streaming) and a count of instructions; without them, a skip naming the packages.
+    /// scores (windowed and streaming; the packed FULLY_CONNECTED and attention paths included) and a count of instructions; without them, a skip naming the packages.
     func testOnAnEmulatedCortexM4FTheOutputsEqualTheEngine() throws {
         let tools: CortexM4Measurement.Tools
         do { tools = try CortexM4Measurement.findTools() } catch let failure as CortexM4Measurement.Failure {
             throw XCTSkip(failure.description)
         }
-        for kind in [ModelKind.mlp, .mamba] {
+        for kind in [ModelKind.mlp, .studentTiny, .mamba] {
             let net = model(kind)
             let float = try XCTUnwrap(net.lowered(.windowed))
             let quantizer = GraphQuantizer(calibration: try Calibration(graph: float, windows: windows(16, seed: 1)))

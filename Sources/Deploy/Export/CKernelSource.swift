@@ -423,8 +423,8 @@ static void tl_norm(const tl_norm_k *k, tl_view x, int32_t rows, tl_view y) {
         for (i = 0; i < c; i++) {
             int64_t d = (int64_t)c * (tl_get(x, r, i) - k->in_zero) - (k->centred ? sum : 0);
             int64_t numerator = d * 4096;
-            /* Both in 32 bits (always, for int8 inputs and fewer than 1,000 columns), the truncating 32-bit division gives
-               the same quotient as the 64-bit one for a fraction of its cost. */
+            /* Both in 32 bits (always, for int8 inputs and fewer than 1,000 columns): the truncating
+               32-bit division gives the same quotient as the 64-bit one for a fraction of its cost. */
             int32_t n = numerator >= INT32_MIN && numerator <= INT32_MAX && sigma <= INT32_MAX
                 ? (int32_t)numerator / (int32_t)sigma : tl_saturate(numerator / sigma, 32);
             int32_t scaled = tl_multiply(n, k->mult[i]);

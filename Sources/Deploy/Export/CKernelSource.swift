@@ -488,7 +488,17 @@ static void tl_attention(const tl_attention_k *k, tl_view q, int32_t query_rows,
                     : (int32_t)(((int64_t)tl_get(scores, 0, j) << 15) / total));
             for (c = 0; c < dh; c++) {
                 int32_t acc = 0;
-                for (j = 0; j < keys; j++) acc += tl_get(scores, 0, j) * (tl_get(value, j, h * dh + c) - k->value_zero);
+                if (value.bits == 8) {
+                    /* typed loads: Q15 probabilities do not fit the halfwords SMLAD takes */
+                    const int8_t *v = (const int8_t *)value.p + h * dh + c;
+                    for (j = 0; j < keys; j++) {
+                        int32_t p;
+                        memcpy(&p, scores.p + 4 * j, 4);
+                        acc += p * (v[j * value.stride] - k->value_zero);
+                    }
+                } else {
+                    for (j = 0; j < keys; j++) acc += tl_get(scores, 0, j) * (tl_get(value, j, h * dh + c) - k->value_zero);
+                }
                 tl_put(y, i, h * dh + c, tl_clamp(tl_multiply(acc, k->out) + k->out_zero, k->out_min, k->out_max));
             }
         }

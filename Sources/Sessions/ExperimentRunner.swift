@@ -156,7 +156,8 @@ public final class ExperimentRunner {
                 floatTestMacroF1: ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count).macroF1,
                 validation: validationResult, test: int8Result!, arenaBytes: planned.deployed.arenaBytes,
                 streamingArenaBytes: planned.integerStreaming?.arenaBytes, flashBytes: planned.deployed.flashBytes,
-                floatIslands: quantized.integer.floatIslands, layers: layerReports, graph: quantized.integer)
+                floatIslands: quantized.integer.floatIslands, layers: layerReports, graph: quantized.integer,
+                streamingGraph: quantized.integerStreaming)
             try session.saveJSON(variant, to: session.variantsFolder.appendingPathComponent("int8.json"))
         }
         let report = ExperimentReport(

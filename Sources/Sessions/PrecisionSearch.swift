@@ -52,8 +52,9 @@ public struct VariantReport: Sendable, Codable, Equatable {
     public var floatIslands: [String]
     /// Per op: output bits and SQNR on validation windows.
     public var layers: [LayerQuantizationReport]
-    /// The integer model itself (what `export` writes as C).
+    /// The integer model itself (what `export` writes as C), and its streaming form (Mamba).
     public var graph: IntegerGraph
+    public var streamingGraph: IntegerGraph?
 }
 
 /// One layer's cost of going to another precision alone (every other layer as in the base plan).
@@ -155,7 +156,8 @@ public final class PlanEvaluator {
             validation: score(integer, on: trained.windows.validation), test: score(integer, on: trained.windows.test),
             arenaBytes: ram.arenaBytes, streamingArenaBytes: try integer.integerStreaming.map { try RAMReport(integer: $0).arenaBytes },
             flashBytes: ram.flashBytes, floatIslands: integer.integer.floatIslands,
-            layers: try integer.quantizationReport(on: trained.windows.validation), graph: integer.integer)
+            layers: try integer.quantizationReport(on: trained.windows.validation), graph: integer.integer,
+            streamingGraph: integer.integerStreaming)
     }
 
     /// For each layer and each other weight precision it can run, that layer alone changed.

@@ -10,7 +10,8 @@ struct TinyLoc: ParsableCommand {
             it trains the MLP live, converts it to an integer model, plans its RAM and replays predicted against true rooms.
             Everything the workbench does is reachable headless with `tinyloc run --headless`.
             """,
-        subcommands: [Run.self, CV.self, Compress.self, Plan.self, Coverage.self, WindowsExport.self, Distill.self, Bench.self],
+        subcommands: [Run.self, CV.self, Compress.self, Plan.self, Export.self, DeployCommand.self, Coverage.self, WindowsExport.self,
+                      Distill.self, Bench.self],
         defaultSubcommand: Run.self
     )
 }

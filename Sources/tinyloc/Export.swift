@@ -1,0 +1,75 @@
+import ArgumentParser
+import Compression
+import Deploy
+import Foundation
+import Sessions
+
+/// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a session's integer model as plain C99: model.h, model.c and a README.md with its RAM, flash and MACs.",
+        discussion: """
+            Reads sessions/<name>/variants/<variant>.json (written by a finished `tinyloc run`, or by `tinyloc compress` for \
+            another precision plan), with its streaming graph for Mamba. model.c has the weights and kernel parameters as const data, one static \
+            arena of exactly the planned size with every tensor at its planned offset, no malloc and no float except \
+            tinyloc_quantize. API: tinyloc_quantize(window, codes), tinyloc_predict(codes, scores) on int8 input codes; \
+            streaming models add tinyloc_reset() and tinyloc_step(step_codes, scores). The output equals tinyloc's \
+            integer engine byte for byte (tested on the host for every family).
+            """
+    )
+
+    @Option(help: "Session name (a folder under --sessions-dir).")
+    var session: String
+
+    @Option(help: "Folder that holds the sessions.")
+    var sessionsDir = "sessions"
+
+    @Option(help: "Variant of the session to export (a file variants/<variant>.json).")
+    var variant = "int8"
+
+    @Option(help: "Folder to write model.h, model.c and README.md into (created if missing).")
+    var out: String
+
+    func validate() throws {
+        try Session.validate(name: session)
+        guard !variant.isEmpty, variant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw ValidationError("--variant must be letters, digits, - or _")
+        }
+    }
+
+    func run() throws {
+        let (windowed, streaming) = try Self.loadVariant(sessionsDir: sessionsDir, session: session, variant: variant)
+        let export = try CExporter(windowed: windowed, streaming: streaming).export()
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, text) in [("model.h", export.header), ("model.c", export.source), ("README.md", export.readme)] {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        print("exported \(windowed.name) (session \(session), \(variant)) to \(folder.path): model.h, model.c, README.md")
+        print("  arena \(export.arenaBytes) B · const data \(export.constBytes) B · \(export.macs) MACs per window")
+        if let stream = export.streamArenaBytes, let macs = export.streamMACs {
+            print("  streaming: arena \(stream) B (state included) · \(macs) MACs per step")
+        }
+    }
+
+    /// The windowed integer graph of a session's variant and, when saved, its streaming graph.
+    static func loadVariant(sessionsDir: String, session: String, variant: String) throws -> (IntegerGraph, IntegerGraph?) {
+        let variants = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants")
+        let file = variants.appendingPathComponent("\(variant).json")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw SessionError.mismatch("session \(session) has no variant \(variant) (\(file.path)): finish `tinyloc run --session \(session)` "
+                                        + "or save one with `tinyloc compress` first (a teacher with a CRF has no integer model to export)")
+        }
+        let report: VariantReport
+        do {
+            report = try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
+        } catch {
+            throw SessionError.corrupt(path: file.path, reason: "not a variant written by `tinyloc run` or `tinyloc compress`: \(error)")
+        }
+        if !report.graph.floatIslands.isEmpty {
+            throw SessionError.mismatch("variant \(variant) keeps \(report.graph.floatIslands.joined(separator: ", ")) in float (a float island); "
+                                        + "the C export writes integer kernels only")
+        }
+        return (report.graph, report.streamingGraph)
+    }
+}

@@ -99,12 +99,19 @@ public enum SphereReader {
                 return v
             }
             times[i] = try value(0)
+            try csv.requireTime(times[i], line: line.number, column: "t")
             if i > 0 && times[i] < times[i - 1] {
                 throw DataFileError(file: csv.path, line: line.number, column: "t", message: "time goes backwards (\(times[i]) after \(times[i - 1]))")
             }
-            for axis in 0..<3 { accel[i * 3 + axis] = Float(try value(1 + axis)) }
+            for axis in 0..<3 {
+                let g = try value(1 + axis)
+                try csv.require(g, in: PhysicalLimits.accelerationG, unit: "g", what: "acceleration", line: line.number, column: header[1 + axis])
+                accel[i * 3 + axis] = Float(g)
+            }
             for k in 0..<r where !csv.isEmpty(fields[4 + k]) {
-                rssi[i * r + slot[k]] = Float(try value(4 + k))
+                let dBm = try value(4 + k)
+                try csv.require(dBm, in: PhysicalLimits.rssiDBm, unit: "dBm", what: "RSSI", line: line.number, column: header[4 + k])
+                rssi[i * r + slot[k]] = Float(dBm)
             }
         }
         return Recording(name: name, receivers: receivers, times: times, rssi: rssi, accel: accel, intervals: [])
@@ -125,6 +132,8 @@ public enum SphereReader {
                 return v
             }
             let start = try time(0, "start"), end = try time(1, "end")
+            try csv.requireTime(start, line: line.number, column: "start")
+            try csv.requireTime(end, line: line.number, column: "end")
             let name = csv.text(fields[2]).trimmingCharacters(in: .whitespaces)
             guard let room = rooms.firstIndex(of: name) else {
                 throw DataFileError(file: csv.path, line: line.number, column: "name", message: "unknown room \"\(name)\" (rooms.json has \(rooms.joined(separator: ", ")))")

@@ -94,11 +94,16 @@ public enum StudyCSVReader {
             let fields = try table.fields(row)
             let first = try table.number(fields, 0, line: row.number)
             let t = indexOnly ? Double(i) * rowPeriod : first
+            try table.csv.requireTime(t, line: row.number, column: table.header[0])
             try table.checkOrder(t, after: times.last, line: row.number, column: 0)
             times.append(t)
             for k in 0..<r {
-                let v = try table.optionalNumber(fields, 1 + k, line: row.number)
-                rssi.append(v.map { $0 <= Double(silentRSSI) ? .nan : Float($0) } ?? .nan)
+                // Any value at or below the fill value is "not heard", however far below.
+                let v = try table.optionalNumber(fields, 1 + k, line: row.number).flatMap { $0 <= Double(silentRSSI) ? nil : $0 }
+                if let v {
+                    try table.csv.require(v, in: PhysicalLimits.rssiDBm, unit: "dBm", what: "RSSI", line: row.number, column: table.header[1 + k])
+                }
+                rssi.append(v.map(Float.init) ?? .nan)
             }
             let label = table.text(fields, roomColumn)
             if label.isEmpty {

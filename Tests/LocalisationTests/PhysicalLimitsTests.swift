@@ -1,0 +1,97 @@
+import XCTest
+@testable import Localisation
+
+/// Finite values no sensor can produce, which used to pass the readers' "finite number" check and
+/// bring the program down later (a 1e300 dBm overflowing to infinity in calibration; a Unix time in
+/// one row making windowing allocate a step for every 0.2 s since 1970).
+final class PhysicalLimitsTests: XCTestCase {
+    private func write(_ files: [String: String]) throws -> URL {
+        let root = try temporaryDirectory()
+        for (name, text) in files {
+            let url = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        return root
+    }
+
+    private func failure(_ body: () throws -> Any) -> DataFileError? {
+        do {
+            _ = try body()
+        } catch let error as DataFileError {
+            return error
+        } catch {
+            XCTFail("expected a DataFileError, got \(error)")
+            return nil
+        }
+        XCTFail("expected an error")
+        return nil
+    }
+
+    private func sphere(samples: String, locations: String = "start,end,name,index\n0,1,hall,1\n") throws -> DataFileError? {
+        let root = try write(["rooms.json": #"["bath", "hall"]"#, "train/00001/acceleration.csv": samples,
+                              "train/00001/location_0.csv": locations])
+        return failure { try SphereReader.load(folder: root) }
+    }
+
+    func testSphereRejectsAbsurdTimesRSSIAndAcceleration() throws {
+        let head = "t,x,y,z,A\n0.0,0,0,1,-70\n"
+        let unix = try XCTUnwrap(try sphere(samples: head + "1700000000,0,0,1,-70\n"))
+        XCTAssertEqual(unix.line, 3)
+        XCTAssertEqual(unix.column, "t")
+        XCTAssertTrue(unix.message.contains("time 1700000000 s is outside 0…86400 s"), unix.message)
+        XCTAssertEqual(try sphere(samples: head + "1e7,0,0,1,-70\n")?.column, "t")
+        XCTAssertEqual(try sphere(samples: head + "1e18,0,0,1,-70\n")?.column, "t")
+        XCTAssertEqual(try sphere(samples: "t,x,y,z,A\n-5,0,0,1,-70\n")?.line, 2, "a time before the start")
+
+        let rssi = try XCTUnwrap(try sphere(samples: head + "0.1,0,0,1,1e300\n"))
+        XCTAssertEqual(rssi.line, 3)
+        XCTAssertEqual(rssi.column, "A")
+        XCTAssertTrue(rssi.description.hasSuffix(#"acceleration.csv:3 column "A": RSSI 1e+300 dBm is outside -150…20 dBm"#), rssi.description)
+        XCTAssertEqual(try sphere(samples: head + "0.1,0,0,1,-1e300\n")?.column, "A")
+        let accel = try XCTUnwrap(try sphere(samples: head + "0.1,0,1e300,1,\n"))
+        XCTAssertEqual(accel.column, "y")
+        XCTAssertTrue(accel.message.hasPrefix("acceleration 1e+300 g is outside -50…50 g"), accel.message)
+
+        let interval = try XCTUnwrap(try sphere(samples: head, locations: "start,end,name,index\n0,1e12,hall,1\n"))
+        XCTAssertEqual(interval.column, "end")
+        // The edges of the ranges are still data.
+        XCTAssertNoThrow(try SphereReader.load(folder: try write([
+            "rooms.json": #"["bath", "hall"]"#, "train/00001/location_0.csv": "start,end,name,index\n0,86400,hall,1\n",
+            "train/00001/acceleration.csv": "t,x,y,z,A\n0,-50,50,0,-150\n86400,0,0,1,20\n",
+        ])))
+    }
+
+    func testStudyCSVRejectsAbsurdValuesButTakesAnyFillAsNotHeard() throws {
+        func load(_ fp: String) throws -> Dataset {
+            try StudyCSVReader.load(path: try write(["csv_house_A_fp.csv": fp]))
+        }
+        let filled = try load("t,ap,room\n0,-1e300,1\n1,-60,1\n")
+        XCTAssertTrue(filled.recordings[0].rssi[0].isNaN, "below the −120 dBm fill value means not heard")
+        let loud = try XCTUnwrap(failure { try load("t,ap,room\n0,-60,1\n1,1e300,1\n") })
+        XCTAssertEqual(loud.line, 3)
+        XCTAssertEqual(loud.column, "ap")
+        let late = try XCTUnwrap(failure { try load("t,ap,room\n0,-60,1\n1e7,-60,1\n") })
+        XCTAssertEqual(late.column, "t")
+    }
+
+    func testMappedCSVBoundsScaledTimesRSSIAndAcceleration() throws {
+        let folder = try write(["r.csv": "t,a,x,y,z,room\n0,-60,0,0,1,hall\n1000,-61,0,0,1,hall\n"])
+        let file = folder.appendingPathComponent("r.csv")
+        let scaled = try XCTUnwrap(failure {
+            try MappedCSVReader.load(path: file, mapping: try CSVColumnMapping(parsing: "time=t,receivers=a,room=room,accelerometer=x|y|z,timeScale=1e10"))
+        })
+        XCTAssertEqual(scaled.line, 3, "1000 × 1e10 s is past a day; row 2's 0 is fine")
+        XCTAssertEqual(scaled.column, "t")
+        let mapping = try CSVColumnMapping(parsing: "time=t,receivers=a,room=room,accelerometer=x|y|z")
+        XCTAssertEqual(try MappedCSVReader.load(path: file, mapping: mapping).recordings[0].times, [0, 1000])
+        try Data("t,a,x,y,z,room\n0,-60,0,0,1,hall\n1,-61,0,-1e300,1,hall\n".utf8).write(to: file)
+        XCTAssertEqual(failure { try MappedCSVReader.load(path: file, mapping: mapping) }?.column, "y")
+        try Data("t,a,x,y,z,room\n0,1e300,0,0,1,hall\n".utf8).write(to: file)
+        XCTAssertEqual(failure { try MappedCSVReader.load(path: file, mapping: mapping) }?.column, "a")
+
+        let json = try write(["m.json": #"{"time": "t", "receivers": ["a"], "room": "room", "timeScale": -1}"#])
+        XCTAssertNotNil(failure { try CSVColumnMapping.load(json: json.appendingPathComponent("m.json")) },
+                        "a JSON mapping's timeScale is checked like the command line's")
+    }
+}

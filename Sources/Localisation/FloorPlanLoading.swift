@@ -28,7 +28,7 @@ extension FloorPlan {
         }
         let plan: FloorPlan
         do { plan = try JSONDecoder().decode(FloorPlan.self, from: data) } catch let error as DecodingError {
-            throw FloorPlanError.malformed(path: url.path, reason: Self.explain(error))
+            throw FloorPlanError.malformed(path: url.path, reason: describeDecodingError(error))
         }
         let problems = plan.problems()
         if !problems.isEmpty { throw FloorPlanError.inconsistent(path: url.path, problems: problems) }
@@ -76,21 +76,6 @@ extension FloorPlan {
     private static func isDirectory(_ url: URL) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
-    }
-
-    private static func explain(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        switch error {
-        case let .keyNotFound(key, ctx): return "missing field \"\(key.stringValue)\" at \(path(ctx.codingPath).isEmpty ? "top level" : path(ctx.codingPath))"
-        case let .typeMismatch(type, ctx): return "\(path(ctx.codingPath)): expected \(type)"
-        case let .valueNotFound(type, ctx): return "\(path(ctx.codingPath)): expected \(type), found null"
-        case let .dataCorrupted(ctx):
-            let underlying = (ctx.underlyingError as NSError?)?.localizedDescription ?? ctx.debugDescription
-            return ctx.codingPath.isEmpty ? "invalid JSON (\(underlying))" : "\(path(ctx.codingPath)): \(ctx.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 
     /// Everything that makes the plan unusable, one sentence each; empty when it is fine.

@@ -68,7 +68,7 @@ public struct CSVColumnMapping: Codable, Sendable, Equatable {
         return mapping
     }
 
-    func check() throws {
+    public func check() throws {
         // A JSON mapping skips the command line's parsing, so the scale is checked here for both.
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw MappingError("timeScale must be a positive number, got \(timeScale)") }
         if let accelerometer, accelerometer.count != 3 { throw MappingError("accelerometer needs 3 columns (x|y|z), got \(accelerometer.count)") }

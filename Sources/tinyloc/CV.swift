@@ -27,19 +27,19 @@ struct CV: ParsableCommand {
     @Option(help: "Distil the model from a teacher of this kind, trained first on the same fold and seed (e.g. teacher).")
     var distillFrom: String?
 
-    @Option(help: "Distillation temperature T.")
+    @Option(parsing: .unconditional, help: "Distillation temperature T.")
     var temperature: Float = 4
 
-    @Option(help: "Distillation weight α of the soft (teacher) term.")
+    @Option(parsing: .unconditional, help: "Distillation weight α of the soft (teacher) term.")
     var alpha: Float = 0.5
 
     @Option(help: "Seeds, comma-separated; each fold is trained once per seed.")
     var seeds = "1"
 
-    @Option(help: "Maximum training epochs per fold (early stopping on validation macro-F1 may end sooner).")
+    @Option(parsing: .unconditional, help: "Maximum training epochs per fold (early stopping on validation macro-F1 may end sooner).")
     var epochs: Int?
 
-    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9).")
+    @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window (0–0.9).")
     var receiverDropout: Float?
 
     @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
@@ -53,10 +53,10 @@ struct CV: ParsableCommand {
     @Flag(help: "Print every epoch.")
     var verbose = false
 
-    @Option(help: "Simulated home only: recordings to generate.")
+    @Option(parsing: .unconditional, help: "Simulated home only: recordings to generate.")
     var recordings = 6
 
-    @Option(help: "Simulated home only: minutes per recording.")
+    @Option(parsing: .unconditional, help: "Simulated home only: minutes per recording.")
     var minutes: Double = 30
 
     func validate() throws {

@@ -23,16 +23,16 @@ struct Distill: ParsableCommand {
     @Option(help: "Student kind: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var student = "student"
 
-    @Option(help: "Distillation temperature T.")
+    @Option(parsing: .unconditional, help: "Distillation temperature T.")
     var temperature: Float = 4
 
-    @Option(help: "Weight α of the soft (teacher) term; 1 − α weighs the labels.")
+    @Option(parsing: .unconditional, help: "Weight α of the soft (teacher) term; 1 − α weighs the labels.")
     var alpha: Float = 0.5
 
-    @Option(help: "Maximum training epochs (default: the teacher session's).")
+    @Option(parsing: .unconditional, help: "Maximum training epochs (default: the teacher session's).")
     var epochs: Int?
 
-    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9; default: the teacher session's). The teacher then runs on every augmented batch, so the student learns its outputs on windows with receivers missing. The default session name gets -rd<p>.")
+    @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window (0–0.9; default: the teacher session's). The teacher then runs on every augmented batch, so the student learns its outputs on windows with receivers missing. The default session name gets -rd<p>.")
     var receiverDropout: Float?
 
     @Option(help: "Name of the student's session (default: <teacher>-distil-<student>). An existing one is resumed with its own settings.")

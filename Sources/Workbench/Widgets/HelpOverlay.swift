@@ -10,6 +10,7 @@ struct HelpOverlay {
         ("p", "play or pause the replay"),
         ("+ -  ] [", "replay faster / slower"),
         ("n", "new run: pick the data source and the model"),
+        ("m", "show or hide the whole of the last message"),
         ("?", "show or hide this help"),
         ("q  Ctrl-C", "quit"),
     ]

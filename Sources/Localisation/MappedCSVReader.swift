@@ -77,6 +77,8 @@ public struct CSVColumnMapping: Codable, Sendable, Equatable {
             throw MappingError("column \"\(twice)\" is mapped twice")
         }
         if let rooms, rooms.isEmpty || Set(rooms).count != rooms.count { throw MappingError("rooms must be non-empty and distinct") }
+        if let rooms, rooms.count > PhysicalLimits.maxRooms { throw MappingError("\(rooms.count) rooms, at most \(PhysicalLimits.maxRooms)") }
+        if receivers.count > PhysicalLimits.maxReceivers { throw MappingError("\(receivers.count) receivers, at most \(PhysicalLimits.maxReceivers)") }
     }
 
     public struct MappingError: Error, CustomStringConvertible {
@@ -103,6 +105,9 @@ public enum MappedCSVReader {
 
         let rooms = mapping.rooms ?? Set(read.flatMap { $0.rooms.compactMap { $0 } }).sorted()
         guard !rooms.isEmpty else { throw DataFileError(file: path.path, message: "no labelled rows") }
+        guard rooms.count <= PhysicalLimits.maxRooms else {
+            throw DataFileError(file: path.path, message: "\(rooms.count) distinct room names, at most \(PhysicalLimits.maxRooms) (is the room column right?)")
+        }
         let index = Dictionary(uniqueKeysWithValues: rooms.enumerated().map { ($1, $0) })
         let recordings = read.map { item in
             var recording = item.recording

@@ -11,6 +11,11 @@ public enum PhysicalLimits {
     /// (span × step rate, at most 1.7 M at the largest step rate a session accepts); a longer
     /// recording can be split into days.
     public static let recordingSeconds: ClosedRange<Double> = 0...86_400
+    /// Rooms a home can have. A room is a class the model predicts and a row of every confusion
+    /// table; a study CSV names rooms by number, and "room 300000000" made 300 M names.
+    public static let maxRooms = 1000
+    /// Receivers a recording can have: each adds two features to every step of every window.
+    public static let maxReceivers = 256
 
     static func describe(_ range: ClosedRange<Double>, _ unit: String) -> String {
         "\(format(range.lowerBound))…\(format(range.upperBound)) \(unit)"

@@ -56,6 +56,9 @@ public enum SphereReader {
         guard !rooms.isEmpty, Set(rooms).count == rooms.count else {
             throw DataFileError(file: url.path, message: "room names must be non-empty and distinct")
         }
+        guard rooms.count <= PhysicalLimits.maxRooms else {
+            throw DataFileError(file: url.path, message: "\(rooms.count) rooms, at most \(PhysicalLimits.maxRooms)")
+        }
         return rooms
     }
 
@@ -67,6 +70,9 @@ public enum SphereReader {
             throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "header must start with t,x,y,z and name at least one receiver")
         }
         let fileReceivers = Array(header.dropFirst(4))
+        guard fileReceivers.count <= PhysicalLimits.maxReceivers else {
+            throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "\(fileReceivers.count) receiver columns, at most \(PhysicalLimits.maxReceivers)")
+        }
         let receivers = expected ?? fileReceivers
         guard Set(fileReceivers).count == fileReceivers.count else {
             throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "a receiver column is named twice")

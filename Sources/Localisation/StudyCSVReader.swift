@@ -50,6 +50,9 @@ public enum StudyCSVReader {
                 throw DataFileError(file: table.path, line: 1, message: "expected a time or index column, at least one receiver column and a room column")
             }
             let fileReceivers = Array(table.header.dropFirst().dropLast())
+            guard fileReceivers.count <= PhysicalLimits.maxReceivers else {
+                throw DataFileError(file: table.path, line: 1, message: "\(fileReceivers.count) receiver columns, at most \(PhysicalLimits.maxReceivers)")
+            }
             if let receivers, receivers != fileReceivers {
                 throw DataFileError(file: table.path, line: 1, message: "receivers \(fileReceivers) differ from the other file's \(receivers)")
             }
@@ -110,8 +113,9 @@ public enum StudyCSVReader {
                 labels.append(nil)
                 continue
             }
-            guard let number = Double(label), number == number.rounded(), number >= 1, number <= Double(rooms?.count ?? Int.max) else {
-                let known = rooms.map { "1…\($0.count)" } ?? "a whole number from 1"
+            guard let number = Double(label), number == number.rounded(), number >= 1,
+                  number <= Double(rooms?.count ?? PhysicalLimits.maxRooms) else {
+                let known = rooms.map { "1…\($0.count)" } ?? "a whole number 1…\(PhysicalLimits.maxRooms)"
                 throw DataFileError(file: table.path, line: row.number, column: table.header[roomColumn],
                                     message: "unknown room \"\(label)\" (expected \(known))")
             }

@@ -95,3 +95,18 @@ final class PhysicalLimitsTests: XCTestCase {
                         "a JSON mapping's timeScale is checked like the command line's")
     }
 }
+
+extension PhysicalLimitsTests {
+    /// A room number of 2^63 crashed converting to Int, and 300000000 built 300 M room names.
+    func testStudyCSVRoomNumbersAreBounded() throws {
+        for label in ["9223372036854775807", "300000000", "1001"] {
+            let folder = try write(["csv_house_A_fp.csv": "t,ap,room\n0,-60,1\n1,-60,\(label)\n"])
+            let error = try XCTUnwrap(failure { try StudyCSVReader.load(path: folder) }, label)
+            XCTAssertEqual(error.line, 3, label)
+            XCTAssertEqual(error.column, "room", label)
+            XCTAssertTrue(error.message.contains("expected a whole number 1…1000"), error.message)
+        }
+        let folder = try write(["csv_house_A_fp.csv": "t,ap,room\n0,-60,1\n1,-60,1000\n"])
+        XCTAssertEqual(try StudyCSVReader.load(path: folder).rooms.count, 1000, "the bound itself is a home's rooms")
+    }
+}

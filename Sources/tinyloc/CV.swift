@@ -110,7 +110,7 @@ struct CV: ParsableCommand {
             do {
                 saved = try JSONDecoder().decode(CrossValidationReport.self, from: Data(contentsOf: progressURL))
             } catch {
-                throw ValidationError("\(progressURL.path) is not a cross-validation's saved progress (\(error.localizedDescription)); move it away to start over")
+                throw ValidationError("\(progressURL.path) is not a cross-validation's saved progress (\(describeDecodingError(error))); move it away to start over")
             }
             if let difference = saved.difference(from: config, dataset: dataset) {
                 throw ValidationError("\(progressURL.path) holds an interrupted cross-validation with other settings (\(difference)); "

@@ -54,4 +54,14 @@ final class CLIReliabilityTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("r.csv:52 column \"t\": time 1700000000 s is outside 0…86400 s"), result.stderr)
     }
+
+    func testADamagedCrossValidationProgressFileNamesTheField() throws {
+        let folder = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("cv.json")
+        try Data(#"{"source": 3}"#.utf8).write(to: URL(fileURLWithPath: json.path + ".partial"))
+        let result = try Harness.run(["cv", "--recordings", "3", "--minutes", "3", "--epochs", "1", "--json", json.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("cv.json.partial is not a cross-validation's saved progress (source: expected String)"), result.stderr)
+    }
 }

@@ -129,4 +129,54 @@ final class SessionReliabilityTests: XCTestCase {
         XCTAssertEqual(after.bestParameters, saved.bestParameters)
         XCTAssertEqual(session.epochHistory().map(\.epoch), [1], "no line for the diverged epoch")
     }
+
+    /// Random configs inside the bounds: each validates, survives session.json unchanged (so its
+    /// digest does too), and one field pushed past its bound is refused under that field's path.
+    func testRandomValidConfigsRoundTripAndEachBoundIsEnforced() throws {
+        var rng = SeededRNG(seed: 15)
+        func pick<T>(_ values: [T]) -> T { values[rng.int(below: values.count)] }
+        for i in 0..<200 {
+            var config = SessionConfig(name: "random-\(i)")
+            config.seed = rng.next()
+            config.model.kind = pick(ModelKind.allCases)
+            if config.model.canLabelSteps && rng.int(below: 2) == 0 { config.model.addCRF() }
+            // A cnn halves the window three times, so it needs 8 steps.
+            config.windowLength = (config.model.kind == .cnn ? 8 : 1) + rng.int(below: 200)
+            config.windowHop = 1 + rng.int(below: 100)
+            config.stepRate = 0.05 + rng.uniformDouble() * 19.95
+            config.maxGap = rng.int(below: 3) == 0 ? nil : rng.uniformDouble() * 10
+            config.scaling = pick([nil, .fixed, .minmax])
+            config.data.recordings = 3 + rng.int(below: 98)
+            config.data.minutesPerRecording = 0.5 + rng.uniformDouble() * 1000
+            config.training = TrainingConfig(epochs: 1 + rng.int(below: 500), batchSize: 1 + rng.int(below: 4096),
+                                             learningRate: 1e-5 + rng.uniform() * 0.1, weightDecay: rng.uniform() * 0.01,
+                                             patience: rng.int(below: 50), balanceClasses: rng.int(below: 2) == 0,
+                                             receiverDropout: rng.uniform() * 0.9)
+            config.ramBudgetBytes = 1 + rng.int(below: 1 << 20)
+            config.mcu = pick(["nRF52840", "STM32L476", "RP2040", "ESP32-S3"])
+            XCTAssertNoThrow(try config.validate(), "\(config)")
+            let back = try JSONDecoder().decode(SessionConfig.self, from: JSONEncoder().encode(config))
+            XCTAssertEqual(back, config)
+            XCTAssertEqual(back.digest, config.digest)
+
+            var broken = config
+            let (path, breakIt): (String, (inout SessionConfig) -> Void) = pick([
+                ("training.batchSize", { $0.training.batchSize = pick([0, -1, 4097]) }),
+                ("training.epochs", { $0.training.epochs = pick([0, -5]) }),
+                ("training.learningRate", { $0.training.learningRate = pick([0, -1, .nan, 11]) }),
+                ("training.receiverDropout", { $0.training.receiverDropout = pick([-0.1, 0.95]) }),
+                ("windowLength", { $0.windowLength = pick([0, 1001]) }),
+                ("windowHop", { $0.windowHop = 0 }),
+                ("stepRate", { $0.stepRate = pick([0, -5, .nan, .infinity, 1e10]) }),
+                ("data.minutesPerRecording", { $0.data.minutesPerRecording = pick([0, 1e9, .nan]) }),
+                ("data.recordings", { $0.data.recordings = pick([2, 101]) }),
+                ("maxGap", { $0.maxGap = pick([-1, .nan]) }),
+                ("ramBudgetBytes", { $0.ramBudgetBytes = 0 }),
+            ])
+            breakIt(&broken)
+            XCTAssertThrowsError(try broken.validate()) { error in
+                XCTAssertEqual((error as? SessionConfig.Problem)?.path, path, "\(error)")
+            }
+        }
+    }
 }

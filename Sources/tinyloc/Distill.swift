@@ -66,10 +66,10 @@ struct Distill: ParsableCommand {
     func run() throws {
         let folder = teacherFolder()
         let configURL = folder.appendingPathComponent("session.json")
-        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ValidationError("no teacher session at \(folder.path) (session.json not found)")
         }
-        let teacherConfig = try JSONDecoder().decode(SessionConfig.self, from: data)
+        let teacherConfig = try Session.readConfig(configURL)
         var config = teacherConfig
         // Another dropout is another experiment: it gets its own default session, not the resumed plain one.
         let dropoutSuffix = receiverDropout.map { $0 == teacherConfig.training.receiverDropout ? "" : "-rd\($0)" } ?? ""

@@ -110,3 +110,29 @@ extension PhysicalLimitsTests {
         XCTAssertEqual(try StudyCSVReader.load(path: folder).rooms.count, 1000, "the bound itself is a home's rooms")
     }
 }
+
+extension PhysicalLimitsTests {
+    /// Found by fuzz/run.sh floorplan: a vertex at 3.3e122 m passed every check, and the simulator
+    /// trapped converting its shadowing grid's width to Int.
+    func testFloorPlanCoordinatesHeightsAndAttenuationAreBounded() throws {
+        let plan = #"""
+            {"name": "two-rooms", "notes": "", "floors": [{"index": 0, "name": "ground", "elevation": 0}],
+             "rooms": [{"name": "hall", "floor": 0, "polygon": [{"x": 0, "y": 1}, {"x": 3, "y": 0}, {"x": 3, "y": 4}, {"x": 0, "y": 4}]},
+                       {"name": "kitchen", "floor": 0, "polygon": [{"x": 3, "y": 0}, {"x": @X, "y": 0}, {"x": 7, "y": 4}, {"x": 3, "y": 4}]}],
+             "walls": [{"floor": 0, "from": {"x": 3, "y": 0}, "to": {"x": 3, "y": 1.5}, "attenuationDB": @DB}],
+             "doors": [{"floor": 0, "between": ["hall", "kitchen"], "at": {"x": 3, "y": 2}}],
+             "receivers": [{"name": "ap", "floor": 0, "position": {"x": 1, "y": 1}, "height": @H}]}
+            """#
+        func problems(x: String = "7", db: String = "4", height: String = "1.5") throws -> [String] {
+            let text = plan.replacingOccurrences(of: "@X", with: x).replacingOccurrences(of: "@DB", with: db)
+                .replacingOccurrences(of: "@H", with: height)
+            return try JSONDecoder().decode(FloorPlan.self, from: Data(text.utf8)).problems()
+        }
+        XCTAssertEqual(try problems(), [])
+        XCTAssertEqual(try problems(x: "333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333337"),
+                       ["rooms[1].polygon[1].x: 3.333333333333333e+122 m is outside -100…100 m"])
+        XCTAssertEqual(try problems(db: "-3"), ["walls[0].attenuationDB: -3.0 dB is outside 0…100 dB"])
+        XCTAssertEqual(try problems(db: "1e308"), ["walls[0].attenuationDB: 1e+308 dB is outside 0…100 dB"])
+        XCTAssertEqual(try problems(height: "-1e9"), ["receivers[0].height: -1000000000.0 m is outside -100…100 m"])
+    }
+}

@@ -35,7 +35,11 @@ public struct Session {
         let configURL = folder.appendingPathComponent("session.json")
         let manager = FileManager.default
         if manager.fileExists(atPath: configURL.path) {
-            return (Session(folder: folder, config: try readConfig(configURL)), true)
+            let session = Session(folder: folder, config: try readConfig(configURL))
+            // A session.json written by hand, or copied without its folders, trained a whole epoch
+            // and then failed to write the checkpoint.
+            try session.createFolders()
+            return (session, true)
         }
         do { try config.validate() } catch let problem as SessionConfig.Problem {
             throw SessionError.mismatch("invalid session settings: \(problem)")
@@ -45,14 +49,18 @@ public struct Session {
             throw SessionError.mismatch("\(folder.path) has \(leftover.lastPathComponent) but no session.json, so what it was trained on "
                                         + "is unknown; move the folder away (or restore its session.json) to use the name \(config.name)")
         }
+        try session.createFolders()
+        try session.saveJSON(config, to: configURL)
+        return (session, false)
+    }
+
+    private func createFolders() throws {
         do {
-            try manager.createDirectory(at: folder.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-            try manager.createDirectory(at: folder.appendingPathComponent("variants"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: checkpointsFolder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: variantsFolder, withIntermediateDirectories: true)
         } catch {
             throw SessionError.io(path: folder.path, reason: error.localizedDescription)
         }
-        try session.saveJSON(config, to: configURL)
-        return (session, false)
     }
 
     /// A saved session.json, decoded and checked; a bad one is an error naming the file and the

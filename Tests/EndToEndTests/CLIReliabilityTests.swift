@@ -44,6 +44,20 @@ final class CLIReliabilityTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("edited/session.json: training.batchSize must be 1…4096, found 0"), result.stderr)
     }
 
+    /// A session.json written by hand, with no checkpoints folder beside it, trains and saves.
+    func testAHandWrittenSessionFileRuns() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        let folder = sessions.appendingPathComponent("by-hand")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(#"{"name": "by-hand", "data": {"recordings": 3, "minutesPerRecording": 2}, "training": {"epochs": 1}}"#.utf8)
+            .write(to: folder.appendingPathComponent("session.json"))
+        let result = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path, "--session", "by-hand"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoints/last.ckpt").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.json").path))
+    }
+
     func testAnAbsurdTimestampInARealFileIsReportedNotAllocated() throws {
         let data = try Harness.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: data) }

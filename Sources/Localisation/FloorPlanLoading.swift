@@ -28,7 +28,7 @@ extension FloorPlan {
         }
         let plan: FloorPlan
         do { plan = try JSONDecoder().decode(FloorPlan.self, from: data) } catch let error as DecodingError {
-            throw FloorPlanError.malformed(path: url.path, reason: Self.explain(error))
+            throw FloorPlanError.malformed(path: url.path, reason: describeDecodingError(error))
         }
         let problems = plan.problems()
         if !problems.isEmpty { throw FloorPlanError.inconsistent(path: url.path, problems: problems) }
@@ -78,21 +78,6 @@ extension FloorPlan {
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
     }
 
-    private static func explain(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
-        }
-        switch error {
-        case let .keyNotFound(key, ctx): return "missing field \"\(key.stringValue)\" at \(path(ctx.codingPath).isEmpty ? "top level" : path(ctx.codingPath))"
-        case let .typeMismatch(type, ctx): return "\(path(ctx.codingPath)): expected \(type)"
-        case let .valueNotFound(type, ctx): return "\(path(ctx.codingPath)): expected \(type), found null"
-        case let .dataCorrupted(ctx):
-            let underlying = (ctx.underlyingError as NSError?)?.localizedDescription ?? ctx.debugDescription
-            return ctx.codingPath.isEmpty ? "invalid JSON (\(underlying))" : "\(path(ctx.codingPath)): \(ctx.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
-
     /// Everything that makes the plan unusable, one sentence each; empty when it is fine.
     /// Rooms are unique by name and the door graph (stairs included) must join every room.
     public func problems() -> [String] {
@@ -113,7 +98,6 @@ extension FloorPlan {
         for (i, wall) in walls.enumerated() {
             if !floorIndices.contains(wall.floor) { out.append("walls[\(i)]: unknown floor \(wall.floor)") }
             if wall.from == wall.to { out.append("walls[\(i)]: zero length") }
-            if !(wall.attenuationDB >= 0) { out.append("walls[\(i)]: attenuation must be ≥ 0 dB") }
         }
         for (i, door) in doors.enumerated() {
             let tag = "doors[\(i)]"
@@ -135,10 +119,49 @@ extension FloorPlan {
             if !receiverNames.insert(receiver.name).inserted { out.append("receivers[\(i)] \"\(receiver.name)\": name used twice") }
             if !floorIndices.contains(receiver.floor) { out.append("receivers[\(i)] \"\(receiver.name)\": unknown floor \(receiver.floor)") }
         }
+        out += outOfBounds()
         if out.isEmpty, let first = rooms.first {
             let reached = connectedRooms(from: first.name)
             let cut = rooms.map(\.name).filter { !reached.contains($0) }
             if !cut.isEmpty { out.append("no door path from \"\(first.name)\" to \(cut.joined(separator: ", "))") }
+        }
+        return out
+    }
+
+    /// A home fits in ±100 m, floors and receivers within 100 m of the ground, walls cost at most
+    /// 100 dB. The simulator lays its shadowing grid (cells of 0.1–0.5 m) over the plan's extent, so
+    /// a vertex at 3e122 m, which the other checks let through, trapped converting the grid's width
+    /// to Int; a plan in survey coordinates (kilometres from an origin) would allocate gigabytes.
+    static let coordinateMetres: ClosedRange<Double> = -100...100
+    static let heightMetres: ClosedRange<Double> = -100...100
+    static let attenuationDB: ClosedRange<Double> = 0...100
+
+    private func outOfBounds() -> [String] {
+        var out: [String] = []
+        func check(_ path: String, _ value: Double, _ range: ClosedRange<Double>, _ unit: String) {
+            if !range.contains(value) {
+                out.append("\(path): \(value) \(unit) is outside \(PhysicalLimits.describe(range, unit))")
+            }
+        }
+        func check(_ path: String, _ point: Point) {
+            check(path + ".x", point.x, Self.coordinateMetres, "m")
+            check(path + ".y", point.y, Self.coordinateMetres, "m")
+        }
+        if rooms.count > PhysicalLimits.maxRooms { out.append("\(rooms.count) rooms, at most \(PhysicalLimits.maxRooms)") }
+        if receivers.count > PhysicalLimits.maxReceivers { out.append("\(receivers.count) receivers, at most \(PhysicalLimits.maxReceivers)") }
+        for (i, floor) in floors.enumerated() { check("floors[\(i)].elevation", floor.elevation, Self.heightMetres, "m") }
+        for (i, room) in rooms.enumerated() {
+            for (j, point) in room.polygon.enumerated() { check("rooms[\(i)].polygon[\(j)]", point) }
+        }
+        for (i, wall) in walls.enumerated() {
+            check("walls[\(i)].from", wall.from)
+            check("walls[\(i)].to", wall.to)
+            check("walls[\(i)].attenuationDB", wall.attenuationDB, Self.attenuationDB, "dB")
+        }
+        for (i, door) in doors.enumerated() { check("doors[\(i)].at", door.at) }
+        for (i, receiver) in receivers.enumerated() {
+            check("receivers[\(i)].position", receiver.position)
+            check("receivers[\(i)].height", receiver.height, Self.heightMetres, "m")
         }
         return out
     }

@@ -68,13 +68,17 @@ public struct CSVColumnMapping: Codable, Sendable, Equatable {
         return mapping
     }
 
-    func check() throws {
+    public func check() throws {
+        // A JSON mapping skips the command line's parsing, so the scale is checked here for both.
+        if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw MappingError("timeScale must be a positive number, got \(timeScale)") }
         if let accelerometer, accelerometer.count != 3 { throw MappingError("accelerometer needs 3 columns (x|y|z), got \(accelerometer.count)") }
         let named = [time, room] + receivers + (accelerometer ?? [])
         if let twice = named.first(where: { name in named.filter { $0 == name }.count > 1 }) {
             throw MappingError("column \"\(twice)\" is mapped twice")
         }
         if let rooms, rooms.isEmpty || Set(rooms).count != rooms.count { throw MappingError("rooms must be non-empty and distinct") }
+        if let rooms, rooms.count > PhysicalLimits.maxRooms { throw MappingError("\(rooms.count) rooms, at most \(PhysicalLimits.maxRooms)") }
+        if receivers.count > PhysicalLimits.maxReceivers { throw MappingError("\(receivers.count) receivers, at most \(PhysicalLimits.maxReceivers)") }
     }
 
     public struct MappingError: Error, CustomStringConvertible {
@@ -101,6 +105,9 @@ public enum MappedCSVReader {
 
         let rooms = mapping.rooms ?? Set(read.flatMap { $0.rooms.compactMap { $0 } }).sorted()
         guard !rooms.isEmpty else { throw DataFileError(file: path.path, message: "no labelled rows") }
+        guard rooms.count <= PhysicalLimits.maxRooms else {
+            throw DataFileError(file: path.path, message: "\(rooms.count) distinct room names, at most \(PhysicalLimits.maxRooms) (is the room column right?)")
+        }
         let index = Dictionary(uniqueKeysWithValues: rooms.enumerated().map { ($1, $0) })
         let recordings = read.map { item in
             var recording = item.recording
@@ -126,10 +133,21 @@ public enum MappedCSVReader {
         for row in table.rows {
             let fields = try table.fields(row)
             let t = try table.number(fields, timeColumn, line: row.number) * scale
+            try table.csv.requireTime(t, line: row.number, column: mapping.time)
             try table.checkOrder(t, after: times.last, line: row.number, column: timeColumn)
             times.append(t)
-            for c in receiverColumns { rssi.append(try table.optionalNumber(fields, c, line: row.number).map(Float.init) ?? .nan) }
-            for c in accelColumns ?? [] { accel.append(Float(try table.number(fields, c, line: row.number))) }
+            for c in receiverColumns {
+                let dBm = try table.optionalNumber(fields, c, line: row.number)
+                if let dBm {
+                    try table.csv.require(dBm, in: PhysicalLimits.rssiDBm, unit: "dBm", what: "RSSI", line: row.number, column: table.header[c])
+                }
+                rssi.append(dBm.map(Float.init) ?? .nan)
+            }
+            for c in accelColumns ?? [] {
+                let g = try table.number(fields, c, line: row.number)
+                try table.csv.require(g, in: PhysicalLimits.accelerationG, unit: "g", what: "acceleration", line: row.number, column: table.header[c])
+                accel.append(Float(g))
+            }
             let room = table.text(fields, roomColumn)
             if !room.isEmpty, let allowed = mapping.rooms, !allowed.contains(room) {
                 throw DataFileError(file: table.path, line: row.number, column: mapping.room,

@@ -56,6 +56,9 @@ public enum SphereReader {
         guard !rooms.isEmpty, Set(rooms).count == rooms.count else {
             throw DataFileError(file: url.path, message: "room names must be non-empty and distinct")
         }
+        guard rooms.count <= PhysicalLimits.maxRooms else {
+            throw DataFileError(file: url.path, message: "\(rooms.count) rooms, at most \(PhysicalLimits.maxRooms)")
+        }
         return rooms
     }
 
@@ -67,6 +70,9 @@ public enum SphereReader {
             throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "header must start with t,x,y,z and name at least one receiver")
         }
         let fileReceivers = Array(header.dropFirst(4))
+        guard fileReceivers.count <= PhysicalLimits.maxReceivers else {
+            throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "\(fileReceivers.count) receiver columns, at most \(PhysicalLimits.maxReceivers)")
+        }
         let receivers = expected ?? fileReceivers
         guard Set(fileReceivers).count == fileReceivers.count else {
             throw DataFileError(file: csv.path, line: csv.lines[0].number, message: "a receiver column is named twice")
@@ -99,12 +105,19 @@ public enum SphereReader {
                 return v
             }
             times[i] = try value(0)
+            try csv.requireTime(times[i], line: line.number, column: "t")
             if i > 0 && times[i] < times[i - 1] {
                 throw DataFileError(file: csv.path, line: line.number, column: "t", message: "time goes backwards (\(times[i]) after \(times[i - 1]))")
             }
-            for axis in 0..<3 { accel[i * 3 + axis] = Float(try value(1 + axis)) }
+            for axis in 0..<3 {
+                let g = try value(1 + axis)
+                try csv.require(g, in: PhysicalLimits.accelerationG, unit: "g", what: "acceleration", line: line.number, column: header[1 + axis])
+                accel[i * 3 + axis] = Float(g)
+            }
             for k in 0..<r where !csv.isEmpty(fields[4 + k]) {
-                rssi[i * r + slot[k]] = Float(try value(4 + k))
+                let dBm = try value(4 + k)
+                try csv.require(dBm, in: PhysicalLimits.rssiDBm, unit: "dBm", what: "RSSI", line: line.number, column: header[4 + k])
+                rssi[i * r + slot[k]] = Float(dBm)
             }
         }
         return Recording(name: name, receivers: receivers, times: times, rssi: rssi, accel: accel, intervals: [])
@@ -125,6 +138,8 @@ public enum SphereReader {
                 return v
             }
             let start = try time(0, "start"), end = try time(1, "end")
+            try csv.requireTime(start, line: line.number, column: "start")
+            try csv.requireTime(end, line: line.number, column: "end")
             let name = csv.text(fields[2]).trimmingCharacters(in: .whitespaces)
             guard let room = rooms.firstIndex(of: name) else {
                 throw DataFileError(file: csv.path, line: line.number, column: "name", message: "unknown room \"\(name)\" (rooms.json has \(rooms.joined(separator: ", ")))")

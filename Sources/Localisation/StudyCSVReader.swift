@@ -50,6 +50,9 @@ public enum StudyCSVReader {
                 throw DataFileError(file: table.path, line: 1, message: "expected a time or index column, at least one receiver column and a room column")
             }
             let fileReceivers = Array(table.header.dropFirst().dropLast())
+            guard fileReceivers.count <= PhysicalLimits.maxReceivers else {
+                throw DataFileError(file: table.path, line: 1, message: "\(fileReceivers.count) receiver columns, at most \(PhysicalLimits.maxReceivers)")
+            }
             if let receivers, receivers != fileReceivers {
                 throw DataFileError(file: table.path, line: 1, message: "receivers \(fileReceivers) differ from the other file's \(receivers)")
             }
@@ -94,19 +97,25 @@ public enum StudyCSVReader {
             let fields = try table.fields(row)
             let first = try table.number(fields, 0, line: row.number)
             let t = indexOnly ? Double(i) * rowPeriod : first
+            try table.csv.requireTime(t, line: row.number, column: table.header[0])
             try table.checkOrder(t, after: times.last, line: row.number, column: 0)
             times.append(t)
             for k in 0..<r {
-                let v = try table.optionalNumber(fields, 1 + k, line: row.number)
-                rssi.append(v.map { $0 <= Double(silentRSSI) ? .nan : Float($0) } ?? .nan)
+                // Any value at or below the fill value is "not heard", however far below.
+                let v = try table.optionalNumber(fields, 1 + k, line: row.number).flatMap { $0 <= Double(silentRSSI) ? nil : $0 }
+                if let v {
+                    try table.csv.require(v, in: PhysicalLimits.rssiDBm, unit: "dBm", what: "RSSI", line: row.number, column: table.header[1 + k])
+                }
+                rssi.append(v.map(Float.init) ?? .nan)
             }
             let label = table.text(fields, roomColumn)
             if label.isEmpty {
                 labels.append(nil)
                 continue
             }
-            guard let number = Double(label), number == number.rounded(), number >= 1, number <= Double(rooms?.count ?? Int.max) else {
-                let known = rooms.map { "1…\($0.count)" } ?? "a whole number from 1"
+            guard let number = Double(label), number == number.rounded(), number >= 1,
+                  number <= Double(rooms?.count ?? PhysicalLimits.maxRooms) else {
+                let known = rooms.map { "1…\($0.count)" } ?? "a whole number 1…\(PhysicalLimits.maxRooms)"
                 throw DataFileError(file: table.path, line: row.number, column: table.header[roomColumn],
                                     message: "unknown room \"\(label)\" (expected \(known))")
             }

@@ -24,12 +24,14 @@ public enum CheckpointFile {
         var bestEpoch: Int
         var parameterNames: [String]
         var parameterCounts: [Int]
+        /// `SessionConfig.digest` of the session that wrote it; nil in checkpoints older than digests.
+        var configDigest: String?
     }
 
-    public static func encode(_ state: TrainerState) throws -> Data {
+    public static func encode(_ state: TrainerState, configDigest: String? = nil) throws -> Data {
         let header = Header(epochsDone: state.epochsDone, optimizerStep: state.optimizerStep, bestF1: state.bestF1,
                             bestEpoch: state.bestEpoch, parameterNames: state.parameterNames,
-                            parameterCounts: state.parameters.map(\.count))
+                            parameterCounts: state.parameters.map(\.count), configDigest: configDigest)
         let headerData = try JSONEncoder().encode(header)
         var data = magic
         appendUInt32(UInt32(headerData.count), to: &data)
@@ -43,6 +45,10 @@ public enum CheckpointFile {
     }
 
     public static func decode(_ data: Data, path: String) throws -> TrainerState {
+        try decodeWithDigest(data, path: path).state
+    }
+
+    public static func decodeWithDigest(_ data: Data, path: String) throws -> (state: TrainerState, configDigest: String?) {
         func corrupt(_ reason: String) -> SessionError { .corrupt(path: path, reason: reason) }
         guard data.count >= magic.count + 8, data.prefix(magic.count) == magic else {
             throw corrupt("not a tinyloc checkpoint (bad magic)")
@@ -63,7 +69,15 @@ public enum CheckpointFile {
         guard header.parameterNames.count == header.parameterCounts.count, header.parameterCounts.allSatisfy({ $0 >= 0 }) else {
             throw corrupt("header lists \(header.parameterNames.count) names for \(header.parameterCounts.count) tensors")
         }
-        let total = header.parameterCounts.reduce(0, +)
+        guard header.epochsDone >= 0, header.optimizerStep >= 0, (0...header.epochsDone).contains(header.bestEpoch) else {
+            throw corrupt("header counters out of range (epochsDone \(header.epochsDone), optimizerStep \(header.optimizerStep), bestEpoch \(header.bestEpoch))")
+        }
+        // A damaged header must not overflow Int in the sum and the ×16 below.
+        var total = 0
+        for count in header.parameterCounts {
+            total += count
+            guard total <= body.count else { throw corrupt("header's tensor sizes exceed the file") }
+        }
         var offset = headerStart + headerLength
         guard body.count - offset == total * 4 * 4 else {
             throw corrupt("expected \(total * 16) bytes of tensors, found \(body.count - offset)")
@@ -79,18 +93,23 @@ public enum CheckpointFile {
             }
         }
         let parameters = readGroup(), first = readGroup(), second = readGroup(), best = readGroup()
-        return TrainerState(epochsDone: header.epochsDone, optimizerStep: header.optimizerStep, bestF1: header.bestF1,
-                            bestEpoch: header.bestEpoch, parameters: parameters, firstMoments: first,
-                            secondMoments: second, bestParameters: best, parameterNames: header.parameterNames)
+        let state = TrainerState(epochsDone: header.epochsDone, optimizerStep: header.optimizerStep, bestF1: header.bestF1,
+                                 bestEpoch: header.bestEpoch, parameters: parameters, firstMoments: first,
+                                 secondMoments: second, bestParameters: best, parameterNames: header.parameterNames)
+        return (state, header.configDigest)
     }
 
-    public static func write(_ state: TrainerState, to url: URL) throws {
-        try AtomicFile.write(try encode(state), to: url)
+    public static func write(_ state: TrainerState, configDigest: String? = nil, to url: URL) throws {
+        try AtomicFile.write(try encode(state, configDigest: configDigest), to: url)
     }
 
     public static func read(from url: URL) throws -> TrainerState {
+        try readWithDigest(from: url).state
+    }
+
+    public static func readWithDigest(from url: URL) throws -> (state: TrainerState, configDigest: String?) {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw SessionError.notFound(url.path) }
-        return try decode(data, path: url.path)
+        return try decodeWithDigest(data, path: url.path)
     }
 
     private static func appendUInt32(_ value: UInt32, to data: inout Data) {

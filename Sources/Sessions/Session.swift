@@ -1,4 +1,5 @@
 import Foundation
+import Localisation
 import Models
 
 /// An experiment session: a folder `sessions/<name>/` holding
@@ -25,31 +26,57 @@ public struct Session {
     }
 
     /// Opens `root/<name>` if it exists (its saved config wins), else creates it with `config`.
+    /// Either config must pass `SessionConfig.validate()`. A folder that holds a checkpoint or a
+    /// learning curve but no session.json is refused: creating a config there would resume weights
+    /// trained on who knows what as if they were this experiment's.
     public static func openOrCreate(root: URL, config: SessionConfig) throws -> (session: Session, resumed: Bool) {
         try validate(name: config.name)
         let folder = root.appendingPathComponent(config.name, isDirectory: true)
         let configURL = folder.appendingPathComponent("session.json")
         let manager = FileManager.default
         if manager.fileExists(atPath: configURL.path) {
-            guard let data = manager.contents(atPath: configURL.path) else {
-                throw SessionError.io(path: configURL.path, reason: "cannot read")
-            }
-            do {
-                let saved = try JSONDecoder().decode(SessionConfig.self, from: data)
-                return (Session(folder: folder, config: saved), true)
-            } catch {
-                throw SessionError.corrupt(path: configURL.path, reason: "\(error)")
-            }
+            let session = Session(folder: folder, config: try readConfig(configURL))
+            // A session.json written by hand, or copied without its folders, trained a whole epoch
+            // and then failed to write the checkpoint.
+            try session.createFolders()
+            return (session, true)
         }
+        do { try config.validate() } catch let problem as SessionConfig.Problem {
+            throw SessionError.mismatch("invalid session settings: \(problem)")
+        }
+        let session = Session(folder: folder, config: config)
+        if let leftover = [session.lastCheckpointURL, session.metrics.url].first(where: { manager.fileExists(atPath: $0.path) }) {
+            throw SessionError.mismatch("\(folder.path) has \(leftover.lastPathComponent) but no session.json, so what it was trained on "
+                                        + "is unknown; move the folder away (or restore its session.json) to use the name \(config.name)")
+        }
+        try session.createFolders()
+        try session.saveJSON(config, to: configURL)
+        return (session, false)
+    }
+
+    private func createFolders() throws {
         do {
-            try manager.createDirectory(at: folder.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)
-            try manager.createDirectory(at: folder.appendingPathComponent("variants"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: checkpointsFolder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: variantsFolder, withIntermediateDirectories: true)
         } catch {
             throw SessionError.io(path: folder.path, reason: error.localizedDescription)
         }
-        let session = Session(folder: folder, config: config)
-        try session.saveJSON(config, to: configURL)
-        return (session, false)
+    }
+
+    /// A saved session.json, decoded and checked; a bad one is an error naming the file and the
+    /// JSON path, never a fresh start.
+    public static func readConfig(_ url: URL) throws -> SessionConfig {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw SessionError.io(path: url.path, reason: "cannot read")
+        }
+        let config: SessionConfig
+        do { config = try JSONDecoder().decode(SessionConfig.self, from: data) } catch {
+            throw SessionError.corrupt(path: url.path, reason: describeDecodingError(error))
+        }
+        do { try config.validate() } catch let problem as SessionConfig.Problem {
+            throw SessionError.io(path: url.path, reason: problem.description)
+        }
+        return config
     }
 
     public func saveJSON<T: Encodable>(_ value: T, to url: URL) throws {
@@ -65,10 +92,23 @@ public struct Session {
             try metrics.retain { !isEpochLine($0) }
             return nil
         }
-        let state = try CheckpointFile.read(from: lastCheckpointURL)
+        let state = try loadCheckpoint()
         try metrics.retain { line in
             guard let entry = try? JSONDecoder().decode(EpochEntry.self, from: line), entry.event == "epoch" else { return true }
             return entry.epoch <= state.epochsDone
+        }
+        return state
+    }
+
+    /// The last checkpoint, refused when it was written for another config (model, data, split,
+    /// windows, seed: `SessionConfig.digest`), such as after session.json was edited or replaced.
+    public func loadCheckpoint() throws -> TrainerState {
+        let (state, digest) = try CheckpointFile.readWithDigest(from: lastCheckpointURL)
+        // Checkpoints written before digests existed carry none; their session.json is the one they were trained with.
+        if let digest, digest != config.digest {
+            throw SessionError.mismatch("\(lastCheckpointURL.path) was trained with another model, data, split, windows or seed than "
+                                        + "\(configURL.path) now says (config digest \(digest), now \(config.digest)); "
+                                        + "restore that session.json, or start a new session")
         }
         return state
     }

@@ -15,21 +15,16 @@ public struct LoadedTeacher {
                             shape: ModelShape) throws -> LoadedTeacher {
         let folder = URL(fileURLWithPath: reference.session)
         let configURL = folder.appendingPathComponent("session.json")
-        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw SessionError.notFound("teacher session \(reference.session) (no session.json)")
         }
-        let config: SessionConfig
-        do {
-            config = try JSONDecoder().decode(SessionConfig.self, from: data)
-        } catch {
-            throw SessionError.corrupt(path: configURL.path, reason: "\(error)")
-        }
+        let config = try Session.readConfig(configURL)
         guard config.data == student.data, config.splitSpec == student.splitSpec, config.split == student.split,
               config.windowConfig == student.windowConfig, config.seed == student.seed || config.data.kind != .simulated else {
             throw SessionError.mismatch("teacher session \(config.name) was trained on other data, split or windows than this session")
         }
         let session = Session(folder: folder, config: config)
-        let state = try CheckpointFile.read(from: session.lastCheckpointURL)
+        let state = try session.loadCheckpoint()
         let model = config.model.build(shape: shape, seed: config.seed)
         guard state.parameterNames == model.parameters.map(\.name),
               state.bestParameters.map(\.count) == model.parameters.map(\.count) else {

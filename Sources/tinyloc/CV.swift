@@ -28,19 +28,19 @@ struct CV: ParsableCommand {
     @Option(help: "Distil the model from a teacher of this kind, trained first on the same fold and seed (e.g. teacher).")
     var distillFrom: String?
 
-    @Option(help: "Distillation temperature T.")
+    @Option(parsing: .unconditional, help: "Distillation temperature T.")
     var temperature: Float = 4
 
-    @Option(help: "Distillation weight α of the soft (teacher) term.")
+    @Option(parsing: .unconditional, help: "Distillation weight α of the soft (teacher) term.")
     var alpha: Float = 0.5
 
     @Option(help: "Seeds, comma-separated; each fold is trained once per seed.")
     var seeds = "1"
 
-    @Option(help: "Maximum training epochs per fold (early stopping on validation macro-F1 may end sooner).")
+    @Option(parsing: .unconditional, help: "Maximum training epochs per fold (early stopping on validation macro-F1 may end sooner).")
     var epochs: Int?
 
-    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9).")
+    @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window (0–0.9).")
     var receiverDropout: Float?
 
     @Flag(help: "Plain cross-entropy instead of weighting rooms by inverse frequency; a decoder then divides the posteriors by the training room frequencies.")
@@ -62,13 +62,13 @@ struct CV: ParsableCommand {
     @Flag(help: "Print every epoch.")
     var verbose = false
 
-    @Flag(name: .customLong("int8"), help: "Also score each fold's integer model (every family but the teachers).")
+    @Flag(name: .customLong("int8"), help: "Also score each fold's integer model (every family but a teacher with a CRF).")
     var integer = false
 
-    @Option(help: "Simulated home only: recordings to generate.")
+    @Option(parsing: .unconditional, help: "Simulated home only: recordings to generate.")
     var recordings = 6
 
-    @Option(help: "Simulated home only: minutes per recording.")
+    @Option(parsing: .unconditional, help: "Simulated home only: minutes per recording.")
     var minutes: Double = 30
 
     func validate() throws {
@@ -135,7 +135,7 @@ struct CV: ParsableCommand {
             do {
                 saved = try JSONDecoder().decode(CrossValidationReport.self, from: Data(contentsOf: progressURL))
             } catch {
-                throw ValidationError("\(progressURL.path) is not a cross-validation's saved progress (\(error.localizedDescription)); move it away to start over")
+                throw ValidationError("\(progressURL.path) is not a cross-validation's saved progress (\(describeDecodingError(error))); move it away to start over")
             }
             if let difference = saved.difference(from: config, dataset: dataset) {
                 throw ValidationError("\(progressURL.path) holds an interrupted cross-validation with other settings (\(difference)); "

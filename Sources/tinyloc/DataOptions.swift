@@ -12,7 +12,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Layout of --data: sphere, study-csv or csv (default: recognised from the files).")
     var format: String?
 
-    @Option(help: "SPHERE: whose room labels to use, location_<annotator>.csv.")
+    @Option(parsing: .unconditional, help: "SPHERE: whose room labels to use, location_<annotator>.csv.")
     var annotator = 0
 
     @Option(help: "Study CSV: which house (the X of csv_house_<X>_…) when the folder holds several.")
@@ -24,7 +24,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Generic CSV: the column mapping as a JSON file (same keys as --columns, lists as arrays).")
     var columnsJson: String?
 
-    @Option(help: "Longest silence between packets (s, beyond the usual packet interval) a window may span; default one step (0.2 s); 'inf' to ignore gaps.")
+    @Option(parsing: .unconditional, help: "Longest silence between packets (s, beyond the usual packet interval) a window may span; default one step (0.2 s); 'inf' to ignore gaps.")
     var maxGap: Double?
 
     @Option(help: "Input scaling: fixed (the physical RSSI map, default) or minmax (fitted on the training recordings only, stored with the model).")

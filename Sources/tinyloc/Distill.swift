@@ -23,16 +23,16 @@ struct Distill: ParsableCommand {
     @Option(help: "Student kind: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var student = "student"
 
-    @Option(help: "Distillation temperature T.")
+    @Option(parsing: .unconditional, help: "Distillation temperature T.")
     var temperature: Float = 4
 
-    @Option(help: "Weight α of the soft (teacher) term; 1 − α weighs the labels.")
+    @Option(parsing: .unconditional, help: "Weight α of the soft (teacher) term; 1 − α weighs the labels.")
     var alpha: Float = 0.5
 
-    @Option(help: "Maximum training epochs (default: the teacher session's).")
+    @Option(parsing: .unconditional, help: "Maximum training epochs (default: the teacher session's).")
     var epochs: Int?
 
-    @Option(help: "Probability of silencing each receiver for a whole training window (0–0.9; default: the teacher session's). The teacher then runs on every augmented batch, so the student learns its outputs on windows with receivers missing. The default session name gets -rd<p>.")
+    @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window (0–0.9; default: the teacher session's). The teacher then runs on every augmented batch, so the student learns its outputs on windows with receivers missing. The default session name gets -rd<p>.")
     var receiverDropout: Float?
 
     @Option(help: "Name of the student's session (default: <teacher>-distil-<student>). An existing one is resumed with its own settings.")
@@ -66,10 +66,10 @@ struct Distill: ParsableCommand {
     func run() throws {
         let folder = teacherFolder()
         let configURL = folder.appendingPathComponent("session.json")
-        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ValidationError("no teacher session at \(folder.path) (session.json not found)")
         }
-        let teacherConfig = try JSONDecoder().decode(SessionConfig.self, from: data)
+        let teacherConfig = try Session.readConfig(configURL)
         var config = teacherConfig
         // Another dropout is another experiment: it gets its own default session, not the resumed plain one.
         let dropoutSuffix = receiverDropout.map { $0 == teacherConfig.training.receiverDropout ? "" : "-rd\($0)" } ?? ""

@@ -11,43 +11,45 @@ struct Run: ParsableCommand {
     @Flag(help: "No terminal UI: print progress and a summary, write sessions/<name>/report.json.")
     var headless = false
 
-    @Option(help: "Session name (a folder under --sessions-dir). An existing session is resumed. Default: demo-<date>-<time>.")
+    @Option(help: "Session name (a folder under --sessions-dir). An existing session is resumed with its saved settings; options that contradict them are refused. Default: demo-<date>-<time>.")
     var session: String?
 
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
-    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; every kind but the teachers is also converted to integers). Ignored when resuming a session.")
+    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; every kind but a teacher with a CRF is also converted to integers).")
     var model: String?
 
     @Flag(help: "teacher / teacher-paper: add a linear-chain CRF over the per-step emissions, train it on the room of every step and classify a window by the majority of its Viterbi path.")
     var crf = false
 
-    @Option(help: "Maximum training epochs (early stopping may end sooner).")
+    // Numeric options parse their next argument unconditionally, so "--epochs -3" reaches validate()
+    // and gets a message about the value instead of "Missing value for '--epochs'".
+    @Option(parsing: .unconditional, help: "Maximum training epochs (early stopping may end sooner).")
     var epochs: Int?
 
-    @Option(help: "Random seed: the same seed gives the same data, weights and results.")
+    @Option(parsing: .unconditional, help: "Random seed: the same seed gives the same data, weights and results.")
     var seed: UInt64?
 
-    @Option(help: "Probability of silencing each receiver for a whole training window, so the model copes with a receiver missing at test time (0–0.9).")
+    @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window, so the model copes with a receiver missing at test time (0–0.9).")
     var receiverDropout: Float?
 
-    @Option(help: "Simulated recordings to generate (the last is the test recording, the one before it validation).")
+    @Option(parsing: .unconditional, help: "Simulated recordings to generate (the last is the test recording, the one before it validation).")
     var recordings: Int?
 
-    @Option(help: "Simulated: how many of the last recordings keep every receiver working (default 2, the validation and test recordings); 0 lets a receiver fail for a whole recording in any of them, for robustness studies.")
+    @Option(parsing: .unconditional, help: "Simulated: how many of the last recordings keep every receiver working (default 2, the validation and test recordings); 0 lets a receiver fail for a whole recording in any of them, for robustness studies.")
     var intactRecordings: Int?
 
-    @Option(help: "Minutes per simulated recording (default 90).")
+    @Option(parsing: .unconditional, help: "Minutes per simulated recording (default 90).")
     var minutes: Double?
 
-    @Option(help: "RAM budget in KB the deployment is checked against.")
+    @Option(parsing: .unconditional, help: "RAM budget in KB the deployment is checked against.")
     var budgetKB: Int?
 
     @Option(help: "Target microcontroller: nRF52840, STM32L476, RP2040 or ESP32-S3.")
     var mcu: String?
 
-    @Option(help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
+    @Option(parsing: .unconditional, help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
     var pace: Double = 0.25
 
     @Option(help: "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training). Ignored when resuming a session.")
@@ -114,6 +116,8 @@ struct Run: ParsableCommand {
         if !headless { try WorkbenchLauncher.checkTerminal() }
         let root = URL(fileURLWithPath: sessionsDir)
         let (session, resumed) = try Session.openOrCreate(root: root, config: config)
+        let differences = resumed ? conflicts(asked: config, saved: session.config) : []
+        if !differences.isEmpty { throw SessionConflict(session: session.config.name, differences: differences) }
         if headless {
             try HeadlessRun(session: session, resumed: resumed).run()
         } else {

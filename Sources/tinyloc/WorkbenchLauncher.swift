@@ -56,6 +56,10 @@ struct WorkbenchLauncher {
         if !controller.waitUntilStopped(timeout: 10) {
             FileHandle.standardError.write(Data("tinyloc: the pipeline did not stop within 10 s; the last saved epoch is kept\n".utf8))
         }
+        // The footer may have cut an error short; the terminal's scrollback keeps all of it.
+        if let notice = controller.snapshot().notice, notice.isError {
+            FileHandle.standardError.write(Data("tinyloc: \(notice.text)\n".utf8))
+        }
         print("session \(session.config.name) saved in \(session.folder.path)")
     }
 

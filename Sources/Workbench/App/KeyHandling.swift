@@ -10,8 +10,16 @@ extension WorkbenchUI {
             return false
         case .char("?"):
             showHelp.toggle()
+        case .char("m"):
+            showMessage.toggle()
         case .escape:
-            if showHelp { showHelp = false } else { view = .overview }
+            if showMessage {
+                showMessage = false
+            } else if showHelp {
+                showHelp = false
+            } else {
+                view = .overview
+            }
         case .tab:
             moveFocus(by: 1)
         case .backTab:

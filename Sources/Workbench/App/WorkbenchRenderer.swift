@@ -21,6 +21,7 @@ extension WorkbenchApp {
             }
             FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
+            if ui.showMessage, let notice = state.notice { MessageOverlay(notice: notice).draw(in: layout.body, painter: painter) }
             if let picker = ui.picker { RunPickerOverlay(picker: picker, choices: state.choices).draw(in: layout.body, painter: painter) }
         } else {
             drawTooSmall(layout.screen, painter: painter)
@@ -48,17 +49,9 @@ extension WorkbenchApp {
 
     private static func drawTooSmall(_ screen: Rect, painter: Painter) {
         guard screen.height > 0 else { return }
-        let message = tooSmallMessage(Size(width: screen.width, height: screen.height))
         // Wrapped at word boundaries so even a very narrow terminal shows the whole sentence.
-        var lines: [String] = []
-        for word in message.split(separator: " ") {
-            if let last = lines.last, last.count + 1 + word.count <= screen.width {
-                lines[lines.count - 1] = last + " " + word
-            } else {
-                lines.append(String(word))
-            }
-        }
-        lines.append("resize the window, or press q to quit")
+        let lines = Text.wrap(tooSmallMessage(Size(width: screen.width, height: screen.height)), to: screen.width)
+            + ["resize the window, or press q to quit"]
         let top = screen.row + max(0, (screen.height - lines.count) / 2)
         for (i, line) in lines.enumerated() {
             painter.centred(line, row: top + i, in: screen, style: i == lines.count - 1 ? Style(fg: .muted) : Style(fg: .warn, bold: true))

@@ -30,6 +30,9 @@ public struct WorkbenchUI: Equatable, Sendable {
     public var focus: Pane
     public var view: View
     public var showHelp: Bool
+    /// The whole of the current notice, wrapped in a box: an error (a bad data file, say) is
+    /// usually longer than the footer line that shows it.
+    public var showMessage = false
     /// The open "new run" picker, if any.
     public var picker: RunPicker?
 

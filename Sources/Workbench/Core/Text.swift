@@ -8,6 +8,31 @@ enum Text {
         return width == 1 ? "…" : String(s.prefix(width - 1)) + "…"
     }
 
+    /// Lines of at most `width` characters, broken at spaces; a word longer than a line (a path)
+    /// is cut into pieces. Existing line breaks are kept.
+    static func wrap(_ s: String, to width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ") {
+                var word = Substring(word)
+                if !line.isEmpty && line.count + 1 + word.count <= width {
+                    line += " " + word
+                    continue
+                }
+                if !line.isEmpty { lines.append(line) }
+                while word.count > width {
+                    lines.append(String(word.prefix(width)))
+                    word = word.dropFirst(width)
+                }
+                line = String(word)
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
     static func padRight(_ s: String, to width: Int) -> String {
         let t = truncate(s, to: width)
         return t + String(repeating: " ", count: width - t.count)

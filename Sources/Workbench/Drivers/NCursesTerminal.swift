@@ -5,6 +5,26 @@ import Foundation
 /// handler itself only stores a number, because curses must not be touched from a signal.
 private var caughtSignal: sig_atomic_t = 0
 
+/// The actions that were in place before ours for the fatal signals (the Swift runtime's
+/// backtracer, or the default), indexed by signal number; the handler goes back to them. Raw
+/// memory, because the handler must not allocate or touch Swift arrays.
+private let fatalSignals = [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE]
+private let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+
+/// A crash (a trap, a fault, an abort) while curses owns the screen: the backtrace would be
+/// printed in raw mode as staircase text over the panes, and the runtime's backtracer would wait
+/// 30 s at an interactive prompt on the terminal. So: give the terminal back first (endwin is not
+/// async-signal-safe, but the process is going down either way, and a readable message is the
+/// point), take stdin off the terminal so the backtracer does not prompt, then fall back to the
+/// previous action and raise the signal again.
+private func restoreTerminalAndCrash(_ signal: Int32) {
+    endwin()
+    let null = open("/dev/null", O_RDONLY)
+    if null >= 0 { dup2(null, STDIN_FILENO) }
+    sigaction(signal, previousActions + Int(signal), nil)
+    raise(signal)
+}
+
 /// The real terminal, through ncursesw. Create, use and close it on the main thread only:
 /// curses keeps global state and is not thread safe.
 public final class NCursesTerminal: Terminal {
@@ -58,6 +78,11 @@ public final class NCursesTerminal: Terminal {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        var fatal = sigaction()
+        fatal.__sigaction_handler.sa_handler = restoreTerminalAndCrash
+        sigemptyset(&fatal.sa_mask)
+        fatal.sa_flags = 0
+        for signal in fatalSignals { sigaction(signal, &fatal, previousActions + Int(signal)) }
     }
 
     deinit { close() }
@@ -69,6 +94,7 @@ public final class NCursesTerminal: Terminal {
         endwin()
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        for signal in fatalSignals { sigaction(signal, previousActions + Int(signal), nil) }
     }
 
     public var size: Size {

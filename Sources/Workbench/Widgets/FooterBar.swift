@@ -8,7 +8,10 @@ struct FooterBar {
         painter.put(figures, row: row.row, col: row.right - figures.count - 1, style: Style(fg: .muted))
         let space = max(0, row.width - figures.count - 3)
         if let notice {
-            painter.put(" " + Text.truncate(notice.text, to: space), row: row.row, col: row.col,
+            let hint = " · m: whole message"
+            let text = notice.text.count <= space && !notice.text.contains("\n")
+                ? notice.text : Text.truncate(notice.text.replacingOccurrences(of: "\n", with: " "), to: max(1, space - hint.count)) + hint
+            painter.put(" " + Text.truncate(text, to: space), row: row.row, col: row.col,
                         style: Style(fg: notice.isError ? .bad : .warn, bold: true))
         } else {
             let keys = [training.paused ? "space resume" : "space pause", "Tab focus", "? help", "q quit"]

@@ -33,7 +33,7 @@ link() {
   local name=$1
   [ -f "fuzz/targets/$name.swift" ] || { echo "no fuzz target '$name' (have: $(echo $all))" >&2; exit 2; }
   local objects
-  objects=$(ls "$modules"/{TinyTensorKernels,TinyTensorHaswell,CTinyCPU,TinyTensor,TinyNN,Localisation,Models,Compression,Deploy,Sessions}.build/*.o 2>/dev/null)
+  objects=$(ls "$modules"/{TinyTensorKernels,TinyTensorHaswell,CTinyCPU,TinyTensor,TinyNN,Localisation,Graph,Models,Compression,Deploy,Sessions}.build/*.o 2>/dev/null)
   # The entry file is compiled as a library (-parse-as-library): libFuzzer brings main().
   swiftc "$optimise" -parse-as-library -sanitize=fuzzer,address -g -use-ld=lld -module-name "fuzz_${name//-/_}" \
     -I "$modules/Modules" -Xcc -fmodule-map-file="$modules/CTinyCPU.build/module.modulemap" \

@@ -9,6 +9,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard let config = try? Session.readConfig(folder.appendingPathComponent("session.json")) else { return 0 }
     _ = config.digest
     _ = try? config.checkTrainable()
-    _ = try? config.resolvedSplit(recordingCount: config.data.recordings)
+    // The split a session names resolves against its recordings' names (bounded by validation).
+    _ = try? config.splitSpec?.resolve(against: (0..<config.data.recordings).map { String(format: "%05d", $0 + 1) })
     return 0
 }

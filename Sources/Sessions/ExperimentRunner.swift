@@ -64,13 +64,7 @@ public final class ExperimentRunner {
         let (dataset, plan) = try config.data.load(seed: config.seed)
         let names = dataset.recordings.map(\.name)
         let (split, splitNote) = try config.resolvedSplit(dataset: dataset)
-        let windowConfig = config.windowConfig
-        let windows = SplitWindows(train: makeWindows(dataset: dataset, recordings: split.train, config: windowConfig),
-                                   // No validation recording (`--val none`): early stopping watches the training windows.
-                                   validation: makeWindows(dataset: dataset, recordings: split.validation.isEmpty ? split.train : split.validation,
-                                                           config: windowConfig),
-                                   test: makeWindows(dataset: dataset, recordings: split.test, config: windowConfig),
-                                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
+        let windows = SplitWindows(dataset: dataset, split: split, config: config)
         let (train, validation, test) = (windows.train, windows.validation, windows.test)
         for (name, windows) in [("training", train), ("validation", validation), ("test", test)] where windows.count == 0 {
             throw SessionError.mismatch("the \(name) recordings yield no labelled windows")

@@ -17,12 +17,7 @@ public struct TrainedSession {
         let config = session.config
         let (dataset, _) = try config.data.load(seed: config.seed)
         let (split, _) = try config.resolvedSplit(dataset: dataset)
-        let windowConfig = config.windowConfig
-        let windows = SplitWindows(train: makeWindows(dataset: dataset, recordings: split.train, config: windowConfig),
-                                   validation: makeWindows(dataset: dataset, recordings: split.validation.isEmpty ? split.train : split.validation,
-                                                           config: windowConfig),
-                                   test: makeWindows(dataset: dataset, recordings: split.test, config: windowConfig),
-                                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
+        let windows = SplitWindows(dataset: dataset, split: split, config: config)
         guard FileManager.default.fileExists(atPath: session.lastCheckpointURL.path) else {
             throw SessionError.notFound("a trained model in session \(config.name) (no checkpoints/last.ckpt: run it first)")
         }

@@ -28,6 +28,17 @@ public struct SplitWindows: Sendable {
         }
     }
 
+    /// The windows of `split` of `dataset` as the session `config` makes them. Without a validation
+    /// recording (`--val none`) early stopping watches the training windows.
+    public init(dataset: Dataset, split: SessionConfig.Split, config: SessionConfig) {
+        let windowConfig = config.windowConfig
+        self.init(train: makeWindows(dataset: dataset, recordings: split.train, config: windowConfig),
+                  validation: makeWindows(dataset: dataset, recordings: split.validation.isEmpty ? split.train : split.validation,
+                                          config: windowConfig),
+                  test: makeWindows(dataset: dataset, recordings: split.test, config: windowConfig),
+                  scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
+    }
+
     public var labelledTrain: LabelledWindows { train.labelled(receivers: receivers) }
     public var labelledValidation: LabelledWindows { validation.labelled(receivers: receivers) }
     public var labelledTest: LabelledWindows { test.labelled(receivers: receivers) }

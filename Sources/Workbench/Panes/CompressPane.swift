@@ -16,7 +16,7 @@ struct CompressPane {
         let (summaryRow, rest) = inner.splitTop(1)
         let (body, keysRow) = rest.splitBottom(1)
         drawSummary(in: summaryRow, painter: painter)
-        let histogramWidth = body.width >= 100 ? 34 : 0
+        let histogramWidth = body.width >= 100 ? 28 : 0
         let table = Rect(row: body.row + 1, col: body.col, width: body.width - histogramWidth, height: body.height - 1)
         drawTable(in: table, header: Rect(row: body.row, col: body.col, width: table.width, height: 1), painter: painter)
         if histogramWidth > 0, let row = compress.selectedRow {
@@ -25,8 +25,15 @@ struct CompressPane {
             HistogramChart(counts: row.histogram.counts, lowerEdge: row.histogram.lowerBound, upperEdge: row.histogram.upperBound, unit: "Δ")
                 .draw(in: Rect(row: chart.row + 1, col: chart.col, width: chart.width, height: chart.height - 1), painter: painter)
         }
+        // What the engine is doing or last did ("evaluating…", "saved variants/tuned-1.json") at the right of the keys.
+        let status = compress.status
         let keys = "↑↓ layer · +/- weights · o output int8/int16 · u undo · s save variant · Esc back"
-        painter.put(Text.truncate(keys, to: keysRow.width), row: keysRow.row, col: keysRow.col, style: Style(fg: .muted))
+        let room = max(0, keysRow.width - status.count - 2)
+        painter.put(Text.truncate(keys, to: room), row: keysRow.row, col: keysRow.col, style: Style(fg: .muted))
+        if !status.isEmpty {
+            painter.put(Text.truncate(status, to: keysRow.width), row: keysRow.row, col: max(keysRow.col, keysRow.right - status.count),
+                        style: Style(fg: .accent, bold: true))
+        }
     }
 
     private func drawSummary(in row: Rect, painter: Painter) {
@@ -42,15 +49,11 @@ struct CompressPane {
         parts.append("flash \(Text.bytes(compress.flashBytes))")
         let islands = compress.rows.filter(\.isFloatIsland).map(\.name)
         parts.append(islands.isEmpty ? "no float islands" : "float: " + islands.joined(separator: ", "))
-        let text = parts.joined(separator: " · ")
-        painter.put(Text.truncate(text, to: row.width), row: row.row, col: row.col, style: Style(fg: .accent, bold: true))
-        if !compress.status.isEmpty, text.count + compress.status.count + 3 < row.width {
-            painter.put(compress.status, row: row.row, col: row.right - compress.status.count, style: Style(fg: .muted))
-        }
+        painter.put(Text.truncate(parts.joined(separator: " · "), to: row.width), row: row.row, col: row.col, style: Style(fg: .accent, bold: true))
     }
 
     private func drawTable(in rect: Rect, header: Rect, painter: Painter) {
-        let nameWidth = max(10, min(22, rect.width - 58))
+        let nameWidth = max(10, min(22, rect.width - 66))
         func line(_ name: String, _ type: String, _ weights: String, _ output: String, _ flash: String, _ bytes: String, _ sqnr: String) -> String {
             Text.padRight(Text.truncate(name, to: nameWidth), to: nameWidth) + " " + Text.padRight(Text.truncate(type, to: 15), to: 15) + " "
                 + Text.padRight(weights, to: 16) + Text.padRight(output, to: 6) + Text.padRight(flash, to: 9) + Text.padRight(bytes, to: 9) + sqnr

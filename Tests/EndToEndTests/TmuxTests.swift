@@ -74,6 +74,33 @@ final class TmuxTests: XCTestCase {
         return exitFile
     }
 
+    /// The Compress view as a person uses it: after a short run, `2` opens it, `-` narrows the
+    /// first layer's weights to int4 and the flash figure drops once the background evaluation
+    /// lands, `s` saves the plan as a variant of the session.
+    func testCompressViewChangesALayerAndSavesAVariant() throws {
+        _ = try start(width: 120, height: 40, arguments: [
+            "--sessions-dir", folder.path, "--session", "tune", "--recordings", "3", "--minutes", "3", "--epochs", "2", "--pace", "0",
+        ])
+        _ = try waitFor(90, "the run to finish") { $0.contains("done") }
+        try tmux(["send-keys", "-t", "tl", "2"])
+        let flashPattern = try NSRegularExpression(pattern: "flash (\\d+\\.\\d) KB")
+        func flash(_ text: String) -> Double? {
+            guard let match = flashPattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+                  let range = Range(match.range(at: 1), in: text) else { return nil }
+            return Double(text[range])
+        }
+        let ready = try waitFor(60, "the Compress view") { $0.contains("Compress · precision per layer") && $0.contains("ready") && flash($0) != nil }
+        XCTAssertTrue(ready.contains("fc1") && ready.contains("FULLY_CONNECTED"), ready)
+        try tmux(["send-keys", "-t", "tl", "-"])
+        let narrowed = try waitFor(30, "the int4 plan's figures") { $0.contains("int4") && $0.contains("ready") && flash($0) != flash(ready) }
+        // fc1 is 220 → 64: 14,080 int8 weight bytes become 7,040 of int4.
+        XCTAssertEqual(try XCTUnwrap(flash(ready)) - XCTUnwrap(flash(narrowed)), 6.9, accuracy: 0.11, narrowed)
+        try tmux(["send-keys", "-t", "tl", "s"])
+        _ = try waitFor(30, "the saved variant") { $0.contains("saved variants/tuned-1.json") }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tune/variants/tuned-1.json").path))
+        try tmux(["send-keys", "-t", "tl", "q"])
+    }
+
     func testWorkbenchTrainsLiveReplaysAndQuitsCleanly() throws {
         let exitFile = try start(width: 120, height: 40, arguments: [
             "--sessions-dir", folder.path, "--session", "tui", "--recordings", "3", "--minutes", "6",

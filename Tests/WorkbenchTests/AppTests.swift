@@ -311,6 +311,15 @@ final class SessionControllerTests: XCTestCase {
         _ = ui.handle(.char("u"), controller: controller)
         let undone = try wait("the undo") { $0.status == "ready" && $0.rows.first?.weights == "int8" }
         XCTAssertEqual(undone.flashBytes, ready.flashBytes)
+
+        // Deploy view: e writes the run's integer model as C into the session's export folder.
+        _ = ui.handle(.char("3"), controller: controller)
+        _ = ui.handle(.char("e"), controller: controller)
+        let deadline = Date().addingTimeInterval(60)
+        while controller.snapshot().memory.exportStatus?.hasPrefix("exported") != true && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(controller.snapshot().memory.exportStatus, "exported C to \(root.appendingPathComponent("tune/export").path)")
+        let source = try String(contentsOf: root.appendingPathComponent("tune/export/model.c"), encoding: .utf8)
+        XCTAssertTrue(source.contains("tinyloc_predict"))
     }
 
     /// A model without a graph lowering (a teacher with a CRF: it labels every step, so there is

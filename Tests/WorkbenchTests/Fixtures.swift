@@ -24,6 +24,7 @@ final class FakeController: WorkbenchController {
     func startRun(dataSource: Int, model: Int, teacher: Int) { commands.append("startRun(\(dataSource), \(model), \(teacher))") }
     func quit() { commands.append("quit") }
     func compress(_ command: CompressCommand) { commands.append("compress(\(command))") }
+    func exportC() { commands.append("exportC") }
 }
 
 enum Fixtures {

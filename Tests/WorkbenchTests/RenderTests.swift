@@ -114,9 +114,9 @@ final class RenderTests: XCTestCase {
     }
 
     func testZoomCompareAndHelpViews() {
-        let zoomed = Fixtures.render(ui: WorkbenchUI(focus: .memory, view: .zoomed(.memory)), width: 120, height: 40)
-        XCTAssertTrue(zoomed.line(1).contains("RAM per layer"))
-        XCTAssertFalse(zoomed.text.contains("Loss / macro-F1"))
+        let zoomed = Fixtures.render(ui: WorkbenchUI(focus: .train, view: .zoomed(.train)), width: 120, height: 40)
+        XCTAssertTrue(zoomed.line(1).contains("Loss / macro-F1"))
+        XCTAssertFalse(zoomed.text.contains("RAM per layer"))
 
         let compare = Fixtures.render(ui: WorkbenchUI(view: .compare), width: 120, height: 40).text
         XCTAssertTrue(compare.contains("test macro-F1"))
@@ -130,6 +130,21 @@ final class RenderTests: XCTestCase {
 
         let help = Fixtures.render(ui: WorkbenchUI(showHelp: true), width: 80, height: 24).text
         XCTAssertTrue(help.contains("Keys") && help.contains("pause or resume training") && help.contains("quit"))
+    }
+
+    /// The Deploy view (3) from the engine's plan of a student: the verdict in words, a row per
+    /// chip, the arena as a timeline with the peak op named.
+    func testDeployViewShowsTheChipsAndTheArenaTimeline() {
+        let plan = Fixtures.engine.memory.integer!
+        let screen = Fixtures.render(ui: WorkbenchUI(focus: .memory, view: .zoomed(.memory)), width: 120, height: 40)
+        let text = screen.text
+        XCTAssertTrue(text.contains("Deploy (int8)"), text)
+        XCTAssertTrue(text.contains("Fits nRF52840, STM32L476, RP2040, ESP32-S3: it needs \(Text.bytes(plan.arenaBytes)) of RAM"), text)
+        XCTAssertTrue(text.contains("▲ peak \(Text.bytes(plan.ops.first { $0.isPeak }!.liveBytes)) at \(plan.peakOp)"), text)
+        XCTAssertGreaterThan(text.filter { "▁▂▃▄▅▆▇█".contains($0) }.count, plan.ops.count, "a bar per op")
+        XCTAssertTrue(text.contains("e export C"), text)
+        let small = Fixtures.render(ui: WorkbenchUI(focus: .memory, view: .zoomed(.memory)), width: 80, height: 24)
+        XCTAssertTrue(small.text.contains("▲ peak"), small.text)
     }
 
     func testEmptyStateDoesNotCrashAndSaysWhatIsMissing() {

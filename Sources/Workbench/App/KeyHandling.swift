@@ -44,6 +44,8 @@ extension WorkbenchUI {
             controller.compress(.undo)
         case .char("s") where view == .zoomed(.quantization):
             controller.compress(.save)
+        case .char("e") where view == .zoomed(.memory):
+            controller.exportC()
         case .char("5"):
             view = view == .compare ? .overview : .compare
         case .char(let c):

@@ -17,6 +17,9 @@ public protocol WorkbenchController: AnyObject {
     /// fp16), toggles its output between int8 and int16, undoes the last change, saves the plan
     /// as a variant of the session. Evaluation runs in the background; none of these waits.
     func compress(_ command: CompressCommand)
+    /// Deploy view: writes the session's integer model as C (model.h, model.c) into the session's
+    /// export/ folder, in the background; the Deploy view shows where.
+    func exportC()
 }
 
 public enum CompressCommand: Equatable, Sendable {

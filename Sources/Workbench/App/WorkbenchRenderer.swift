@@ -14,6 +14,8 @@ extension WorkbenchApp {
                 }
             case .zoomed(.quantization):
                 CompressPane(compress: state.compress).draw(in: layout.body, focused: true, painter: painter)
+            case .zoomed(.memory):
+                DeployPane(memory: state.memory).draw(in: layout.body, focused: true, painter: painter)
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
             case .compare:

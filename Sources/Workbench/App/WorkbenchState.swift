@@ -142,6 +142,43 @@ public struct WorkbenchState: Equatable, Sendable {
         public var latency: String?
         /// Why this run will have no plan, shown instead of waiting for one.
         public var unavailable: String?
+        /// Bytes live at each op in execution order (the Deploy view's timeline), persistent state included.
+        public var timeline: [OpRAM] = []
+        /// Of the arena, what persists between invocations (streaming state).
+        public var persistentBytes = 0
+        /// How the model fares on each MCU profile.
+        public var chips: [ChipFit] = []
+        /// What the last `e` (export C) did.
+        public var exportStatus: String?
+
+        public struct OpRAM: Equatable, Sendable {
+            public var name: String
+            public var bytes: Int
+            public var isPeak: Bool
+            public init(name: String, bytes: Int, isPeak: Bool) {
+                self.name = name
+                self.bytes = bytes
+                self.isPeak = isPeak
+            }
+        }
+
+        public struct ChipFit: Equatable, Sendable {
+            public var name: String
+            public var core: String
+            public var ramBytes: Int
+            public var flashBytes: Int
+            public var fits: Bool
+            /// e.g. "≈6.3 ms"
+            public var latency: String
+            public init(name: String, core: String, ramBytes: Int, flashBytes: Int, fits: Bool, latency: String) {
+                self.name = name
+                self.core = core
+                self.ramBytes = ramBytes
+                self.flashBytes = flashBytes
+                self.fits = fits
+                self.latency = latency
+            }
+        }
 
         public init(layers: [LayerRAM] = [], precision: String = "", budgetBytes: Int? = nil, arenaPeakBytes: Int = 0,
                     flashBytes: Int = 0, macs: Int = 0, latency: String? = nil, streamingArenaBytes: Int? = nil) {

@@ -277,6 +277,36 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         runner.control.stop()
     }
 
+    // MARK: Deploy view
+
+    /// Writes the run's integer model (variants/int8.json) as C into <session>/export, off the UI thread.
+    public func exportC() {
+        lock.lock()
+        let session = self.session, runGeneration = generation
+        state.memory.exportStatus = "exporting…"
+        lock.unlock()
+        compressQueue.async { [self] in
+            let status: String
+            do {
+                let file = session.variantsFolder.appendingPathComponent("int8.json")
+                guard FileManager.default.fileExists(atPath: file.path) else {
+                    throw SessionError.notFound("an integer model for this session yet (it is written when training finishes)")
+                }
+                let variant = try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
+                let export = try CExporter(windowed: variant.graph, streaming: variant.streamingGraph).export()
+                let folder = session.folder.appendingPathComponent("export", isDirectory: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                for (name, text) in [("model.h", export.header), ("model.c", export.source), ("README.md", export.readme)] {
+                    try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(name))
+                }
+                status = "exported C to \(folder.path)"
+            } catch {
+                status = "export failed: \(error)"
+            }
+            update(runGeneration) { $0.memory.exportStatus = status }
+        }
+    }
+
     // MARK: Compress view (one engine path with `tinyloc compress`: PlanEvaluator)
 
     /// Evaluations run here, one at a time, never on the UI thread.
@@ -444,12 +474,21 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         let deployed = memory.deployed
         let streaming = memory.integer == nil ? memory.floatStreaming : memory.integerStreaming
         let streamingLayers = Dictionary(uniqueKeysWithValues: (streaming?.layers ?? []).map { ($0.name, $0.bytes) })
-        return .init(layers: deployed.layers.map { .init(name: $0.name, bytes: $0.bytes, isPeak: $0.isPeak,
-                                                        streamingBytes: streaming == nil ? nil : streamingLayers[$0.name]) },
-                     precision: deployed.precision + (streaming == nil ? "" : " · windowed / streaming"),
-                     budgetBytes: memory.ramBudgetBytes, arenaPeakBytes: deployed.arenaBytes, flashBytes: deployed.flashBytes,
-                     macs: deployed.macs, latency: String(format: "≈%.2f ms @ %@", memory.latencyMilliseconds, memory.mcu),
-                     streamingArenaBytes: streaming?.arenaBytes)
+        var state = WorkbenchState.Memory(
+            layers: deployed.layers.map { .init(name: $0.name, bytes: $0.bytes, isPeak: $0.isPeak,
+                                               streamingBytes: streaming == nil ? nil : streamingLayers[$0.name]) },
+            precision: deployed.precision + (streaming == nil ? "" : " · windowed / streaming"),
+            budgetBytes: memory.ramBudgetBytes, arenaPeakBytes: deployed.arenaBytes, flashBytes: deployed.flashBytes,
+            macs: deployed.macs, latency: String(format: "≈%.2f ms @ %@", memory.latencyMilliseconds, memory.mcu),
+            streamingArenaBytes: streaming?.arenaBytes)
+        state.timeline = deployed.ops.map { .init(name: $0.name, bytes: $0.liveBytes, isPeak: $0.isPeak) }
+        state.persistentBytes = deployed.persistentBytes
+        state.chips = MCUProfile.catalogue.map { chip in
+            .init(name: chip.name, core: chip.core, ramBytes: chip.ramBytes, flashBytes: chip.flashBytes,
+                  fits: chip.fits(ramBytes: deployed.arenaBytes, flashBytes: deployed.flashBytes),
+                  latency: String(format: "≈%.2f ms", chip.latencyMilliseconds(macs: deployed.macs)))
+        }
+        return state
     }
 
     private static func quantization(_ report: ExperimentReport) -> WorkbenchState.Quantization {

@@ -10,6 +10,7 @@ struct HelpOverlay {
         ("p", "play or pause the replay"),
         ("+ -  ] [", "replay faster / slower; in Compress (2): the layer's weights int4 ↔ int8 ↔ int16 ↔ fp16"),
         ("o  u  s", "Compress (2): output int8 ↔ int16 · undo · save the plan as a variant"),
+        ("e", "Deploy (3): export the integer model as C into the session's export/ folder"),
         ("n", "new run: pick the data source and the model"),
         ("m", "show or hide the whole of the last message"),
         ("?", "show or hide this help"),

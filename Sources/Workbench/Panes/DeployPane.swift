@@ -15,7 +15,8 @@ struct DeployPane {
             return
         }
         var row = inner.row
-        let needs = "needs \(Text.bytes(memory.arenaPeakBytes)) of RAM and \(Text.bytes(memory.flashBytes)) of flash"
+        var needs = "needs \(Text.bytes(memory.arenaPeakBytes)) of RAM and \(Text.bytes(memory.flashBytes)) of flash"
+        if let streaming = memory.streamingArenaBytes { needs += " (\(Text.bytes(streaming)) of RAM running one step at a time)" }
         let fitting = memory.chips.filter(\.fits).map(\.name)
         let verdict = fitting.isEmpty ? "Fits none of the chips below: it \(needs)."
             : "Fits \(fitting.joined(separator: ", ")): it \(needs)."
@@ -44,7 +45,10 @@ struct DeployPane {
         let ops = memory.timeline
         let top = max(ops.map(\.bytes).max() ?? 1, 1)
         let axisWidth = 9
-        let columns = min(ops.count, max(1, rect.width - axisWidth - 1))
+        let room = max(1, rect.width - axisWidth - 1)
+        let columns = min(ops.count, room)
+        // Fewer ops than columns: each op gets a band of columns (a gap between bands when they are wide).
+        let band = max(1, room / columns), gap = band >= 3 ? 1 : 0
         let barRows = rect.height - 2
         painter.put("RAM live at each op (\(ops.count) ops, state included)", row: rect.row, col: rect.col, style: Style(fg: .accent))
         for c in 0..<columns {
@@ -56,8 +60,8 @@ struct DeployPane {
                 let filled = eighths - r * 8
                 guard filled > 0 else { break }
                 let glyph = filled >= 8 ? Self.blocks[7] : Self.blocks[filled - 1]
-                painter.put(String(glyph), row: rect.row + barRows - r, col: rect.col + axisWidth + c,
-                            style: Style(fg: peak ? .peak : .accent))
+                painter.put(String(repeating: glyph, count: band - gap), row: rect.row + barRows - r,
+                            col: rect.col + axisWidth + c * band, style: Style(fg: peak ? .peak : .accent))
             }
         }
         painter.put(Text.padLeft(Text.bytes(top), to: axisWidth - 1), row: rect.row + 1, col: rect.col, style: Style(fg: .muted))

@@ -11,6 +11,30 @@ final class AppTests: XCTestCase {
         return state
     }
 
+    /// A playing replay with nobody at the keyboard and no training pauses itself once the idle
+    /// limit has passed, so the app stops polling; never while training runs or before the limit.
+    func testAnUnattendedReplayPausesItself() {
+        var playing = idle()
+        playing.replay?.playing = true
+        let controller = FakeController(playing)
+        let app = WorkbenchApp(terminal: InMemoryScreen(width: 120, height: 40), controller: controller, frameInterval: .zero,
+                               idleLimit: .zero)
+        XCTAssertNotNil(app.redrawIfNeeded(), "a playing replay keeps the app polling")
+        XCTAssertTrue(app.pauseReplayIfIdle())
+        XCTAssertEqual(controller.commands, ["replay(togglePlay)"])
+
+        var training = playing
+        training.training.running = true
+        let busy = FakeController(training)
+        let watched = WorkbenchApp(terminal: InMemoryScreen(width: 120, height: 40), controller: busy, frameInterval: .zero, idleLimit: .zero)
+        watched.redrawIfNeeded()
+        XCTAssertFalse(watched.pauseReplayIfIdle(), "training is running: the screen is live anyway")
+        let patient = WorkbenchApp(terminal: InMemoryScreen(width: 120, height: 40), controller: FakeController(playing),
+                                   frameInterval: .zero, idleLimit: .seconds(3600))
+        patient.redrawIfNeeded()
+        XCTAssertFalse(patient.pauseReplayIfIdle(), "not idle long enough")
+    }
+
     func testTabAndShiftTabMoveFocusAndTheHighlight() {
         let controller = FakeController(idle())
         let screen = InMemoryScreen(width: 120, height: 40)

@@ -9,6 +9,11 @@ public final class WorkbenchApp {
     public static let defaultFrameInterval: Duration = .milliseconds(100)
     /// The shortest time between two frames, and how often snapshots are polled while something moves.
     public let frameInterval: Duration
+    /// With no key for this long and training not running, a playing replay pauses itself, so an
+    /// unattended workbench stops redrawing and uses no CPU (any key, or p, plays it again).
+    public let idleLimit: Duration
+    public static let defaultIdleLimit: Duration = .seconds(60)
+    private var lastKeyAt: ContinuousClock.Instant
 
     private struct Frame: Equatable {
         var state: WorkbenchState
@@ -21,11 +26,13 @@ public final class WorkbenchApp {
     private let clock = ContinuousClock()
 
     public init(terminal: Terminal, controller: WorkbenchController, ui: WorkbenchUI = WorkbenchUI(),
-                frameInterval: Duration = defaultFrameInterval) {
+                frameInterval: Duration = defaultFrameInterval, idleLimit: Duration = defaultIdleLimit) {
         self.terminal = terminal
         self.controller = controller
         self.ui = ui
         self.frameInterval = frameInterval
+        self.idleLimit = idleLimit
+        lastKeyAt = ContinuousClock.now
     }
 
     /// Runs the workbench on `terminal` until the user quits (q, Ctrl-C or SIGTERM).
@@ -36,9 +43,23 @@ public final class WorkbenchApp {
     public func run() {
         while true {
             let wait = redrawIfNeeded()
-            guard let key = terminal.readKey(timeoutMilliseconds: wait) else { continue }
+            guard let key = terminal.readKey(timeoutMilliseconds: wait) else {
+                pauseReplayIfIdle()
+                continue
+            }
+            lastKeyAt = clock.now
             if !handle(key) { return }
         }
+    }
+
+    /// Pauses a playing replay when nobody has pressed a key for `idleLimit` and training is not
+    /// running (what is on screen then changes only for the replay). Returns whether it did.
+    @discardableResult
+    public func pauseReplayIfIdle() -> Bool {
+        guard let state = drawn?.state, state.replay?.playing == true, !(state.training.running && !state.training.paused),
+              clock.now - lastKeyAt >= idleLimit else { return false }
+        controller.replay(.togglePlay)
+        return true
     }
 
     /// Routes one key; false when the user quits.

@@ -243,7 +243,7 @@ final class TrainingStatusTests: XCTestCase {
 }
 
 final class SessionControllerTests: XCTestCase {
-    private func run(_ kind: ModelKind, name: String) throws -> (WorkbenchState, Session) {
+    private func run(_ kind: ModelKind, name: String) throws -> (WorkbenchState, Session, SessionController) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: root) }
         var config = SessionConfig(name: name)
@@ -255,13 +255,13 @@ final class SessionControllerTests: XCTestCase {
         let controller = SessionController(session: session, epochPace: 0)
         controller.start()
         XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
-        return (controller.snapshot(), session)
+        return (controller.snapshot(), session, controller)
     }
 
     /// A real, tiny student run: the RAM and quantization panes show its integer model, with the
     /// figures the run wrote to report.json.
     func testAStudentRunShowsItsIntegerModel() throws {
-        let (state, session) = try run(.studentTiny, name: "student-run")
+        let (state, session, controller) = try run(.studentTiny, name: "student-run")
         XCTAssertFalse(state.notice?.isError ?? false, state.notice?.text ?? "")
         XCTAssertEqual(state.training.parameters, ModelConfig(kind: .studentTiny)
             .build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 1).parameterCount)
@@ -275,6 +275,17 @@ final class SessionControllerTests: XCTestCase {
         XCTAssertEqual(state.quantization.tensors.filter { $0.kind == .activation }.count, (report?["quantization"] as? [Any])?.count)
         XCTAssertNotNil(state.quantization.int8F1)
         XCTAssertNil(state.training.inProgress)
+        // The Compare view lists the run's int8 variant with the test score report.json holds.
+        let deadline = Date().addingTimeInterval(30)
+        while controller.snapshot().variants.isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let variant = try XCTUnwrap(controller.snapshot().variants.first)
+        XCTAssertEqual(variant.session, "student-run")
+        XCTAssertEqual(variant.name, "int8")
+        XCTAssertEqual(variant.testF1, try XCTUnwrap((report?["testInt8"] as? [String: Any])?["macroF1"] as? Double), accuracy: 1e-12)
+        let compare = InMemoryScreen(width: 120, height: 40, capabilities: .full)
+        WorkbenchApp.render(state: controller.snapshot(), ui: WorkbenchUI(view: .compare), into: compare)
+        XCTAssertTrue(compare.text.contains("saved variants of every session"), compare.text)
+        XCTAssertTrue(compare.text.contains("student-run"), compare.text)
 
         let screen = InMemoryScreen(width: 120, height: 40, capabilities: .full)
         WorkbenchApp.render(state: state, into: screen)

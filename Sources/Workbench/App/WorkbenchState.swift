@@ -16,6 +16,32 @@ public struct WorkbenchState: Equatable, Sendable {
     public var choices = RunChoices()
     /// Which receivers each recording heard, and how often (the compare view).
     public var coverage = Coverage()
+    /// Every saved variant of every session beside this one (Compare view), best test macro-F1 first.
+    public var variants: [VariantRow] = []
+
+    public struct VariantRow: Equatable, Sendable {
+        public var session: String
+        public var model: String
+        public var name: String
+        /// The plan in a word or two: "int8", "int4", "mixed (3 int4)", "int16 outputs"…
+        public var precision: String
+        public var validationF1: Double
+        public var testF1: Double
+        public var arenaBytes: Int
+        public var flashBytes: Int
+
+        public init(session: String, model: String, name: String, precision: String, validationF1: Double, testF1: Double,
+                    arenaBytes: Int, flashBytes: Int) {
+            self.session = session
+            self.model = model
+            self.name = name
+            self.precision = precision
+            self.validationF1 = validationF1
+            self.testF1 = testF1
+            self.arenaBytes = arenaBytes
+            self.flashBytes = flashBytes
+        }
+    }
 
     public init(header: Header = Header(), training: Training = Training(), memory: Memory = Memory(),
                 quantization: Quantization = Quantization(), replay: Replay? = nil, notice: Notice? = nil) {

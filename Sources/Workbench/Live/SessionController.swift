@@ -166,6 +166,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.quantization.unavailable = noInt8
             replayPredictions = predictions
             startReplayIfIdle()
+            refreshVariants(root: session.folder.deletingLastPathComponent())
             if report.memory != nil {
                 state.compress.unavailable = "loading the trained model for tuning…"
                 prepareCompress(session: session, generation: generation)
@@ -275,6 +276,54 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
 
     public func quit() {
         runner.control.stop()
+    }
+
+    // MARK: Compare view
+
+    /// Reads every variants/*.json of every session beside this one, off the UI thread.
+    private func refreshVariants(root: URL) {
+        compressQueue.async { [self] in
+            let rows = Self.variantRows(in: root)
+            lock.lock()
+            state.variants = rows
+            lock.unlock()
+        }
+    }
+
+    /// Only what the table shows is decoded; an unreadable or foreign file is passed over.
+    private struct VariantSummary: Decodable {
+        struct Score: Decodable { var macroF1: Double }
+        var name: String
+        var model: String
+        var plan: PrecisionPlan
+        var validation: Score
+        var test: Score
+        var arenaBytes: Int
+        var flashBytes: Int
+    }
+
+    static func variantRows(in root: URL) -> [WorkbenchState.VariantRow] {
+        let files = FileManager.default
+        var rows: [WorkbenchState.VariantRow] = []
+        for session in (try? files.contentsOfDirectory(atPath: root.path)) ?? [] {
+            let folder = root.appendingPathComponent(session).appendingPathComponent("variants")
+            for file in (try? files.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".json") {
+                guard let data = files.contents(atPath: folder.appendingPathComponent(file).path),
+                      let v = try? JSONDecoder().decode(VariantSummary.self, from: data) else { continue }
+                rows.append(.init(session: session, model: v.model, name: v.name, precision: precisionWords(v.plan),
+                                  validationF1: v.validation.macroF1, testF1: v.test.macroF1, arenaBytes: v.arenaBytes,
+                                  flashBytes: v.flashBytes))
+            }
+        }
+        return rows.sorted { ($0.testF1, $1.session) > ($1.testF1, $0.session) }
+    }
+
+    static func precisionWords(_ plan: PrecisionPlan) -> String {
+        let changed = plan.layers.values.compactMap(\.weights).filter { $0 != plan.weights }
+        var words = plan.weights.rawValue
+        if !changed.isEmpty { words = "mixed (\(changed.count) changed)" }
+        if plan.activations == .int16 { words += " · 16x8" }
+        return words
     }
 
     // MARK: Deploy view
@@ -429,6 +478,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                     let report = try evaluator.evaluate(plan, name: name)
                     try session.saveJSON(report, to: session.variantsFolder.appendingPathComponent("\(name).json"))
                     update(runGeneration) { $0.compress.status = "saved variants/\(name).json" }
+                    refreshVariants(root: session.folder.deletingLastPathComponent())
                 } catch {
                     update(runGeneration) { $0.compress.status = "not saved: \(error)" }
                 }

@@ -24,8 +24,31 @@ struct ComparePane {
         if let sentence = verdict(change: change), inner.height > rows.count + 1 {
             painter.put(Text.truncate(sentence, to: inner.width - 2), row: inner.row + rows.count + 1, col: inner.col + 1, style: Style(fg: .accent))
         }
+        let coverageRows = state.coverage.rows.isEmpty ? 0 : state.coverage.rows.count + 3
         drawCoverage(in: Rect(row: inner.row + rows.count + 3, col: inner.col, width: inner.width,
-                              height: inner.height - rows.count - 3), painter: painter)
+                              height: min(coverageRows, inner.height - rows.count - 3)), painter: painter)
+        let variantsTop = inner.row + rows.count + 3 + coverageRows
+        drawVariants(in: Rect(row: variantsTop, col: inner.col, width: inner.width, height: inner.bottom - variantsTop), painter: painter)
+    }
+
+    /// Every saved variant of every session (the sessions folder), best test macro-F1 first.
+    private func drawVariants(in rect: Rect, painter: Painter) {
+        guard rect.height >= 3, !state.variants.isEmpty else { return }
+        painter.put(Text.truncate("saved variants of every session, best test macro-F1 first", to: rect.width - 2),
+                    row: rect.row, col: rect.col + 1, style: Style(fg: .muted, bold: true))
+        func line(_ cells: [String]) -> String {
+            Text.padRight(Text.truncate(cells[0], to: 18), to: 19) + Text.padRight(cells[1], to: 13) + Text.padRight(Text.truncate(cells[2], to: 14), to: 15)
+                + Text.padRight(Text.truncate(cells[3], to: 16), to: 17) + Text.padLeft(cells[4], to: 7) + Text.padLeft(cells[5], to: 8)
+                + Text.padLeft(cells[6], to: 10) + Text.padLeft(cells[7], to: 10)
+        }
+        painter.put(Text.truncate(line(["session", "model", "variant", "precision", "val F1", "test F1", "RAM", "flash"]), to: rect.width - 2),
+                    row: rect.row + 1, col: rect.col + 1, style: Style(fg: .muted))
+        for (i, v) in state.variants.enumerated() where i + 2 < rect.height {
+            let text = line([v.session, v.model, v.name, v.precision, Text.fixed(v.validationF1, 3), Text.fixed(v.testF1, 3),
+                             Text.bytes(v.arenaBytes), Text.bytes(v.flashBytes)])
+            painter.put(Text.truncate(text, to: rect.width - 2), row: rect.row + 2 + i, col: rect.col + 1,
+                        style: v.session == state.header.session ? Style(bold: true) : .plain)
+        }
     }
 
     /// Which receivers each recording heard: a receiver silent in the test recording explains a

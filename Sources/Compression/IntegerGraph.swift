@@ -89,6 +89,15 @@ public enum IntegerKernel: Sendable, Codable, Equatable {
         }
     }
 
+    /// Whether a precision plan sets this kernel's weights (the integer form of an op with one main
+    /// weight, or that op kept in float).
+    public var hasPlannedWeights: Bool {
+        switch self {
+        case .fullyConnected, .conv1d, .depthwiseConv, .lstm, .floatIsland: return true
+        default: return false
+        }
+    }
+
     /// Read-only bytes in flash, as the C export lays them out: weights at their bit width,
     /// int32 biases, per-channel Q31 multipliers and shifts (4 + 4 B each), tables at their
     /// element width, constants. Code is not counted.

@@ -85,6 +85,10 @@ public struct PrecisionPlan: Sendable, Codable, Equatable {
 
     public func weights(of op: String) -> WeightPrecision { layers[op]?.weights ?? weights }
     public func granularity(of op: String) -> Granularity { layers[op]?.granularity ?? granularity }
+    /// "int8", "int4 per-tensor", "fp16"…: how a layer's weights are stored under this plan.
+    public func weightsDescription(of op: String) -> String {
+        weights(of: op).rawValue + (granularity(of: op) == .perTensor ? " per-tensor" : "")
+    }
 
     /// The ops a plan may name: those with one main weight.
     public static func layerNames(of graph: Graph) -> [String] {

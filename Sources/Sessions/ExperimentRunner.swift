@@ -126,7 +126,9 @@ public final class ExperimentRunner {
         let floatTest = predict(model, on: windows.labelledTest, classes: shape.classes)
         let decoded = try DecodingStage.evaluate(config.decoders ?? [], train: train, test: test, testLogits: floatTest.logits,
                                                  balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset)
-        var replayPredictions = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
+        let floatValidation = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
+        let floatTestMetrics = ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count)
+        var replayPredictions = floatValidation
         var int8Result: ExperimentReport.SplitResult?
         var layerReports = [LayerQuantizationReport]()
         var memory: MemorySummary?
@@ -135,7 +137,9 @@ public final class ExperimentRunner {
             guard let quantized = try IntegerModel(model, calibrationSet: train) else { preconditionFailure("a lowered model lowers") }
             layerReports = try quantized.quantizationReport(on: validation)
             let int8Test = quantized.predict(test)
-            int8Result = .init(ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
+            let int8TestResult = ExperimentReport.SplitResult(
+                ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
+            int8Result = int8TestResult
             replayPredictions = quantized.predict(validation)
             onEvent(.stage("planning RAM"))
             let planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
@@ -143,12 +147,11 @@ public final class ExperimentRunner {
             memory = planned
             let validationResult = ExperimentReport.SplitResult(
                 ClassificationMetrics(predictions: replayPredictions, labels: validation.labels, roomCount: rooms.count), rooms: rooms)
-            let floatValidation = ClassificationMetrics(predictions: predict(model, on: windows.labelledValidation, classes: shape.classes).predicted,
-                                                        labels: validation.labels, roomCount: rooms.count).macroF1
+            let floatValidationF1 = ClassificationMetrics(predictions: floatValidation, labels: validation.labels, roomCount: rooms.count).macroF1
             let variant = VariantReport(
-                name: "int8", model: config.model.kind.rawValue, plan: quantized.plan, floatValidationMacroF1: floatValidation,
-                floatTestMacroF1: ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count).macroF1,
-                validation: validationResult, test: int8Result!, arenaBytes: planned.deployed.arenaBytes,
+                name: "int8", model: config.model.kind.rawValue, plan: quantized.plan, floatValidationMacroF1: floatValidationF1,
+                floatTestMacroF1: floatTestMetrics.macroF1,
+                validation: validationResult, test: int8TestResult, arenaBytes: planned.deployed.arenaBytes,
                 streamingArenaBytes: planned.integerStreaming?.arenaBytes, flashBytes: planned.deployed.flashBytes,
                 floatIslands: quantized.integer.floatIslands, layers: layerReports, graph: quantized.integer,
                 streamingGraph: quantized.integerStreaming)
@@ -157,7 +160,7 @@ public final class ExperimentRunner {
         let report = ExperimentReport(
             session: config.name, seed: config.seed, data: summary, model: config.model.kind.rawValue,
             parameters: model.parameterCount, epochsTrained: trainer.epochsDone, bestEpoch: trainer.bestEpoch,
-            testFloat: .init(ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count), rooms: rooms),
+            testFloat: .init(floatTestMetrics, rooms: rooms),
             testInt8: int8Result, quantization: layerReports, memory: memory,
             scaling: config.scaling ?? .fixed, scaler: windows.scaler, testDecoded: decoded.isEmpty ? nil : decoded)
         try session.saveJSON(report, to: session.reportURL)

@@ -21,13 +21,8 @@ public struct TrainedSession {
         guard FileManager.default.fileExists(atPath: session.lastCheckpointURL.path) else {
             throw SessionError.notFound("a trained model in session \(config.name) (no checkpoints/last.ckpt: run it first)")
         }
-        let state = try CheckpointFile.read(from: session.lastCheckpointURL)
         let shape = ModelShape(steps: windows.train.length, features: windows.train.features, classes: dataset.rooms.count)
-        let model = config.model.build(shape: shape, seed: config.seed)
-        guard state.parameterNames == model.parameters.map(\.name), state.bestParameters.map(\.count) == model.parameters.map(\.count) else {
-            throw TrainerError.mismatchedState(expected: model.parameters.map(\.name), found: state.parameterNames)
-        }
-        for (parameter, values) in zip(model.parameters, state.bestParameters) { parameter.value.buffer.update(fromContentsOf: values) }
+        let model = try session.loadBestModel(shape: shape).model
         return TrainedSession(session: session, model: model, windows: windows, rooms: dataset.rooms)
     }
 }
@@ -160,15 +155,15 @@ public final class PlanEvaluator {
         let reference = try point(base).validationMacroF1
         var rows: [LayerSensitivity] = []
         for layer in layers {
-            let op = float.ops.first { $0.name == layer }!
             let choices: [(PrecisionPlan.WeightPrecision, PrecisionPlan.Granularity)] =
                 [(.int4, .perChannel), (.int4, .perTensor), (.int8, .perChannel), (.int8, .perTensor), (.int16, .perChannel)]
             for (precision, granularity) in choices
             where precision != base.weights(of: layer) || granularity != base.granularity(of: layer) {
-                if precision == .int16, case .fullyConnected = op.kind {} else if precision == .int16 { continue }
                 var plan = base
                 plan.layers[layer, default: .init()].weights = precision
                 plan.layers[layer, default: .init()].granularity = granularity
+                // Only precisions the op runs (int16 weights: FULLY_CONNECTED only), as the plan's own check says.
+                guard (try? plan.validate(for: float)) != nil else { continue }
                 let integer = try integerModel(plan)
                 let f1 = score(integer, on: trained.windows.validation).macroF1
                 let output = try integer.quantizationReport(on: trained.windows.validation.evenlySpaced(32)).first { $0.name == layer }
@@ -192,18 +187,18 @@ public final class PlanEvaluator {
                        sensitivities given: [LayerSensitivity]? = nil) throws -> (front: [PlanPoint], chosen: PlanPoint) {
         let base = PrecisionPlan()
         let sensitivities = try given ?? sensitivity(base: base)
-        let int8 = try point(base)
         let int8Model = try integerModel(base)
+        let int8Flash = try RAMReport(integer: int8Model.integer).flashBytes
         let costs = layers.map { layer -> [LayerOption] in
-            let int8Flash = int8Model.integer.ops.first { $0.name == layer }!.kernel.flashBytes
-            var options = [LayerOption(precision: .int8, granularity: .perChannel, flashBytes: int8Flash, error: 0)]
+            let layerFlash = int8Model.integer.ops.first { $0.name == layer }!.kernel.flashBytes
+            var options = [LayerOption(precision: .int8, granularity: .perChannel, flashBytes: layerFlash, error: 0)]
             for row in sensitivities where row.layer == layer && row.weights != .int16 {
                 options.append(LayerOption(precision: row.weights, granularity: row.granularity, flashBytes: row.flashBytes,
                                            error: max(row.drop, 0)))
             }
             return options
         }
-        let fixed = int8.flashBytes - costs.reduce(0) { $0 + $1[0].flashBytes }
+        let fixed = int8Flash - costs.reduce(0) { $0 + $1[0].flashBytes }
         let smallest = costs.reduce(fixed) { $0 + $1.map(\.flashBytes).min()! }
         let largest = costs.reduce(fixed) { $0 + $1.map(\.flashBytes).max()! }
         var candidates: [PrecisionPlan] = []

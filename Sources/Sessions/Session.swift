@@ -113,6 +113,19 @@ public struct Session {
         return state
     }
 
+    /// The session's model at its best-on-validation weights (the checkpoint checked as above),
+    /// with the checkpoint it came from; refused when the checkpoint holds another model's parameters.
+    public func loadBestModel(shape: ModelShape) throws -> (model: ClassifierModel, state: TrainerState) {
+        let state = try loadCheckpoint()
+        let model = config.model.build(shape: shape, seed: config.seed)
+        guard state.parameterNames == model.parameters.map(\.name),
+              state.bestParameters.map(\.count) == model.parameters.map(\.count) else {
+            throw TrainerError.mismatchedState(expected: model.parameters.map(\.name), found: state.parameterNames)
+        }
+        for (parameter, values) in zip(model.parameters, state.bestParameters) { parameter.value.buffer.update(fromContentsOf: values) }
+        return (model, state)
+    }
+
     private func isEpochLine(_ line: Data) -> Bool {
         (try? JSONDecoder().decode(EpochEntry.self, from: line))?.event == "epoch"
     }

@@ -24,13 +24,7 @@ public struct LoadedTeacher {
             throw SessionError.mismatch("teacher session \(config.name) was trained on other data, split or windows than this session")
         }
         let session = Session(folder: folder, config: config)
-        let state = try session.loadCheckpoint()
-        let model = config.model.build(shape: shape, seed: config.seed)
-        guard state.parameterNames == model.parameters.map(\.name),
-              state.bestParameters.map(\.count) == model.parameters.map(\.count) else {
-            throw TrainerError.mismatchedState(expected: model.parameters.map(\.name), found: state.parameterNames)
-        }
-        for (parameter, values) in zip(model.parameters, state.bestParameters) { parameter.value.buffer.update(fromContentsOf: values) }
+        let (model, state) = try session.loadBestModel(shape: shape)
         return LoadedTeacher(session: session, model: model, bestEpoch: state.bestEpoch, history: session.epochHistory())
     }
 }

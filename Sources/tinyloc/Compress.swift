@@ -158,8 +158,9 @@ struct Compress: ParsableCommand {
                      + " · flash \(formatBytes(report.flashBytes)) · float islands: "
                      + (report.floatIslands.isEmpty ? "none" : report.floatIslands.joined(separator: ", ")))
         lines.append("  op                     type                     weights   output  SQNR")
+        let planned = Set(report.graph.ops.filter(\.kernel.hasPlannedWeights).map(\.name))
         for layer in report.layers {
-            let weights = report.plan.layers[layer.name]?.weights?.rawValue ?? (layer.weightSQNR != nil || layer.type.hasPrefix("FLOAT") ? report.plan.weights.rawValue : "")
+            let weights = planned.contains(layer.name) ? report.plan.weightsDescription(of: layer.name) : ""
             lines.append("  " + layer.name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
                          + layer.type.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
                          + weights.padding(toLength: 9, withPad: " ", startingAt: 0) + " "

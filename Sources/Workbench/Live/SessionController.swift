@@ -396,7 +396,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                 let output = report.graph.tensor(op.outputs[0])!
                 var weights = ""
                 if layers.contains(op.name) {
-                    weights = plan.weights(of: op.name).rawValue + (plan.granularity(of: op.name) == .perTensor ? " per-tensor" : "")
+                    weights = plan.weightsDescription(of: op.name)
                 }
                 let isIsland: Bool
                 if case .floatIsland = op.kernel { isIsland = true } else { isIsland = false }

@@ -81,6 +81,7 @@ public struct PrecisionPlan: Sendable, Codable, Equatable {
         "int8": PrecisionPlan(),
         "int8-16x8": PrecisionPlan(activations: .int16),
         "int4-weights": PrecisionPlan(weights: .int4),
+        "int4-per-tensor": PrecisionPlan(weights: .int4, granularity: .perTensor),
     ]
 
     public func weights(of op: String) -> WeightPrecision { layers[op]?.weights ?? weights }

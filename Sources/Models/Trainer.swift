@@ -135,6 +135,15 @@ public final class TrainingControl: @unchecked Sendable {
     }
 }
 
+/// What quantization-aware training changes about a training step: the forward and backward passes
+/// see the weights as the integer model will hold them, while the optimizer updates the float
+/// weights they come from (the straight-through estimator). `project` puts the fake-quantized
+/// weights in place and keeps the float ones; `restore` puts the float ones back.
+public protocol WeightProjection: AnyObject {
+    func project()
+    func restore()
+}
+
 /// Mini-batch training with Adam and early stopping on validation macro-F1. A model with a CRF
 /// (`SequenceLabeller.labelsSteps`) trains on the CRF NLL of the step labels instead of the
 /// window cross-entropy; the NLL has no class weights.
@@ -152,6 +161,7 @@ public final class Trainer {
     /// Set when the model is a student distilled from a teacher.
     private let distiller: Distiller?
     private let labeller: SequenceLabeller?
+    private let projection: WeightProjection?
 
     public private(set) var epochsDone = 0
     public private(set) var bestF1: Double = -1
@@ -161,7 +171,8 @@ public final class Trainer {
     private var bestParameters: [[Float]]
 
     public init(model: ClassifierModel, config: TrainingConfig, classes: Int,
-                train: LabelledWindows, validation: LabelledWindows, seed: UInt64, distillation: Distillation? = nil) {
+                train: LabelledWindows, validation: LabelledWindows, seed: UInt64, distillation: Distillation? = nil,
+                projection: WeightProjection? = nil) {
         precondition(train.count > 0, "no training windows")
         self.model = model
         self.config = config
@@ -174,6 +185,7 @@ public final class Trainer {
         batch = Tensor([config.batchSize, train.steps, train.features])
         distiller = distillation.map { Distiller($0, classes: classes, batchSize: config.batchSize) }
         labeller = crfLabeller(model)
+        self.projection = projection
         precondition(labeller == nil || distillation == nil, "a CRF model trains on step labels, not by distillation")
         bestParameters = model.parameters.map { $0.value.array }
         if config.balanceClasses {
@@ -218,6 +230,7 @@ public final class Trainer {
             train.silenceReceivers(in: batch, rows: rows, probability: config.receiverDropout, rng: &augmentRNG)
             let labels = indices.map { train.labels[$0] }
             optimizer.zeroGradients()
+            projection?.project()
             let logits = model.forward(batch, rows: rows, training: true)
             if let labeller {
                 lossSum += Double(labeller.crfStep(tags: train.stepLabels(indices), batch: rows)) * Double(rows)
@@ -232,12 +245,16 @@ public final class Trainer {
                 model.backward(distiller?.backward(rows: rows) ?? loss.backward(rows: rows), rows: rows)
             }
             trainLabels.append(contentsOf: labels)
+            projection?.restore()
             optimizer.update()
             start += rows
             control?.report(EpochProgress(epoch: epoch, windowsDone: start, windows: order.count))
         }
         control?.report(EpochProgress(epoch: epoch, windowsDone: order.count, windows: order.count, validating: true))
+        // Under quantization-aware training the model is judged (and kept) as it will run.
+        projection?.project()
         let validationPredictions = predict(model, on: validation, classes: classes)
+        projection?.restore()
         let validationMetrics = ClassificationMetrics(predictions: validationPredictions.predicted, labels: validation.labels, roomCount: classes)
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
         epochsDone = epoch

@@ -1,4 +1,5 @@
 import Foundation
+import Compression
 import Localisation
 import Models
 
@@ -22,6 +23,10 @@ public enum CrossValidation {
         public var distillation: DistillationConfig? = nil
         /// Also convert each fold's model to integers and score that (true: `cv --int8`).
         public var integer: Bool? = nil
+        /// The precision plan of that integer model (nil: int8 everywhere).
+        public var plan: PrecisionPlan? = nil
+        /// Epochs of quantization-aware fine-tuning under the plan, scored as `qat` (nil: none).
+        public var qatEpochs: Int? = nil
         /// Temporal decoders applied to every fold's test predictions (nil: none); training is
         /// unchanged, so one run scores them all on the same predictions.
         public var decoders: [DecoderSpec]? = nil
@@ -64,6 +69,8 @@ public enum CrossValidation {
         public var teacher: TeacherScore? = nil
         /// With `integer`: the integer model's score on the same test recording.
         public var int8: ExperimentReport.SplitResult? = nil
+        /// With `qatEpochs`: the integer model's score after fine-tuning under the plan.
+        public var qat: ExperimentReport.SplitResult? = nil
         /// The test recording decoded by each of `Config.decoders`.
         public var decoded: [DecodedResult]? = nil
     }
@@ -177,13 +184,30 @@ public enum CrossValidation {
                     onEvent(.epoch(record))
                 }
                 trainer.restoreBest()
-                var int8: ExperimentReport.SplitResult?
-                if config.integer == true, let integer = try IntegerModel(model, calibrationSet: windows.train) {
+                func integerResult() throws -> ExperimentReport.SplitResult? {
+                    guard let integer = try IntegerModel(model, calibrationSet: windows.train, plan: config.plan ?? PrecisionPlan()) else {
+                        return nil
+                    }
                     let metrics = ClassificationMetrics(predictions: integer.predict(windows.test), labels: windows.test.labels,
                                                         roomCount: shape.classes)
-                    int8 = .init(metrics, rooms: dataset.rooms)
+                    return .init(metrics, rooms: dataset.rooms)
                 }
+                var int8: ExperimentReport.SplitResult?
+                if config.integer == true { int8 = try integerResult() }
+                // Scored before any fine-tune changes the weights: float and decoded results are the float model's.
                 let predictions = testPredictions(model)
+                var qat: ExperimentReport.SplitResult?
+                if let qatEpochs = config.qatEpochs, let graph = model.lowered(.windowed) {
+                    let (fineTune, _) = QuantizationAwareTraining(epochs: qatEpochs).fineTuner(
+                        model, graph: graph, plan: config.plan ?? PrecisionPlan(), training: config.training, classes: shape.classes,
+                        windows: windows, seed: seed)
+                    while !fineTune.isFinished {
+                        guard let record = fineTune.runEpoch(control: control) else { break run }
+                        onEvent(.epoch(record))
+                    }
+                    fineTune.restoreBest()
+                    qat = try integerResult()
+                }
                 let decoded = try DecodingStage.evaluate(decoders, train: windows.train, test: windows.test, testLogits: predictions.logits,
                                                          balancedClassifier: config.training.balanceClasses, plan: floorPlan, dataset: dataset)
                 var result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
@@ -193,6 +217,7 @@ public enum CrossValidation {
                                   validationMacroF1: trainer.bestF1, result: testResult(predictions),
                                   scaler: windows.scaler, teacher: teacherScore, decoded: decoded.isEmpty ? nil : decoded)
                 result.int8 = int8
+                result.qat = qat
                 folds.append(result)
                 onEvent(.foldFinished(result, soFar: report()))
             }
@@ -236,6 +261,8 @@ public struct CrossValidationReport: Codable, Sendable {
     public var teacherMeanMacroF1: Double?
     /// With `--int8`: the integer models' mean test macro-F1 over the same folds.
     public var int8MeanMacroF1: Double?
+    /// With `--qat`: the fine-tuned integer models' mean test macro-F1 over the same folds.
+    public var qatMeanMacroF1: Double?
     /// With decoders: each decoder's means over the same (fold, seed) runs, in the order asked for.
     public var decodedMeans: [DecodedMean]?
     /// Spread of the fold scores (each fold averaged over seeds first): how much the held-out
@@ -266,6 +293,8 @@ public struct CrossValidationReport: Codable, Sendable {
         teacherMeanMacroF1 = teacherScores.isEmpty ? nil : mean(teacherScores)
         let int8Scores = folds.compactMap(\.int8?.macroF1)
         int8MeanMacroF1 = int8Scores.isEmpty ? nil : mean(int8Scores)
+        let qatScores = folds.compactMap(\.qat?.macroF1)
+        qatMeanMacroF1 = qatScores.isEmpty ? nil : mean(qatScores)
         let decoders = (config.decoders ?? []).filter { $0.mode != .none }
         decodedMeans = decoders.isEmpty ? nil : decoders.map { spec in
             let scores = folds.compactMap { $0.decoded?.first { $0.decoder == spec } }

@@ -45,6 +45,8 @@ public struct VariantReport: Sendable, Codable, Equatable {
     /// The integer model itself (what `export` writes as C), and its streaming form (Mamba).
     public var graph: IntegerGraph
     public var streamingGraph: IntegerGraph?
+    /// Set when the weights were fine-tuned under the plan (`compress --qat`).
+    public var qat: QuantizationAwareTrainingSummary?
 }
 
 /// One layer's cost of going to another precision alone (every other layer as in the base plan).

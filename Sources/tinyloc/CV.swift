@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compression
 import Foundation
 import Localisation
 import Models
@@ -65,6 +66,12 @@ struct CV: ParsableCommand {
     @Flag(name: .customLong("int8"), help: "Also score each fold's integer model (every family but a teacher with a CRF).")
     var integer = false
 
+    @Option(help: "With --int8: the precision plan preset of the integer models (\(PrecisionPlan.presets.keys.sorted().joined(separator: ", "))).")
+    var precision = "int8"
+
+    @Option(help: "With --int8: also fine-tune each fold's model for this many epochs under the plan (quantization-aware training) and score that integer model.")
+    var qat: Int?
+
     @Option(parsing: .unconditional, help: "Simulated home only: recordings to generate.")
     var recordings = 6
 
@@ -83,6 +90,11 @@ struct CV: ParsableCommand {
             throw ValidationError("--receiver-dropout must be in [0, 0.9], got \(receiverDropout)")
         }
         _ = try decoderList(decode)
+        guard PrecisionPlan.presets[precision] != nil else {
+            throw ValidationError("--precision \(precision): unknown; presets are \(PrecisionPlan.presets.keys.sorted().joined(separator: ", "))")
+        }
+        if !integer && (precision != "int8" || qat != nil) { throw ValidationError("--precision and --qat belong to --int8") }
+        if let qat, !(1...1000).contains(qat) { throw ValidationError("--qat must be 1…1000 epochs, got \(qat)") }
         if recordings < 3 { throw ValidationError("--recordings must be at least 3, got \(recordings)") }
         if !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
     }
@@ -104,6 +116,8 @@ struct CV: ParsableCommand {
                 throw ValidationError("--int8: \(config.model.kind.rawValue)\(crf ? " with a CRF" : "") has no graph lowering, so no integer form yet")
             }
             config.integer = true
+            if precision != "int8" { config.plan = PrecisionPlan.presets[precision] }
+            config.qatEpochs = qat
         }
         if let epochs { config.training.epochs = epochs }
         if let distillFrom {
@@ -201,6 +215,10 @@ struct CV: ParsableCommand {
             lines.append(String(format: "      integer model: test macro-F1 %.3f  accuracy %.3f  (integer − float %+.1f points)",
                                 int8.macroF1, int8.accuracy, (int8.macroF1 - fold.result.macroF1) * 100))
         }
+        if let qat = fold.qat {
+            lines.append(String(format: "      after quantization-aware fine-tuning: test macro-F1 %.3f  accuracy %.3f  (integer − float %+.1f points)",
+                                qat.macroF1, qat.accuracy, (qat.macroF1 - fold.result.macroF1) * 100))
+        }
         if let teacher = fold.teacher {
             lines.append(String(format: "      its teacher: epochs %3d (best %3d)  val F1 %.3f  │ test macro-F1 %.3f  accuracy %.3f",
                                 teacher.epochsTrained, teacher.bestEpoch, teacher.validationMacroF1,
@@ -221,6 +239,10 @@ struct CV: ParsableCommand {
         if let int8Mean = report.int8MeanMacroF1 {
             lines.append(String(format: "the integer models on the same folds: macro-F1 %.3f (integer − float %+.1f points)",
                                 int8Mean, (int8Mean - report.meanMacroF1) * 100))
+        }
+        if let qatMean = report.qatMeanMacroF1 {
+            lines.append(String(format: "fine-tuned under the plan (QAT), integer: macro-F1 %.3f (integer − float %+.1f points)",
+                                qatMean, (qatMean - report.meanMacroF1) * 100))
         }
         for mean in report.decodedMeans ?? [] {
             lines.append(String(format: "decoded %@: macro-F1 %.3f (%+.3f) · accuracy %.3f · integer decoder differs on %d windows",

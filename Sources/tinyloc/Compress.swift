@@ -13,7 +13,10 @@ struct Compress: ParsableCommand {
             int4-weights. The session's validation and test windows score it; the result is saved as \
             variants/<name>.json. --sensitivity measures each layer alone at each other weight precision. --auto searches \
             per-layer int4/int8 weights under --ram-kb and --flash-kb (and --max-drop points of float validation macro-F1), \
-            prints the Pareto front and saves the chosen plan.
+            prints the Pareto front and saves the chosen plan. --qat then fine-tunes the session's weights under the plan \
+            with fake-quantized weights (checkpointed every epoch to variants/<name>.qat.ckpt, so an interrupted run \
+            continues) and saves the plan on the fine-tuned weights as <name> (default: the plan's name with -qat), \
+            printing macro-F1 before and after.
             """
     )
 
@@ -50,7 +53,21 @@ struct Compress: ParsableCommand {
     @Flag(help: "--auto: check the RAM budget against the streaming arena (models that stream, e.g. mamba).")
     var streaming = false
 
+    @Flag(help: "Fine-tune the weights under the plan (quantization-aware training) before saving the variant.")
+    var qat = false
+
+    @Option(help: "--qat: epochs of fine-tuning (early stopping on validation macro-F1 of the fake-quantized model).")
+    var qatEpochs = 10
+
+    @Option(help: "--qat: Adam learning rate of the fine-tune.")
+    var qatLearningRate: Float = 1e-4
+
     func validate() throws {
+        if !qat && (qatEpochs != 10 || qatLearningRate != 1e-4) { throw ValidationError("--qat-epochs and --qat-learning-rate belong to --qat") }
+        guard (1...1000).contains(qatEpochs) else { throw ValidationError("--qat-epochs must be 1…1000") }
+        guard qatLearningRate > 0, qatLearningRate.isFinite, qatLearningRate < 1 else {
+            throw ValidationError("--qat-learning-rate must be above 0 and below 1")
+        }
         if plan != nil && preset != nil { throw ValidationError("give --plan or --preset, not both") }
         if let preset, PrecisionPlan.presets[preset] == nil {
             throw ValidationError("--preset \(preset): unknown; presets are \(PrecisionPlan.presets.keys.sorted().joined(separator: ", "))")
@@ -120,8 +137,29 @@ struct Compress: ParsableCommand {
             evaluated = chosen.plan
             variantName = name ?? "auto"
         }
+        if qat { variantName = name ?? "\(variantName)-qat" }
         try Session.validate(name: variantName)
-        let report = try evaluator.evaluate(evaluated, name: variantName)
+        let report: VariantReport
+        if qat {
+            let fineTune = QuantizationAwareTraining(epochs: qatEpochs, learningRate: qatLearningRate)
+            let resumed = FileManager.default.fileExists(atPath: QuantizationAwareTraining.checkpointURL(opened, variant: variantName).path)
+            print("quantization-aware training under the plan, \(qatEpochs) epochs at learning rate \(qatLearningRate)"
+                  + (resumed ? " (continuing from \(QuantizationAwareTraining.checkpointURL(opened, variant: variantName).path))" : ""))
+            report = try fineTune.run(evaluator.trained, plan: evaluated, name: variantName) { record in
+                print(String(format: "  epoch %2d  train loss %.4f  validation macro-F1 %.3f (weights as the chip holds them)",
+                             record.epoch, record.trainLoss, record.validationF1))
+            }
+            if let summary = report.qat {
+                print(String(format: "before fine-tuning: validation %.3f · test %.3f; after (best epoch %d): validation %.3f · test %.3f",
+                             summary.beforeValidationMacroF1, summary.beforeTestMacroF1, summary.bestEpoch, report.validation.macroF1,
+                             report.test.macroF1))
+                if !summary.untrainedWeights.isEmpty {
+                    print("trained in float (the graph transforms them): " + summary.untrainedWeights.joined(separator: ", "))
+                }
+            }
+        } else {
+            report = try evaluator.evaluate(evaluated, name: variantName)
+        }
         print(Self.table(report))
         let url = opened.variantsFolder.appendingPathComponent("\(variantName).json")
         try opened.saveJSON(report, to: url)

@@ -133,6 +133,7 @@ struct Compress: ParsableCommand {
                              formatBytes(p.arenaBytes).padding(toLength: 9, withPad: " ", startingAt: 0), p.validationMacroF1, int4,
                              evaluator.layers.count, p == chosen ? "  ◀ chosen" : ""))
             }
+            if front.count >= 3 { print(Self.paretoPlot(front, chosen: chosen)) }
             try opened.saveJSON(front, to: opened.variantsFolder.appendingPathComponent("auto-front.json"))
             evaluated = chosen.plan
             variantName = name ?? "auto"
@@ -187,6 +188,31 @@ struct Compress: ParsableCommand {
         keys.isEmpty ? "the file" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
+    /// The front as a text scatter, validation macro-F1 up, flash across; ◆ the chosen plan.
+    static func paretoPlot(_ front: [PlanPoint], chosen: PlanPoint, width: Int = 48, height: Int = 10) -> String {
+        guard let lowF1 = front.map(\.validationMacroF1).min(), let highF1 = front.map(\.validationMacroF1).max(),
+              let lowFlash = front.map(\.flashBytes).min(), let highFlash = front.map(\.flashBytes).max() else { return "" }
+        var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
+        func cell(_ p: PlanPoint) -> (row: Int, column: Int) {
+            let x = highFlash == lowFlash ? 0.5 : Double(p.flashBytes - lowFlash) / Double(highFlash - lowFlash)
+            let y = highF1 == lowF1 ? 0.5 : (p.validationMacroF1 - lowF1) / (highF1 - lowF1)
+            return (height - 1 - Int((y * Double(height - 1)).rounded()), Int((x * Double(width - 1)).rounded()))
+        }
+        for p in front {
+            let (row, column) = cell(p)
+            if grid[row][column] != "◆" { grid[row][column] = p == chosen ? "◆" : "•" }
+        }
+        var lines = grid.enumerated().map { index, row -> String in
+            let label = index == 0 ? String(format: "%.3f", highF1) : index == height - 1 ? String(format: "%.3f", lowF1) : ""
+            return label.padding(toLength: 6, withPad: " ", startingAt: 0) + "│" + String(row)
+        }
+        lines.append("      └" + String(repeating: "─", count: width))
+        let left = formatBytes(lowFlash), right = formatBytes(highFlash)
+        lines.append("       " + left + String(repeating: " ", count: max(1, width - left.count - right.count)) + right
+                     + "   validation macro-F1 against flash (◆ chosen)")
+        return lines.joined(separator: "\n")
+    }
+
     static func table(_ report: VariantReport) -> String {
         var lines = [String(format: "variant %@ · validation macro-F1 %.3f (float %.3f, %+.1f points) · test %.3f (float %.3f, %+.1f points)",
                             report.name, report.validation.macroF1, report.floatValidationMacroF1,
@@ -195,13 +221,13 @@ struct Compress: ParsableCommand {
         lines.append("RAM arena \(formatBytes(report.arenaBytes))" + (report.streamingArenaBytes.map { " (streaming \(formatBytes($0)))" } ?? "")
                      + " · flash \(formatBytes(report.flashBytes)) · float islands: "
                      + (report.floatIslands.isEmpty ? "none" : report.floatIslands.joined(separator: ", ")))
-        lines.append("  op                     type                     weights   output  SQNR")
+        lines.append("  op                     type                     weights            output  SQNR")
         let planned = Set(report.graph.ops.filter(\.kernel.hasPlannedWeights).map(\.name))
         for layer in report.layers {
             let weights = planned.contains(layer.name) ? report.plan.weightsDescription(of: layer.name) : ""
             lines.append("  " + layer.name.padding(toLength: 22, withPad: " ", startingAt: 0) + " "
                          + layer.type.padding(toLength: 24, withPad: " ", startingAt: 0) + " "
-                         + weights.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                         + weights.padding(toLength: 18, withPad: " ", startingAt: 0) + " "
                          + "int\(layer.bits)".padding(toLength: 7, withPad: " ", startingAt: 0) + " "
                          + (layer.activationSQNR.map { String(format: "%.1f dB", $0) } ?? "exact"))
         }

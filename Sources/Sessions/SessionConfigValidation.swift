@@ -66,6 +66,7 @@ extension SessionConfig {
     /// (`accelerometerFeatures` may be 0: no accelerometer).
     private func checkModel() throws {
         let json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(model))
+        var sizes: [(path: String, value: Double)] = []
         func walk(_ value: JSONValue, _ path: String, _ key: String) throws {
             switch value {
             case .object(let fields): for (name, field) in fields { try walk(field, "\(path).\(name)", name) }
@@ -77,10 +78,22 @@ extension SessionConfig {
                 guard v == v.rounded() && v >= least && v <= 4096 else {
                     throw Problem(path: path, expected: "a whole number \(Int(least))…4096", found: "\(v)")
                 }
+                sizes.append((path, v))
             case .other: break
             }
         }
         try walk(json, "model", "model")
+        // Each size is bounded alone, but a layer's weights grow with a product of them (width ×
+        // width × multiplier): bound the largest such product (the largest size squared times the
+        // next) so an absurd model is refused here rather than aborting when its tensors are allocated.
+        let largest = sizes.sorted { $0.value > $1.value }.prefix(2)
+        let scale = largest.first.map { $0.value * $0.value * (largest.dropFirst().first?.value ?? 1) } ?? 0
+        if scale > Double(Self.largestModelScale) {
+            throw Problem(path: largest.map(\.path).joined(separator: ", "),
+                          expected: "sizes whose largest squared times the next is at most \(Self.largestModelScale) "
+                                    + "(a model that fits in memory)",
+                          found: largest.map { "\(Int($0.value))" }.joined(separator: ", "))
+        }
         if model.kind == .cnn {
             let config = model.cnn ?? .init()
             let steps = config.filters.reduce(windowLength) { steps, _ in steps / config.pool }
@@ -93,6 +106,10 @@ extension SessionConfig {
             throw Problem(path: "model.student.heads", expected: "a divisor of width \(student.width)", found: "\(student.heads)")
         }
     }
+
+    /// 2^31: a student of width 512 and feed-forward 2048 passes; a teacher of width 4096 with a
+    /// GRN multiplier of 128 (8.6 GB of weights) does not.
+    static let largestModelScale = 1 << 31
 
     private enum JSONValue: Decodable {
         case object([String: JSONValue]), array([JSONValue]), number(Double), other

@@ -61,6 +61,11 @@ final class SessionReliabilityTests: XCTestCase {
             ("dropout", { $0["model"] = ["kind": "mlp", "mlp": ["hidden": 8, "dropout": 1]] }, "model.mlp.dropout must be in [0, 1), found 1.0"),
             ("cnn", { $0["windowLength"] = 4; $0["model"] = ["kind": "cnn"] }, "windowLength must be enough steps for 3 pools of 2 (cnn), found 4"),
             ("mcu", { $0["mcu"] = "Z80" }, "mcu must be one of"),
+            // Each size within 1…4096, together 275 GB of weights.
+            ("enormous", { $0["model"] = ["kind": "teacher", "teacher": [
+                "width": 4096, "grnMultiplier": 4096, "kernels": [1, 4, 7], "attentionDropout": 0.1, "headDropout": 0.1,
+                "accelerometerFeatures": 3, "crf": false] as [String: Any]] },
+             "must be sizes whose largest squared times the next is at most 2147483648 (a model that fits in memory), found 4096, 4096"),
             ("typed", { $0["training"] = ["epochs": "ten"] }, "training.epochs: expected Int"),
         ]
         for (name, change, expected) in cases {

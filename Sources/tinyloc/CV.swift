@@ -69,6 +69,9 @@ struct CV: ParsableCommand {
     @Option(help: "With --int8: the precision plan preset of the integer models (\(PrecisionPlan.presets.keys.sorted().joined(separator: ", "))).")
     var precision = "int8"
 
+    @Option(name: .customLong("plan"), help: "With --int8: a precision plan file for the integer models (docs/FORMATS.md), instead of --precision.")
+    var planFile: String?
+
     @Option(help: "With --int8: also fine-tune each fold's model for this many epochs under the plan (quantization-aware training) and score that integer model.")
     var qat: Int?
 
@@ -93,7 +96,8 @@ struct CV: ParsableCommand {
         guard PrecisionPlan.presets[precision] != nil else {
             throw ValidationError("--precision \(precision): unknown; presets are \(PrecisionPlan.presets.keys.sorted().joined(separator: ", "))")
         }
-        if !integer && (precision != "int8" || qat != nil) { throw ValidationError("--precision and --qat belong to --int8") }
+        if !integer && (precision != "int8" || qat != nil || planFile != nil) { throw ValidationError("--precision, --plan and --qat belong to --int8") }
+        if planFile != nil && precision != "int8" { throw ValidationError("give --plan or --precision, not both") }
         if let qat, !(1...1000).contains(qat) { throw ValidationError("--qat must be 1…1000 epochs, got \(qat)") }
         if recordings < 3 { throw ValidationError("--recordings must be at least 3, got \(recordings)") }
         if !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
@@ -117,6 +121,12 @@ struct CV: ParsableCommand {
             }
             config.integer = true
             if precision != "int8" { config.plan = PrecisionPlan.presets[precision] }
+            if let planFile {
+                let chosen = try Compress.readPlan(planFile)
+                let probe = config.model.build(shape: ModelShape(steps: 20, features: 11, classes: 9), seed: 1).lowered(.windowed)!
+                do { try chosen.validate(for: probe) } catch { throw ValidationError("--plan \(planFile): \(error)") }
+                config.plan = chosen
+            }
             config.qatEpochs = qat
         }
         if let epochs { config.training.epochs = epochs }

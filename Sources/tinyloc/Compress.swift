@@ -169,18 +169,22 @@ struct Compress: ParsableCommand {
 
     private func loadPlan() throws -> PrecisionPlan {
         if let preset { return PrecisionPlan.presets[preset]! }
-        guard let plan else { return PrecisionPlan() }
-        guard let data = FileManager.default.contents(atPath: plan) else { throw ValidationError("--plan \(plan): cannot read the file") }
+        return try plan.map(Self.readPlan) ?? PrecisionPlan()
+    }
+
+    /// A plan file, refused with the file and the JSON path of what is wrong.
+    static func readPlan(_ file: String) throws -> PrecisionPlan {
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("--plan \(file): cannot read the file") }
         do {
             return try JSONDecoder().decode(PrecisionPlan.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
-            throw ValidationError("--plan \(plan): \(Self.path(context.codingPath)): \(context.debugDescription)")
+            throw ValidationError("--plan \(file): \(path(context.codingPath)): \(context.debugDescription)")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw ValidationError("--plan \(plan): \(Self.path(context.codingPath)): \(context.debugDescription)")
+            throw ValidationError("--plan \(file): \(path(context.codingPath)): \(context.debugDescription)")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw ValidationError("--plan \(plan): \(Self.path(context.codingPath)): \(context.debugDescription)")
+            throw ValidationError("--plan \(file): \(path(context.codingPath)): \(context.debugDescription)")
         } catch {
-            throw ValidationError("--plan \(plan): \(error)")
+            throw ValidationError("--plan \(file): \(error)")
         }
     }
 

@@ -155,7 +155,7 @@ def check(args):
     arena = smallest_arena(args.tflite)
     result.update({"tflm_smallest_arena": arena, "tflm": allocations(args.tflite, arena), "tinyloc_arena": tinyloc_arena,
                    "ratio": round(tinyloc_arena / arena, 3), "file_bytes": len(model)})
-    print(f"{args.tflite}: {len(model)} B, input {list(shape)} int8 scale {scale:.6g} zero point {zero}")
+    print(f"{args.tflite}: {len(model)} B, input {[int(d) for d in shape]} int8 scale {scale:.6g} zero point {zero}")
     print(f"  {result['windows']} SPHERE windows: scores equal in {result['exact']}, within ±1 LSB in {result['within1']}, "
           f"worst {result['worst']} LSB; same room in {result['same_room']}")
     print(f"  TFLM smallest working arena {arena} B (head {result['tflm']['head']} B, tail {result['tflm']['tail']} B); "

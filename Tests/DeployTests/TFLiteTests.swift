@@ -124,7 +124,7 @@ extension TFLiteTests {
         let graph = try Self.fixtureGraph(.student)
         XCTAssertThrowsError(try TFLiteWriter(graph: graph).write()) { error in
             let text = "\(error)"
-            for expected in ["LAYER_NORM (block0.ln1, block0.ln2", "ATTENTION (block0.attn, block1.attn)", "ADD_CONST (pos)", "export this model as C"] {
+            for expected in ["LAYER_NORM (block0.ln1, block0.ln2", "ATTENTION (block0.attn, block1.attn)", "ADD_CONST (pos)", "export it as C"] {
                 XCTAssertTrue(text.contains(expected), "\(text) names \(expected)")
             }
         }

@@ -52,9 +52,9 @@ public enum TFLiteExportError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unsupportedKernels(let model, let kernels):
-            return "tflite export of \(model): \(kernels.joined(separator: "; ")) have no TensorFlow Lite Micro builtin that gives "
-                + "tinyloc's integers (the writer maps \(TFLiteWriter.supportedKernels.joined(separator: " and ")) only: mlp and cnn); "
-                + "export this model as C instead"
+            return "tflite export of \(model): the writer maps \(TFLiteWriter.supportedKernels.joined(separator: " and ")) only (mlp, cnn), "
+                + "and this model also has \(kernels.joined(separator: "; ")); TensorFlow Lite Micro has no layer norm and no fused "
+                + "attention, so export it as C instead (docs/EXPORT.md)"
         case .unsupported(let model, let op, let reason):
             return "tflite export of \(model): op \(op): \(reason)"
         }

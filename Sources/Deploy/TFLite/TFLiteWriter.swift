@@ -27,9 +27,16 @@ public struct TFLiteWriter {
     /// The kernels this writer maps, as their `IntegerKernel.typeName`s.
     public static let supportedKernels = ["FULLY_CONNECTED", "MAX_POOL"]
 
+    static func maps(_ kernel: IntegerKernel) -> Bool {
+        switch kernel {
+        case .fullyConnected, .maxPool: return true
+        default: return false
+        }
+    }
+
     public func write() throws -> [UInt8] {
         var unsupported: [(kernel: String, ops: [String])] = []
-        for op in graph.ops where !Self.supportedKernels.contains(op.kernel.typeName) {
+        for op in graph.ops where !Self.maps(op.kernel) {
             if let i = unsupported.firstIndex(where: { $0.kernel == op.kernel.typeName }) {
                 unsupported[i].ops.append(op.name)
             } else {
@@ -128,7 +135,7 @@ private struct ModelBuilder {
             append(.maxPool2d, inputs: [try tensor(x)], outputs: [try tensor(y)],
                    options: (.pool2d, [.int8(Schema.paddingValid), .int32(Int32(size)), .int32(1), .int32(Int32(size)), .int32(1)]))
         default:
-            throw TFLiteExportError.unsupportedKernels(model: graph.name, kernels: ["\(op.kernel.typeName) (\(op.name))"])
+            preconditionFailure("TFLiteWriter.write refuses \(op.kernel.typeName) before building")
         }
     }
 

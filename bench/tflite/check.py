@@ -30,6 +30,7 @@ import tempfile
 
 import numpy as np
 import tflite_micro
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -113,6 +114,36 @@ def allocations(path, arena):
     return figures
 
 
+def misaligned(model):
+    """Read back with the TFLite schema's generated Python reader (independent of tinyloc's writer):
+    every buffer's data must start at a multiple of 16 (the schema's force_align), every shape,
+    scale and zero-point vector at a multiple of its element size. Returns what is not."""
+    buf = bytearray(model)
+    root = schema.Model.GetRootAsModel(buf, 0)
+    graph = root.Subgraphs(0)
+    bad = []
+
+    def vector_start(table, field):
+        offset = table._tab.Offset(field)
+        return table._tab.Vector(offset) if offset else None
+
+    for i in range(root.BuffersLength()):
+        start = vector_start(root.Buffers(i), 4)
+        if start is not None and start % 16:
+            bad.append(f"buffer {i} data at {start}")
+    for t in range(graph.TensorsLength()):
+        tensor = graph.Tensors(t)
+        start = vector_start(tensor, 4)
+        if start is not None and start % 4:
+            bad.append(f"tensor {t} shape at {start}")
+        q = tensor.Quantization()
+        for field, size, what in ((8, 4, "scale"), (10, 8, "zero_point")):
+            start = vector_start(q, field) if q else None
+            if start is not None and start % size:
+                bad.append(f"tensor {t} {what} at {start}")
+    return bad
+
+
 def fnv1a(data):
     h = 0xCBF29CE484222325
     for b in data:
@@ -152,10 +183,14 @@ def check(args):
     tflm = run_tflm(model, codes)
     engine, tinyloc_arena = run_c_export(args.c_export, codes)
     result = compare(tflm, engine)
+    layout = misaligned(model)
+    if layout:
+        raise SystemExit(f"{args.tflite}: misaligned in the flatbuffer: {', '.join(layout)}")
     arena = smallest_arena(args.tflite)
     result.update({"tflm_smallest_arena": arena, "tflm": allocations(args.tflite, arena), "tinyloc_arena": tinyloc_arena,
                    "ratio": round(tinyloc_arena / arena, 3), "file_bytes": len(model)})
-    print(f"{args.tflite}: {len(model)} B, input {[int(d) for d in shape]} int8 scale {scale:.6g} zero point {zero}")
+    print(f"{args.tflite}: {len(model)} B, input {[int(d) for d in shape]} int8 scale {scale:.6g} zero point {zero}; "
+          "every vector aligned (read back with TFLite's generated schema reader)")
     print(f"  {result['windows']} SPHERE windows: scores equal in {result['exact']}, within ±1 LSB in {result['within1']}, "
           f"worst {result['worst']} LSB; same room in {result['same_room']}")
     print(f"  TFLM smallest working arena {arena} B (head {result['tflm']['head']} B, tail {result['tflm']['tail']} B); "
@@ -200,6 +235,9 @@ def fixture(args):
     for name in ("mlp", "cnn"):
         path = os.path.join(args.models, f"{name}.tflite")
         model = open(path, "rb").read()
+        layout = misaligned(model)
+        if layout:
+            raise SystemExit(f"{path}: misaligned in the flatbuffer: {', '.join(layout)}")
         _, scale, zero = input_quantization(model)
         codes = quantize(x[picks], scale, zero)
         scores = run_tflm(model, codes)

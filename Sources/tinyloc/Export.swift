@@ -4,17 +4,26 @@ import Deploy
 import Foundation
 import Sessions
 
-/// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller.
+/// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller, or as a
+/// .tflite flatbuffer for TensorFlow Lite Micro.
 struct Export: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case c, tflite
+    }
+
     static let configuration = CommandConfiguration(
-        abstract: "Write a session's integer model as plain C99: model.h, model.c and a README.md with its RAM, flash and MACs.",
+        abstract: "Write a session's integer model as plain C99 (model.h, model.c, README.md) or as model.tflite for TensorFlow Lite Micro.",
         discussion: """
             Reads sessions/<name>/variants/<variant>.json (written by a finished `tinyloc run`, or by `tinyloc compress` for \
             another precision plan), with its streaming graph for Mamba. model.c has the weights and kernel parameters as const data, one static \
             arena of exactly the planned size with every tensor at its planned offset, no malloc and no float except \
             tinyloc_quantize. API: tinyloc_quantize(window, codes), tinyloc_predict(codes, scores) on int8 input codes; \
             streaming models add tinyloc_reset() and tinyloc_step(step_codes, scores). The output equals tinyloc's \
-            integer engine byte for byte (tested on the host for every family).
+            integer engine byte for byte (tested on the host for every family). \
+            --format tflite writes <out>/model.tflite instead: int8 activations with zero points, per-channel int8 weights, \
+            int32 biases, for models made of FULLY_CONNECTED and MAX_POOL only (mlp, cnn); other kernels (layer norm, \
+            attention, the scan, the LSTM) are refused by name. TFLite Micro's outputs on it are within 1 LSB of tinyloc's \
+            engine (docs/EXPORT.md).
             """
     )
 
@@ -27,8 +36,11 @@ struct Export: ParsableCommand {
     @Option(help: "Variant of the session to export (a file variants/<variant>.json).")
     var variant = "int8"
 
-    @Option(help: "Folder to write model.h, model.c and README.md into (created if missing).")
+    @Option(help: "Folder to write model.h, model.c and README.md (or model.tflite) into (created if missing).")
     var out: String
+
+    @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp and cnn).")
+    var format: Format = .c
 
     func validate() throws {
         try Session.validate(name: session)
@@ -39,6 +51,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let (windowed, streaming) = try Self.loadVariant(sessionsDir: sessionsDir, session: session, variant: variant)
+        if format == .tflite { return try writeTFLite(windowed) }
         let export = try CExporter(windowed: windowed, streaming: streaming).export()
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -50,6 +63,18 @@ struct Export: ParsableCommand {
         if let stream = export.streamArenaBytes, let macs = export.streamMACs {
             print("  streaming: arena \(stream) B (state included) · \(macs) MACs per step")
         }
+    }
+
+    private func writeTFLite(_ graph: IntegerGraph) throws {
+        let bytes = try TFLiteWriter(graph: graph).write()
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("model.tflite")
+        try AtomicFile.write(Data(bytes), to: file)
+        let arena = try RAMReport(integer: graph).arenaBytes
+        print("exported \(graph.name) (session \(session), \(variant)) to \(file.path): \(bytes.count) B")
+        print("  input int8 [\(graph.input.rows)×\(graph.input.columns)] scale \(graph.input.quantization.scale) zero point \(graph.input.quantization.zeroPoint)"
+              + " · tinyloc's planned arena for the same graph \(arena) B")
     }
 
     /// The windowed integer graph of a session's variant and, when saved, its streaming graph.

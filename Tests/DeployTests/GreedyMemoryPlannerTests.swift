@@ -2,7 +2,8 @@ import XCTest
 @testable import Deploy
 
 final class GreedyMemoryPlannerTests: XCTestCase {
-    /// input[1,20,11] → RESHAPE → [1,220] → FULLY_CONNECTED 64 (ReLU) → FULLY_CONNECTED 9, int8.
+    /// input[1,20,11] → RESHAPE → [1,220] → FULLY_CONNECTED 64 (ReLU) → FULLY_CONNECTED 9, int8:
+    /// the graph of the mlp fixture file that TFLM ran (`TFLiteFixtures.mlp`).
     static let mlpGraph = MemoryGraph(
         tensors: [
             MemoryTensor(name: "input", bytes: 220, kind: .input),
@@ -16,10 +17,12 @@ final class GreedyMemoryPlannerTests: XCTestCase {
             MemoryOp(name: "fc1", type: .fullyConnected, inputs: ["hidden"], outputs: ["logits"], macs: 64 * 9),
         ])
 
-    func testAnchorMatchesTFLiteMicroGreedyPlanner448() throws {
+    /// TFLite Micro's own head (its greedy planner's tensor area, RecordingMicroAllocator) for the
+    /// same graph, from bench/tflite/check.py: 448 B.
+    func testAnchorMatchesTFLiteMicroGreedyPlannerHead() throws {
         let plan = try GreedyMemoryPlanner().plan(Self.mlpGraph)
-        XCTAssertEqual(plan.headBytes, 448)
-        XCTAssertEqual(plan.arenaBytes, 448)
+        XCTAssertEqual(plan.headBytes, TFLiteFixtures.mlp.head)
+        XCTAssertEqual(plan.arenaBytes, TFLiteFixtures.mlp.head)
         // 224 (input) at 0; 224 (flat) beside it; hidden reuses input's bytes; logits after hidden.
         XCTAssertEqual(plan.tensors.map(\.offset), [0, 224, 0, 64])
         XCTAssertEqual(plan.tensors.map(\.alignedBytes), [224, 224, 64, 16])

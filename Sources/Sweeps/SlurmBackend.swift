@@ -96,7 +96,7 @@ public enum SlurmBackend {
 
     public static func submissions(_ folder: SweepFolder) -> [Submission] {
         guard let data = FileManager.default.contents(atPath: folder.slurmJobsURL.path) else { return [] }
-        return (try? JSONDecoder().decode([Submission].self, from: data)) ?? []
+        return (try? SweepFolder.decoder.decode([Submission].self, from: data)) ?? []
     }
 
     /// Array tasks Slurm still knows about, by array index → state (PENDING, RUNNING, …), from

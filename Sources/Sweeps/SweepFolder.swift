@@ -69,9 +69,15 @@ public struct SweepFolder: Sendable {
         guard let data = FileManager.default.contents(atPath: manifestURL.path) else {
             throw SweepError("\(url.path) is not a sweep folder (no sweep.json)")
         }
-        do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
+        do { return try Self.decoder.decode(Manifest.self, from: data) } catch {
             throw SweepError("\(manifestURL.path) is not a sweep manifest (\(error))")
         }
+    }
+
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 
     static func difference(_ a: SweepSpec, _ b: SweepSpec) -> String? {
@@ -91,6 +97,7 @@ public struct SweepFolder: Sendable {
     func write<T: Encodable>(_ value: T, to target: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         do { try AtomicFile.write(try encoder.encode(value), to: target) } catch {
             throw SweepError("cannot write \(target.path): \(error)")
         }
@@ -115,7 +122,7 @@ public struct SweepFolder: Sendable {
 
     public func recordedState(_ task: SweepTask) -> TaskState? {
         guard let data = FileManager.default.contents(atPath: stateFileURL(task).path) else { return nil }
-        return try? JSONDecoder().decode(TaskState.self, from: data)
+        return try? Self.decoder.decode(TaskState.self, from: data)
     }
 
     func record(_ state: TaskState, for task: SweepTask) throws { try write(state, to: stateFileURL(task)) }

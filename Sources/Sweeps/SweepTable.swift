@@ -83,41 +83,44 @@ public struct SweepTable: Codable, Equatable, Sendable {
                 Row(task: task.name, session: folder.sessionURL(task).path, setting: setting(precision: precision, decoder: decoder),
                     model: task.settings["model"] ?? manifest.spec.options["model"] ?? "mlp", seed: task.settings["seed"] ?? manifest.spec.options["seed"],
                     fold: task.settings["fold"], precision: precision, decoder: decoder, status: status,
-                    failed: status == .failed, message: status == .finished ? nil : (state?.message ?? "not run yet"),
-                    epochsTrained: report?.epochsTrained)
+                    failed: false, message: nil, epochsTrained: report?.epochsTrained)
+            }
+            // A row stands on its own output: a task that failed in a later step keeps the rows it finished.
+            func marked(_ row: Row, expected: URL) -> Row {
+                var row = row
+                if row.testMacroF1 != nil {
+                    row.status = .finished
+                    return row
+                }
+                row.status = status == .finished ? .failed : status
+                row.failed = row.status == .failed
+                row.message = status == .finished ? "no score in \(expected.path)"
+                    : status == .pending ? "not run yet" : (state.map { "\($0.step ?? "?"): \($0.message ?? "exit \($0.exitStatus ?? -1)")" } ?? "not run yet")
+                return row
             }
             for precision in task.precisions.map(Precision.init) {
-                var base = row(precision: precision.value, decoder: "none")
-                if precision.isFloat {
-                    base.testMacroF1 = report?.testFloat.macroF1
-                    base.testAccuracy = report?.testFloat.accuracy
-                    base.ramBytes = report?.memory?.float.arenaBytes
-                    base.flashBytes = report?.memory?.float.flashBytes
-                } else if let variant = readVariant(folder.variantURL(task, precision)) {
+                var base = row(precision: precision.variantName, decoder: "none")
+                if precision.isFloat, let report {
+                    base.testMacroF1 = report.testFloat.macroF1
+                    base.testAccuracy = report.testFloat.accuracy
+                    base.ramBytes = report.memory?.float.arenaBytes
+                    base.flashBytes = report.memory?.float.flashBytes
+                } else if !precision.isFloat, let variant = readVariant(folder.variantURL(task, precision)) {
                     base.testMacroF1 = variant.test.macroF1
                     base.testAccuracy = variant.test.accuracy
                     base.ramBytes = variant.arenaBytes
                     base.flashBytes = variant.flashBytes
-                } else if status == .finished {
-                    base.status = .failed
-                    base.failed = true
-                    base.message = "no readable \(folder.variantURL(task, precision).path)"
                 }
-                rows.append(base)
+                rows.append(marked(base, expected: precision.isFloat ? folder.reportURL(task) : folder.variantURL(task, precision)))
                 guard precision.isFloat else { continue }
                 // The decoders score the float model's predictions (the integer decoder's RAM is in report.json).
                 for decoder in task.decoders where decoder != "none" {
-                    var decoded = row(precision: precision.value, decoder: decoder)
+                    var decoded = row(precision: precision.variantName, decoder: decoder)
                     let spec = try? DecoderSpec(parsing: decoder)
                     let score = report?.testDecoded?.first { $0.decoder == spec }
                     decoded.testMacroF1 = score?.result.macroF1
                     decoded.testAccuracy = score?.result.accuracy
-                    if status == .finished, score == nil {
-                        decoded.status = .failed
-                        decoded.failed = true
-                        decoded.message = "report.json holds no score for decoder \(decoder)"
-                    }
-                    rows.append(decoded)
+                    rows.append(marked(decoded, expected: folder.reportURL(task)))
                 }
             }
         }

@@ -51,13 +51,13 @@ public final class TaskRunner: @unchecked Sendable {
             let outcome = launch(step.arguments, log: folder.logURL(task))
             if isStopping { return finish(.interrupted, step: step.label, message: "stopped by the sweep") }
             switch outcome {
-            case .exited(0):
+            case .exited(0, _):
                 continue
-            case .exited(let code):
-                return finish(.failed, step: step.label, exitStatus: code, message: lastLine(of: folder.logURL(task)))
-            case .signalled(let signal):
+            case let .exited(code, lastError):
+                return finish(.failed, step: step.label, exitStatus: code, message: lastError ?? "exit status \(code)")
+            case let .signalled(signal, lastError):
                 return finish(.failed, step: step.label, exitStatus: 128 + signal,
-                              message: "killed by signal \(signal)" + (lastLine(of: folder.logURL(task)).map { "; last output: \($0)" } ?? ""))
+                              message: "killed by signal \(signal)" + (lastError.map { "; its last error line: \($0)" } ?? ""))
             case .couldNotStart(let reason):
                 return finish(.failed, step: step.label, message: "could not start \(executable.path): \(reason)")
             }
@@ -83,9 +83,10 @@ public final class TaskRunner: @unchecked Sendable {
         return stopping
     }
 
+    /// How a child ended, with the last line it wrote to stderr (where tinyloc puts its errors).
     enum Outcome: Equatable {
-        case exited(Int32)
-        case signalled(Int32)
+        case exited(Int32, lastError: String?)
+        case signalled(Int32, lastError: String?)
         case couldNotStart(String)
     }
 
@@ -103,7 +104,18 @@ public final class TaskRunner: @unchecked Sendable {
         environment["TINYLOC_THREADS"] = String(threads)
         process.environment = environment
         process.standardOutput = handle
-        process.standardError = handle
+        // stdout reaches a file fully buffered, so an error would land above the output before
+        // it; stderr is read apart to know the child's last words, and copied into the log too.
+        let errors = Pipe()
+        process.standardError = errors
+        let errorText = ErrorCollector()
+        let reader = Thread {
+            while case let chunk = errors.fileHandleForReading.availableData, !chunk.isEmpty {
+                handle.write(chunk)
+                errorText.append(chunk)
+            }
+            errorText.end()
+        }
         process.standardInput = FileHandle.nullDevice
         lock.lock()
         if stopping {
@@ -116,15 +128,47 @@ public final class TaskRunner: @unchecked Sendable {
         }
         children[process.processIdentifier] = process
         lock.unlock()
+        reader.start()
         process.waitUntilExit()
+        errorText.waitForEnd()
         lock.lock()
         children[process.processIdentifier] = nil
         lock.unlock()
-        return process.terminationReason == .uncaughtSignal ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
+        let lastError = errorText.lastLine
+        return process.terminationReason == .uncaughtSignal ? .signalled(process.terminationStatus, lastError: lastError)
+            : .exited(process.terminationStatus, lastError: lastError)
+    }
+}
+
+/// What a child wrote to stderr, filled by the thread that drains the pipe.
+private final class ErrorCollector: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data = Data()
+    private var ended = false
+
+    func append(_ chunk: Data) {
+        condition.lock()
+        data.append(chunk)
+        condition.unlock()
     }
 
-    private func lastLine(of log: URL) -> String? {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").last.map { String($0.suffix(300)) }
+    func waitForEnd() {
+        condition.lock()
+        while !ended { condition.wait() }
+        condition.unlock()
+    }
+
+    func end() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var lastLine: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        return lines.last { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") }.map { String($0.suffix(300)) }
     }
 }

@@ -115,6 +115,16 @@ public enum SlurmBackend {
         return states
     }
 
+    /// "job_index" of every array task still pending or running, for `SweepFolder.status`; nil
+    /// when nothing was submitted or squeue cannot be asked.
+    public static func activeArrayTasks(_ folder: SweepFolder) -> Set<String>? {
+        let jobs = submissions(folder).map(\.job)
+        guard !jobs.isEmpty, let squeue = findExecutable("squeue"),
+              let result = try? runTool(squeue, ["-h", "-r", "-j", jobs.joined(separator: ","), "-o", "%i"]),
+              result.status == 0 else { return nil }
+        return Set(result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
     static func findExecutable(_ name: String) -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }

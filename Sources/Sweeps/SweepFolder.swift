@@ -128,14 +128,18 @@ public struct SweepFolder: Sendable {
     func record(_ state: TaskState, for task: SweepTask) throws { try write(state, to: stateFileURL(task)) }
 
     /// Where the task stands: finished only when its state says so and its outputs are there; a
-    /// "running" state whose process is gone (on this host) was interrupted.
-    public func status(_ task: SweepTask) -> TaskState.Status {
+    /// "running" state whose process is gone was interrupted (a time limit, a kill). Whether a
+    /// process lives is known on this host; for a Slurm task, from `activeSlurmTasks` ("job_index"
+    /// entries squeue still lists) when squeue could be asked.
+    public func status(_ task: SweepTask, activeSlurmTasks: Set<String>? = nil) -> TaskState.Status {
         guard let state = recordedState(task) else {
             return FileManager.default.fileExists(atPath: sessionURL(task).path) ? .interrupted : .pending
         }
         switch state.status {
         case .finished: return outputsComplete(task) ? .finished : .interrupted
-        case .running: return state.isAlive ? .running : .interrupted
+        case .running:
+            if let job = state.slurmJob, let activeSlurmTasks { return activeSlurmTasks.contains(job) ? .running : .interrupted }
+            return state.isAlive ? .running : .interrupted
         default: return state.status
         }
     }

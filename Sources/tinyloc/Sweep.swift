@@ -98,7 +98,8 @@ struct SweepRun: ParsableCommand {
         }
         let (folder, manifest) = try wrapped { try SweepFolder.prepare(url, spec: spec) }
         let tasks = manifest.tasks
-        let statuses = tasks.map(folder.status)
+        let active = SlurmBackend.activeArrayTasks(folder)
+        let statuses = tasks.map { folder.status($0, activeSlurmTasks: active) }
         let count = { (status: TaskState.Status) in statuses.filter { $0 == status }.count }
         let todo = tasks.filter { [.pending, .interrupted, .failed].contains(statuses[$0.index]) }
         print("sweep \(spec.name) · \(folder.url.path) · \(tasks.count) tasks: \(count(.finished)) finished, "
@@ -198,7 +199,8 @@ struct SweepStatus: ParsableCommand {
     func run() throws {
         let folder = SweepFolder(URL(fileURLWithPath: dir))
         let manifest = try wrapped { try folder.manifest() }
-        let statuses = manifest.tasks.map(folder.status)
+        let active = SlurmBackend.activeArrayTasks(folder)
+        let statuses = manifest.tasks.map { folder.status($0, activeSlurmTasks: active) }
         let submissions = SlurmBackend.submissions(folder)
         let queued = SlurmBackend.queued(jobs: submissions.map(\.job))
         print("sweep \(manifest.spec.name) · \(manifest.tasks.count) tasks: "

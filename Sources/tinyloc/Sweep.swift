@@ -84,6 +84,8 @@ struct SweepRun: ParsableCommand {
     }
 
     func run() throws {
+        // A long sweep is often followed through a log file (nohup, tee): a line per task as it ends.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let (spec, fileSlurm) = try loadSpec()
         var slurmSettings = fileSlurm
         do {

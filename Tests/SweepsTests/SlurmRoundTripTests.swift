@@ -43,7 +43,7 @@ final class SlurmRoundTripTests: XCTestCase {
         let tasks = try folderState.manifest().tasks
         let deadline = Date().addingTimeInterval(240)
         while !tasks.allSatisfy({ [.finished, .failed].contains(folderState.status($0)) }), Date() < deadline { usleep(200_000) }
-        XCTAssertEqual(tasks.map(folderState.status), Array(repeating: .finished, count: 8),
+        XCTAssertEqual(tasks.map { folderState.status($0) }, Array(repeating: .finished, count: 8),
                        tasks.map { "\($0.name): \(String(describing: folderState.recordedState($0)))" }.joined(separator: "\n"))
         // Each task says which array index of which job ran it.
         let job = try XCTUnwrap(SlurmBackend.submissions(folderState).first?.job)

@@ -104,7 +104,7 @@ struct SweepRun: ParsableCommand {
         let statuses = tasks.map { folder.status($0, activeSlurmTasks: active) }
         let count = { (status: TaskState.Status) in statuses.filter { $0 == status }.count }
         let todo = tasks.filter { [.pending, .interrupted, .failed].contains(statuses[$0.index]) }
-        print("sweep \(spec.name) · \(folder.url.path) · \(tasks.count) tasks: \(count(.finished)) finished, "
+        print("sweep \(spec.name) · \(folder.url.path) · \(tasks.count) task\(tasks.count == 1 ? "" : "s"): \(count(.finished)) finished, "
               + "\(count(.pending)) pending, \(count(.interrupted)) interrupted (resumed), \(count(.failed)) failed (retried)"
               + (count(.running) > 0 ? ", \(count(.running)) running elsewhere (left alone)" : ""))
         guard !todo.isEmpty else {
@@ -143,7 +143,7 @@ struct SweepRun: ParsableCommand {
     private func runLocally(_ todo: [SweepTask], folder: SweepFolder, jobs: Int) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threads = LocalBackend.threadsPerTask(jobs: jobs, cores: cores)
-        print("running \(todo.count) tasks, \(min(jobs, todo.count)) at a time, \(threads) thread\(threads == 1 ? "" : "s") each (\(cores) cores)"
+        print("running \(todo.count) task\(todo.count == 1 ? "" : "s"), \(min(jobs, todo.count)) at a time, \(threads) thread\(threads == 1 ? "" : "s") each (\(cores) cores)"
               + (jobs > cores ? " · note: more tasks at a time than cores" : "") + " · logs in \(folder.logsURL.path)")
         let runner = TaskRunner(folder: folder, executable: tinylocExecutable(), threads: threads)
         // Ctrl-C or a kill ends the children too, so no orphan keeps writing a session the next run resumes.
@@ -267,6 +267,7 @@ struct SweepTaskCommand: ParsableCommand {
     }
 }
 
+/// Tasks ended so far; LocalBackend delivers events one at a time, so no lock of its own.
 private final class Counter: @unchecked Sendable {
     private var value = 0
     func increment() -> Int {

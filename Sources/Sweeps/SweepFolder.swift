@@ -14,6 +14,7 @@ import Darwin
 ///     state/<task>.json   how the task last ended (or that it is running, and where)
 ///     logs/<task>.log     the task's output, appended run after run
 ///     slurm.sbatch, slurm.json   the Slurm script and the jobs submitted from it
+///     sweep.lock          held by the tinyloc sweep working on the folder
 ///     collected.csv, collected.json   what `tinyloc collect` gathered
 public struct SweepFolder: Sendable {
     public let url: URL
@@ -101,6 +102,33 @@ public struct SweepFolder: Sendable {
         do { try AtomicFile.write(try encoder.encode(value), to: target) } catch {
             throw SweepError("cannot write \(target.path): \(error)")
         }
+    }
+
+    /// Holds the sweep's lock: two sweeps started on one folder would otherwise both start its
+    /// pending tasks and write the same sessions. Released when the process ends (or `release()`).
+    public final class Lock: @unchecked Sendable {
+        private var descriptor: Int32
+
+        init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+        public func release() {
+            guard descriptor >= 0 else { return }
+            close(descriptor)
+            descriptor = -1
+        }
+
+        deinit { release() }
+    }
+
+    public func lock() throws -> Lock {
+        let url = self.url.appendingPathComponent("sweep.lock")
+        let descriptor = open(url.path, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else { throw SweepError("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw SweepError("another tinyloc sweep is running in \(self.url.path); wait for it, or follow it with tinyloc sweep status")
+        }
+        return Lock(descriptor)
     }
 
     // MARK: task state

@@ -99,6 +99,8 @@ struct SweepRun: ParsableCommand {
             print("reading \(spec.data ?? "") to plan the folds…")
         }
         let (folder, manifest) = try wrapped { try SweepFolder.prepare(url, spec: spec) }
+        let lock = try wrapped { try folder.lock() }
+        defer { lock.release() }
         let tasks = manifest.tasks
         let active = SlurmBackend.activeArrayTasks(folder)
         let statuses = tasks.map { folder.status($0, activeSlurmTasks: active) }

@@ -32,4 +32,19 @@ final class TaskStatusTests: XCTestCase {
         try writeState(#"{"status": "finished", "host": "\#(here)", "pid": 1, "started": "2026-11-30T00:00:00Z"}"#)
         XCTAssertEqual(folder.status(task), .interrupted)
     }
+
+    func testASecondSweepOnTheSameFolderIsRefusedWhileTheFirstRuns() throws {
+        let root = try Tinyloc.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("s")
+        let spec = try SweepFile.grid("seed=1", name: "grid", data: nil, options: ["epochs": "1"])
+        let (folder, _) = try SweepFolder.prepare(dir, spec: spec)
+        let held = try folder.lock()
+        let second = try Tinyloc.run(["sweep", "--grid", "seed=1", "--set", "epochs=1", "--dir", dir.path])
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.stderr.contains("another tinyloc sweep is running in \(dir.path)"), second.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.logsURL.appendingPathComponent("mlp-s1.log").path), "nothing started")
+        held.release()
+        XCTAssertNoThrow(try folder.lock(), "released, the folder can be locked again")
+    }
 }

@@ -11,7 +11,8 @@ final class LocalSweepTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let dir = folder.appendingPathComponent("sweep")
         // Thirty epochs with a patience of 10 keep the second task training long enough to be stopped.
-        let arguments = ["sweep", "--grid", "seed=1,2", "--set", "epochs=30", "--dir", dir.path, "--local", "1"] + Tinyloc.small
+        let arguments = ["sweep", "--grid", "seed=1,2", "--set", "epochs=30", "--set", "recordings=3", "--set", "minutes=3",
+                         "--dir", dir.path, "--local", "1"]
         let (process, out, _) = try Tinyloc.start(arguments)
         let second = dir.appendingPathComponent("sessions/mlp-s2/checkpoints/last.ckpt")
         let deadline = Date().addingTimeInterval(120)

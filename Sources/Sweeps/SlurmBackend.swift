@@ -99,30 +99,20 @@ public enum SlurmBackend {
         return (try? SweepFolder.decoder.decode([Submission].self, from: data)) ?? []
     }
 
-    /// Array tasks Slurm still knows about, by array index → state (PENDING, RUNNING, …), from
-    /// `squeue`; nil when squeue is not available.
-    public static func queued(jobs: [String]) -> [Int: String]? {
+    /// The sweep's array tasks Slurm still lists (pending, running, …), keyed "job_index", from
+    /// `squeue`; nil when nothing was submitted or squeue cannot be asked. Its keys are what
+    /// `SweepFolder.status(_:activeSlurmTasks:)` takes.
+    public static func queued(_ folder: SweepFolder) -> [String: String]? {
+        let jobs = submissions(folder).map(\.job)
         guard !jobs.isEmpty, let squeue = findExecutable("squeue"),
               let result = try? runTool(squeue, ["-h", "-r", "-j", jobs.joined(separator: ","), "-o", "%i %T"]),
               result.status == 0 else { return nil }
-        var states: [Int: String] = [:]
+        var states: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            guard fields.count == 2, let underscore = fields[0].lastIndex(of: "_"),
-                  let index = Int(fields[0][fields[0].index(after: underscore)...]) else { continue }
-            states[index] = String(fields[1])
+            if fields.count == 2 { states[String(fields[0])] = String(fields[1]) }
         }
         return states
-    }
-
-    /// "job_index" of every array task still pending or running, for `SweepFolder.status`; nil
-    /// when nothing was submitted or squeue cannot be asked.
-    public static func activeArrayTasks(_ folder: SweepFolder) -> Set<String>? {
-        let jobs = submissions(folder).map(\.job)
-        guard !jobs.isEmpty, let squeue = findExecutable("squeue"),
-              let result = try? runTool(squeue, ["-h", "-r", "-j", jobs.joined(separator: ","), "-o", "%i"]),
-              result.status == 0 else { return nil }
-        return Set(result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
     static func findExecutable(_ name: String) -> URL? {

@@ -160,11 +160,17 @@ public struct SweepFolder: Sendable {
     /// process lives is known on this host; for a Slurm task, from `activeSlurmTasks` ("job_index"
     /// entries squeue still lists) when squeue could be asked.
     public func status(_ task: SweepTask, activeSlurmTasks: Set<String>? = nil) -> TaskState.Status {
-        guard let state = recordedState(task) else {
+        let state = recordedState(task)
+        if state?.status == .finished { return outputsComplete(task) ? .finished : .interrupted }
+        // Submitted and still in Slurm's queue (perhaps not started, so no state yet): not to be started again.
+        if let activeSlurmTasks, let job = SlurmBackend.submissions(self).last(where: { $0.indices.contains(task.index) })?.job,
+           activeSlurmTasks.contains("\(job)_\(task.index)") {
+            return state?.status == .running ? .running : .queued
+        }
+        guard let state else {
             return FileManager.default.fileExists(atPath: sessionURL(task).path) ? .interrupted : .pending
         }
         switch state.status {
-        case .finished: return outputsComplete(task) ? .finished : .interrupted
         case .running:
             if let job = state.slurmJob, let activeSlurmTasks { return activeSlurmTasks.contains(job) ? .running : .interrupted }
             return state.isAlive ? .running : .interrupted
@@ -176,7 +182,8 @@ public struct SweepFolder: Sendable {
 /// How a task last ended, written atomically to state/<task>.json by whoever ran it.
 public struct TaskState: Codable, Equatable, Sendable {
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case pending, running, finished, failed, interrupted
+        /// queued: submitted to Slurm and waiting for a node.
+        case pending, queued, running, finished, failed, interrupted
     }
 
     public var status: Status

@@ -102,15 +102,16 @@ struct SweepRun: ParsableCommand {
         let lock = try wrapped { try folder.lock() }
         defer { lock.release() }
         let tasks = manifest.tasks
-        let active = SlurmBackend.activeArrayTasks(folder)
+        let active = SlurmBackend.queued(folder).map { Set($0.keys) }
         let statuses = tasks.map { folder.status($0, activeSlurmTasks: active) }
         let count = { (status: TaskState.Status) in statuses.filter { $0 == status }.count }
         let todo = tasks.filter { [.pending, .interrupted, .failed].contains(statuses[$0.index]) }
         print("sweep \(spec.name) · \(folder.url.path) · \(tasks.count) task\(tasks.count == 1 ? "" : "s"): \(count(.finished)) finished, "
               + "\(count(.pending)) pending, \(count(.interrupted)) interrupted (resumed), \(count(.failed)) failed (retried)"
-              + (count(.running) > 0 ? ", \(count(.running)) running elsewhere (left alone)" : ""))
+              + (count(.running) > 0 ? ", \(count(.running)) running elsewhere (left alone)" : "")
+              + (count(.queued) > 0 ? ", \(count(.queued)) queued on Slurm (left alone)" : ""))
         guard !todo.isEmpty else {
-            print(count(.running) > 0 ? "nothing to start: the unfinished tasks are running; tinyloc sweep status \(folder.url.path)"
+            print(count(.running) + count(.queued) > 0 ? "nothing to start: the unfinished tasks are running or queued; tinyloc sweep status \(folder.url.path)"
                                       : "every task has finished already; nothing to do. tinyloc collect \(folder.url.path)")
             return
         }
@@ -137,7 +138,7 @@ struct SweepRun: ParsableCommand {
             return
         }
         let submission = try wrapped { try SlurmBackend.submit(folder: folder, script: script, indices: indices) }
-        print("submitted Slurm job \(submission.job): array \(SlurmBackend.arraySpec(indices)) (\(indices.count) tasks, "
+        print("submitted Slurm job \(submission.job): array \(SlurmBackend.arraySpec(indices)) (\(indices.count) task\(indices.count == 1 ? "" : "s"), "
               + "\(settings.cpusPerTask) CPUs, \(settings.memory), \(settings.time) each) · script \(folder.slurmScriptURL.path)")
         print("follow it: tinyloc sweep status \(folder.url.path) · then: tinyloc collect \(folder.url.path)")
     }
@@ -203,11 +204,10 @@ struct SweepStatus: ParsableCommand {
     func run() throws {
         let folder = SweepFolder(URL(fileURLWithPath: dir))
         let manifest = try wrapped { try folder.manifest() }
-        let active = SlurmBackend.activeArrayTasks(folder)
-        let statuses = manifest.tasks.map { folder.status($0, activeSlurmTasks: active) }
         let submissions = SlurmBackend.submissions(folder)
-        let queued = SlurmBackend.queued(jobs: submissions.map(\.job))
-        print("sweep \(manifest.spec.name) · \(manifest.tasks.count) tasks: "
+        let queued = SlurmBackend.queued(folder)
+        let statuses = manifest.tasks.map { folder.status($0, activeSlurmTasks: queued.map { Set($0.keys) }) }
+        print("sweep \(manifest.spec.name) · \(manifest.tasks.count) task\(manifest.tasks.count == 1 ? "" : "s"): "
               + TaskState.Status.allCases.map { status in "\(statuses.filter { $0 == status }.count) \(status.rawValue)" }.joined(separator: ", "))
         if let last = submissions.last {
             if let queued {
@@ -222,8 +222,16 @@ struct SweepStatus: ParsableCommand {
         for task in manifest.tasks where statuses[task.index] != .finished {
             let state = folder.recordedState(task)
             var line = "  \(statuses[task.index].rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(task.name)"
-            if let queued, let slurmState = queued[task.index] { line += " · Slurm \(slurmState.lowercased())" }
+            // The task's latest submission is the one Slurm may still hold.
+            if let queued, let job = submissions.last(where: { $0.indices.contains(task.index) })?.job,
+               let slurmState = queued["\(job)_\(task.index)"] {
+                line += " · Slurm \(slurmState.lowercased())"
+            }
             if statuses[task.index] == .running, let state { line += " · on \(state.host) since \(state.started)" }
+            if statuses[task.index] == .interrupted, let job = folder.recordedState(task)?.slurmJob {
+                // Slurm ended it from outside (time limit, memory, a lost node); its own log says which.
+                line += " · Slurm job \(job) ended before the task did: \(folder.logsURL.path)/slurm-\(job).out"
+            }
             if statuses[task.index] == .failed, let state {
                 line += " · \(state.step ?? "?"): \(state.message ?? "exit \(state.exitStatus ?? -1)") · \(folder.logURL(task).path)"
             }

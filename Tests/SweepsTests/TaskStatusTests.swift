@@ -28,6 +28,12 @@ final class TaskStatusTests: XCTestCase {
         XCTAssertEqual(folder.status(task, activeSlurmTasks: ["41_0", "41_1"]), .running)
         XCTAssertEqual(folder.status(task, activeSlurmTasks: ["41_1"]), .interrupted, "cut off by its time limit")
 
+        // Submitted and waiting in Slurm's queue, before any state: queued, so not submitted twice.
+        try FileManager.default.removeItem(at: folder.stateURL.appendingPathComponent("\(task.name).json"))
+        try Data(#"[{"job": "42", "indices": [0, 1], "submitted": "2026-11-30T00:00:00Z"}]"#.utf8).write(to: folder.slurmJobsURL)
+        XCTAssertEqual(folder.status(task, activeSlurmTasks: ["42_0"]), .queued)
+        XCTAssertEqual(folder.status(task, activeSlurmTasks: ["42_1"]), .pending)
+
         // "finished" needs the report too: a deleted report makes the task run again.
         try writeState(#"{"status": "finished", "host": "\#(here)", "pid": 1, "started": "2026-11-30T00:00:00Z"}"#)
         XCTAssertEqual(folder.status(task), .interrupted)

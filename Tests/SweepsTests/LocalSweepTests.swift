@@ -98,6 +98,47 @@ final class LocalSweepTests: XCTestCase {
         XCTAssertTrue(status.stdout.contains("failed      cnn · compress fc2-int4: Error: precision plan"), status.stdout)
     }
 
+    /// A task whose process dies by a signal (a crash, the kernel's OOM killer) is marked failed
+    /// with the signal; the other task finishes, and running the sweep again retries the first.
+    func testATaskKilledByASignalFailsAloneAndIsRetried() throws {
+        let folder = try Tinyloc.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dir = folder.appendingPathComponent("sweep")
+        let arguments = ["sweep", "--grid", "seed=1,2", "--set", "epochs=30", "--set", "recordings=3", "--set", "minutes=3",
+                         "--dir", dir.path, "--local", "2"]
+        let (process, out, _) = try Tinyloc.start(arguments)
+        let checkpoint = dir.appendingPathComponent("sessions/mlp-s1/checkpoints/last.ckpt")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: checkpoint.path), process.isRunning, Date() < deadline { usleep(50_000) }
+        let victim = try XCTUnwrap(processes(whoseCommandContains: ["--session", "mlp-s1", dir.path]).first, "the run of mlp-s1")
+        kill(victim, SIGKILL)
+        process.waitUntilExit()
+        let output = try String(contentsOf: out, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 1, output)
+        XCTAssertTrue(output.contains("FAILED mlp-s1 at run: killed by signal 9"), output)
+        XCTAssertTrue(output.contains("done   mlp-s2"), output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("sessions/mlp-s2/report.json").path))
+
+        let collected = try Tinyloc.run(["collect", dir.path])
+        XCTAssertTrue(collected.stdout.contains("FAILED mlp-s1 (float, none): run: killed by signal 9"), collected.stdout)
+
+        let retried = try Tinyloc.run(arguments)
+        XCTAssertEqual(retried.status, 0, retried.stdout + retried.stderr)
+        XCTAssertTrue(retried.stdout.contains("2 tasks: 1 finished, 0 pending, 0 interrupted (resumed), 1 failed (retried)"), retried.stdout)
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("logs/mlp-s1.log"), encoding: .utf8).contains("resuming after epoch"))
+    }
+
+    /// Process ids whose command line holds every one of `parts` (read from /proc).
+    private func processes(whoseCommandContains parts: [String]) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.first?.hasSuffix("tinyloc") == true, arguments.contains("run") else { return nil }
+            return parts.allSatisfy { part in arguments.contains { $0.contains(part) } } ? pid : nil
+        }
+    }
+
     func testCommandLineMistakesAreRefused() throws {
         let folder = try Tinyloc.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

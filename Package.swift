@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "Graph", "Models", "TinyTensor"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Compression", "Graph", "Models"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Compression", "Graph", "Localisation", "Models", "TinyTensor"]),
-        .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Sessions"]),
+        .testTarget(name: "SweepsTests", dependencies: ["Sweeps"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Workbench"]),
     ],

@@ -40,10 +40,11 @@ let package = Package(
         .target(name: "Compression", dependencies: ["Graph"]),
         .target(name: "Deploy", dependencies: ["Compression", "Graph"]),
         .target(name: "Sessions", dependencies: ["Deploy", "Compression", "Models", "Localisation", "Graph", "TinyTensor"]),
+        .target(name: "Sweeps", dependencies: ["Sessions", "Compression", "Models", "Localisation"]),
         .target(name: "Workbench", dependencies: ["Sessions", "Deploy", "Compression", "Models", "Localisation", "Graph", "CNCursesW"]),
         .executableTarget(
             name: "tinyloc",
-            dependencies: ["Workbench", "Sessions", "Deploy", "Compression", "Models", "Localisation", "Graph", "TinyTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Workbench", "Sweeps", "Sessions", "Deploy", "Compression", "Models", "Localisation", "Graph", "TinyTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "TinyTensorTests", dependencies: ["TinyTensor"]),
         .testTarget(name: "TinyNNTests", dependencies: ["TinyNN"]),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "Graph", "Models", "TinyTensor"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "Compression", "Graph", "Models"]),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Compression", "Graph", "Localisation", "Models", "TinyTensor"]),
+        .testTarget(name: "SweepsTests", dependencies: ["Sweeps"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Workbench"]),
     ],

@@ -11,7 +11,7 @@ struct TinyLoc: ParsableCommand {
             Everything the workbench does is reachable headless with `tinyloc run --headless`.
             """,
         subcommands: [Run.self, CV.self, Compress.self, Plan.self, Export.self, DeployCommand.self, Coverage.self, WindowsExport.self,
-                      Distill.self, Bench.self, Pareto.self],
+                      Distill.self, Bench.self, Pareto.self, Sweep.self, Collect.self],
         defaultSubcommand: Run.self
     )
 }

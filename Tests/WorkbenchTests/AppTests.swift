@@ -379,4 +379,75 @@ final class SessionControllerTests: XCTestCase {
         WorkbenchApp.render(state: state, into: screen)
         XCTAssertTrue(screen.text.contains("teacher + CRF stays float32"), screen.text)
     }
+
+    /// `a` in the Compress view on a real run: the search runs in the background (the command
+    /// returns at once), its front lands in the view, the plan it chose becomes the one in the
+    /// table, and undo returns to the plan before.
+    func testAutomaticSearchShowsItsFrontAndAppliesTheChosenPlan() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-search-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "search")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .mlp)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        func wait(_ what: String, _ condition: (WorkbenchState.Compress) -> Bool) throws -> WorkbenchState.Compress {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let compress = controller.snapshot().compress
+                if condition(compress) { return compress }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw NSError(domain: "SearchViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+        }
+        let ready = try wait("the first evaluation") { !$0.rows.isEmpty && $0.status == "ready" }
+        var ui = WorkbenchUI()
+        _ = ui.handle(.char("2"), controller: controller)
+        _ = ui.handle(.char("a"), controller: controller)
+        let started = controller.snapshot()
+        XCTAssertTrue(started.compress.searching && started.backgroundWork, started.compress.status)
+        XCTAssertTrue(started.isAnimating, "the app must keep polling while the search runs")
+        let searched = try wait("the search") { !$0.front.isEmpty && !$0.searching && $0.status == "ready" }
+
+        let front = searched.front
+        XCTAssertEqual(front.filter(\.isChosen).count, 1)
+        // No plan of the front beats another on flash, RAM and F1 at once (pairwise, by definition).
+        for p in front {
+            for q in front where q != p {
+                let noWorse = q.flashBytes <= p.flashBytes && q.arenaBytes <= p.arenaBytes && q.validationF1 >= p.validationF1
+                let better = q.flashBytes < p.flashBytes || q.arenaBytes < p.arenaBytes || q.validationF1 > p.validationF1
+                XCTAssertFalse(noWorse && better, "\(q) dominates \(p)")
+            }
+        }
+        // The budgets: the session's 64 KB of RAM and its chip's (nRF52840) 1 MB of flash. The
+        // chosen plan is the best validation F1 among the front's plans within them, the smaller flash on a tie.
+        XCTAssertEqual(searched.frontBudget, "RAM 64 KB · flash 1.00 MB (nRF52840)")
+        let fitting = front.filter { $0.arenaBytes <= 64 * 1024 && $0.flashBytes <= 1024 * 1024 }
+        let best = fitting.max { ($0.validationF1, -$0.flashBytes) < ($1.validationF1, -$1.flashBytes) }
+        let chosen = try XCTUnwrap(front.first(where: \.isChosen))
+        XCTAssertEqual(chosen, best)
+        // The table shows that plan, evaluated in full (as `s` would save it).
+        XCTAssertEqual(searched.flashBytes, chosen.flashBytes)
+        XCTAssertEqual(searched.arenaBytes, chosen.arenaBytes)
+        XCTAssertEqual(try XCTUnwrap(searched.validationF1), chosen.validationF1, accuracy: 1e-12)
+        XCTAssertTrue(searched.canUndo)
+
+        var state = controller.snapshot()
+        state.compress = searched
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height, capabilities: .full)
+            WorkbenchApp.render(state: state, ui: ui, into: screen)
+            let chosenLine = try XCTUnwrap((0..<height).map { screen.line($0) }.first { $0.contains("◀ chosen") }, screen.text)
+            XCTAssertTrue(chosenLine.contains("flash \(Text.bytes(chosen.flashBytes))") && chosenLine.contains(Text.fixed(chosen.validationF1, 3)),
+                          chosenLine)
+            XCTAssertTrue(screen.text.contains("Pareto front of the automatic search"), screen.text)
+        }
+
+        _ = ui.handle(.char("u"), controller: controller)
+        let undone = try wait("the undo") { $0.status == "ready" && !$0.canUndo }
+        XCTAssertEqual(undone.flashBytes, ready.flashBytes)
+    }
 }

@@ -1,7 +1,9 @@
 /// Every key binding of the workbench, in one place. Returns false when the user quits.
 extension WorkbenchUI {
-    mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init()) -> Bool {
+    mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init(),
+                         variants: [WorkbenchState.VariantRow] = []) -> Bool {
         if picker != nil { return handlePicker(key, controller: controller, choices: choices) }
+        if view == .compare, handleCompare(key, controller: controller, variants: variants) { return true }
         switch key {
         case .char("n") where !choices.dataSources.isEmpty && !choices.models.isEmpty:
             picker = RunPicker(dataSource: choices.currentDataSource, model: choices.currentModel)
@@ -44,6 +46,8 @@ extension WorkbenchUI {
             controller.compress(.undo)
         case .char("s") where view == .zoomed(.quantization):
             controller.compress(.save)
+        case .char("a") where view == .zoomed(.quantization):
+            controller.compress(.autoSearch)
         case .char("e") where view == .zoomed(.memory):
             controller.exportC()
         case .char("5"):
@@ -55,6 +59,31 @@ extension WorkbenchUI {
             }
         case .left, .right, .resize, .other:
             break
+        }
+        return true
+    }
+
+    /// The Compare view's own keys (select, order, open); false for keys it leaves to the rest.
+    private mutating func handleCompare(_ key: Key, controller: WorkbenchController, variants: [WorkbenchState.VariantRow]) -> Bool {
+        let count = variants.count
+        switch key {
+        case .up, .char("k"):
+            selectedVariant = max(0, min(selectedVariant, count - 1) - 1)
+        case .down, .char("j"):
+            selectedVariant = max(0, min(selectedVariant + 1, count - 1))
+        case .char("s"):
+            // The selection follows its row into the new order.
+            let sorted = variantOrder.sorted(variants)
+            let selected = sorted.indices.contains(selectedVariant) ? sorted[selectedVariant] : nil
+            variantOrder = variantOrder.next
+            selectedVariant = selected.flatMap { row in variantOrder.sorted(variants).firstIndex(of: row) } ?? 0
+        case .enter:
+            let sorted = variantOrder.sorted(variants)
+            guard sorted.indices.contains(selectedVariant) else { return true }
+            controller.openSession(sorted[selectedVariant].session)
+            view = .overview
+        default:
+            return false
         }
         return true
     }

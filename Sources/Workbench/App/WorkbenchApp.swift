@@ -65,7 +65,8 @@ public final class WorkbenchApp {
     /// Routes one key; false when the user quits.
     @discardableResult
     public func handle(_ key: Key) -> Bool {
-        ui.handle(key, controller: controller, choices: drawn?.state.choices ?? WorkbenchState.RunChoices())
+        ui.handle(key, controller: controller, choices: drawn?.state.choices ?? WorkbenchState.RunChoices(),
+                  variants: drawn?.state.variants ?? [])
     }
 
     /// Draws the current snapshot if it differs from what is on screen and the last frame is old

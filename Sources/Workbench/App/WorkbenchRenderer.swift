@@ -19,7 +19,7 @@ extension WorkbenchApp {
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
             case .compare:
-                ComparePane(state: state).draw(in: layout.body, focused: true, painter: painter)
+                ComparePane(state: state, order: ui.variantOrder, selected: ui.selectedVariant).draw(in: layout.body, focused: true, painter: painter)
             }
             FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }

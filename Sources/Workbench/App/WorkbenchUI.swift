@@ -35,6 +35,9 @@ public struct WorkbenchUI: Equatable, Sendable {
     public var showMessage = false
     /// The open "new run" picker, if any.
     public var picker: RunPicker?
+    /// The Compare view's table order and its selected row (an index into the sorted rows).
+    public var variantOrder = VariantOrder.testF1
+    public var selectedVariant = 0
 
     public init(focus: Pane = .train, view: View = .overview, showHelp: Bool = false) {
         self.focus = focus

@@ -2,7 +2,7 @@
 struct HelpOverlay {
     static let bindings: [(keys: String, action: String)] = [
         ("1 2 3 4", "zoom Train / Compress / Deploy / Replay (again: back)"),
-        ("5", "compare float and int8"),
+        ("5", "compare float and int8, and every saved variant of every session"),
         ("Tab  shift-Tab", "move focus between panes"),
         ("Enter  Esc", "zoom the focused pane / back to all panes"),
         ("space", "pause or resume training"),
@@ -10,6 +10,8 @@ struct HelpOverlay {
         ("p", "play or pause the replay"),
         ("+ -  ] [", "replay faster / slower; in Compress (2): the layer's weights int4 ↔ int8 ↔ int16 ↔ fp16"),
         ("o  u  s", "Compress (2): output int8 ↔ int16 · undo · save the plan as a variant"),
+        ("a", "Compress (2): automatic mixed-precision search under the RAM budget; shows its Pareto front"),
+        ("↑ ↓  s  Enter", "Compare (5): select a variant · sort by the next column · open its session"),
         ("e", "Deploy (3): export the integer model as C into the session's export/ folder"),
         ("n", "new run: pick the data source and the model"),
         ("m", "show or hide the whole of the last message"),

@@ -450,4 +450,71 @@ final class SessionControllerTests: XCTestCase {
         let undone = try wait("the undo") { $0.status == "ready" && !$0.canUndo }
         XCTAssertEqual(undone.flashBytes, ready.flashBytes)
     }
+
+    /// The Present view on a real run: the session's saved models, each replayed by its own
+    /// integer model, in plain words only.
+    func testPresentViewReplaysEachSavedModelInPlainWords() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-present-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "present")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .mlp)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        func wait(_ what: String, _ condition: (WorkbenchState) -> Bool) throws -> WorkbenchState {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let state = controller.snapshot()
+                if condition(state) { return state }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw NSError(domain: "PresentViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+        }
+        let first = try wait("the int8 model's replay") { !$0.presentation.choices.isEmpty && $0.compress.status == "ready" }
+        let only = try XCTUnwrap(first.presentation.choices.first)
+        XCTAssertEqual(first.presentation.choices.count, 1)
+        XCTAssertEqual(only.label, "largest · fits the watch · smallest")
+        // The pipeline replayed its int8 model itself; the saved int8 variant, converted again from
+        // its plan, names the same room at every step, and its test accuracy is the run's.
+        XCTAssertEqual(only.predictions, try XCTUnwrap(first.replay).steps.map(\.predictedRoom))
+        XCTAssertEqual(only.accuracy, try XCTUnwrap(first.quantization.deployedAccuracy), accuracy: 1e-12)
+
+        // A second model: fc1's weights at int4, saved; it is the smallest, int8 the largest.
+        controller.compress(.weights(-1))
+        _ = try wait("the int4 plan") { $0.compress.status == "ready" && $0.compress.rows.first?.weights == "int4" }
+        controller.compress(.save)
+        let two = try wait("two models to choose from") { $0.presentation.choices.count == 2 }
+        let choices = two.presentation.choices
+        let largest = try XCTUnwrap(choices.first { $0.label.contains("largest") })
+        let smallest = try XCTUnwrap(choices.first { $0.label.contains("smallest") })
+        XCTAssertEqual(largest.variant, "int8")
+        XCTAssertEqual(smallest.variant, "tuned-1")
+        XCTAssertLessThan(smallest.flashBytes, largest.flashBytes)
+        // Both fit 32 KB, so the watch gets the more accurate (the smaller on a tie).
+        let watch = try XCTUnwrap(choices.first { $0.label.contains("fits the watch") })
+        XCTAssertEqual(watch.variant, largest.accuracy > smallest.accuracy ? "int8" : "tuned-1")
+
+        var ui = WorkbenchUI()
+        _ = ui.handle(.char("6"), controller: controller)
+        XCTAssertEqual(ui.view, .present)
+        _ = ui.handle(.down, controller: controller, presentChoices: choices.count)
+        XCTAssertEqual(ui.presentChoice, 1)
+        let replay = try XCTUnwrap(two.replay)
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height, capabilities: .full)
+            WorkbenchApp.render(state: two, ui: ui, into: screen)
+            let text = screen.text
+            let tenths = Int((choices[1].accuracy * 10).rounded())
+            XCTAssertTrue(text.replacingOccurrences(of: "\n", with: " ").contains("Right room \(tenths) times in"), text)
+            XCTAssertTrue(text.contains("▶ \(choices[1].label)"), text)
+            let guess = replay.roomName(choices[1].predictions[replay.index])
+            XCTAssertTrue(text.contains("○ the wristband says: \(guess)"), text)
+            for jargon in ["F1", "int8", "int4", "RAM", "flash", "SQNR", "epoch", "loss", "variant"] {
+                XCTAssertFalse(text.contains(jargon), "\(jargon) on the clinician's screen:\n\(text)")
+            }
+        }
+    }
 }

@@ -1,9 +1,14 @@
 /// Every key binding of the workbench, in one place. Returns false when the user quits.
 extension WorkbenchUI {
     mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init(),
-                         variants: [WorkbenchState.VariantRow] = []) -> Bool {
+                         variants: [WorkbenchState.VariantRow] = [], presentChoices: Int = 0) -> Bool {
         if picker != nil { return handlePicker(key, controller: controller, choices: choices) }
         if view == .compare, handleCompare(key, controller: controller, variants: variants) { return true }
+        if view == .present, key == .up || key == .down || key == .char("k") || key == .char("j") {
+            let step = key == .up || key == .char("k") ? -1 : 1
+            presentChoice = max(0, min(presentChoice + step, presentChoices - 1))
+            return true
+        }
         switch key {
         case .char("n") where !choices.dataSources.isEmpty && !choices.models.isEmpty:
             picker = RunPicker(dataSource: choices.currentDataSource, model: choices.currentModel)
@@ -52,6 +57,8 @@ extension WorkbenchUI {
             controller.exportC()
         case .char("5"):
             view = view == .compare ? .overview : .compare
+        case .char("6"):
+            view = view == .present ? .overview : .present
         case .char(let c):
             if let n = c.wholeNumberValue, let pane = Pane.forTab(n) {
                 focus = pane
@@ -125,6 +132,6 @@ extension WorkbenchUI {
         let all = Pane.allCases
         focus = all[(focus.rawValue + step + all.count) % all.count]
         if case .zoomed = view { view = .zoomed(focus) }
-        if view == .compare { view = .overview }
+        if view == .compare || view == .present { view = .overview }
     }
 }

@@ -66,7 +66,7 @@ public final class WorkbenchApp {
     @discardableResult
     public func handle(_ key: Key) -> Bool {
         ui.handle(key, controller: controller, choices: drawn?.state.choices ?? WorkbenchState.RunChoices(),
-                  variants: drawn?.state.variants ?? [])
+                  variants: drawn?.state.variants ?? [], presentChoices: drawn?.state.presentation.choices.count ?? 0)
     }
 
     /// Draws the current snapshot if it differs from what is on screen and the last frame is old

@@ -6,7 +6,9 @@ extension WorkbenchApp {
         let painter = Painter(terminal: terminal)
         let layout = Layout(size: terminal.size)
         if layout.fits {
-            HeaderBar(header: state.header, activeTab: ui.activeTab).draw(in: layout.header, painter: painter)
+            // The Present view's audience gets the session's name, not the model's jargon.
+            let header = ui.view == .present ? WorkbenchState.Header(session: state.header.session) : state.header
+            HeaderBar(header: header, activeTab: ui.activeTab).draw(in: layout.header, painter: painter)
             switch ui.view {
             case .overview:
                 for pane in Pane.allCases {
@@ -18,10 +20,14 @@ extension WorkbenchApp {
                 DeployPane(memory: state.memory).draw(in: layout.body, focused: true, painter: painter)
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
+            case .present:
+                PresentPane(replay: state.replay, presentation: state.presentation, selected: ui.presentChoice)
+                    .draw(in: layout.body, painter: painter)
             case .compare:
                 ComparePane(state: state, order: ui.variantOrder, selected: ui.selectedVariant).draw(in: layout.body, focused: true, painter: painter)
             }
-            FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
+            FooterBar(training: state.training, notice: state.notice, showsTraining: ui.view != .present)
+                .draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
             if ui.showMessage, let notice = state.notice { MessageOverlay(notice: notice).draw(in: layout.body, painter: painter) }
             if let picker = ui.picker { RunPickerOverlay(picker: picker, choices: state.choices).draw(in: layout.body, painter: painter) }

@@ -21,6 +21,7 @@ public struct WorkbenchState: Equatable, Sendable {
     /// The engine is evaluating, searching, saving or exporting for the screen; its result will
     /// change what is shown.
     public var backgroundWork = false
+    public var presentation = Presentation()
 
     public struct VariantRow: Equatable, Sendable {
         public var session: String

@@ -169,8 +169,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             refreshVariants(root: session.folder.deletingLastPathComponent())
             if report.memory != nil {
                 state.compress.unavailable = "loading the trained model for tuning…"
+                state.presentation.waiting = "getting the choices ready…"
                 prepareCompress(session: session, generation: generation)
             } else {
+                state.presentation.waiting = "this model cannot be put on a wristband yet"
                 state.compress.unavailable = "\(report.model) has no integer form to tune"
             }
         }
@@ -374,6 +376,54 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         return words
     }
 
+    // MARK: Present view
+
+    /// On `compressQueue`: picks the largest, the best that fits the watch and the smallest of the
+    /// session's saved variants, and runs each one's integer model over the replay's windows.
+    private func preparePresentation(session: Session, runGeneration: Int) {
+        guard let evaluator else { return }
+        struct Saved: Decodable {
+            struct Score: Decodable { var accuracy: Double }
+            var name: String
+            var plan: PrecisionPlan
+            var test: Score
+            var arenaBytes: Int
+            var flashBytes: Int
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: session.variantsFolder.path)) ?? []
+        let saved = files.filter { $0.hasSuffix(".json") }.sorted().compactMap { file -> Saved? in
+            guard let data = FileManager.default.contents(atPath: session.variantsFolder.appendingPathComponent(file).path) else { return nil }
+            return try? JSONDecoder().decode(Saved.self, from: data)
+        }
+        var picks: [(label: String, variant: Saved)] = []
+        func pick(_ label: String, _ variant: Saved?) {
+            guard let variant else { return }
+            if let i = picks.firstIndex(where: { $0.variant.name == variant.name }) {
+                picks[i].label += " · " + label
+            } else {
+                picks.append((label, variant))
+            }
+        }
+        pick("largest", saved.max { ($0.flashBytes, $0.test.accuracy) < ($1.flashBytes, $1.test.accuracy) })
+        pick("fits the watch", saved.filter { $0.arenaBytes <= WorkbenchState.watchRAMBytes }
+            .max { ($0.test.accuracy, -$0.flashBytes) < ($1.test.accuracy, -$1.flashBytes) })
+        pick("smallest", saved.min { ($0.flashBytes, -$0.test.accuracy) < ($1.flashBytes, -$1.test.accuracy) })
+        do {
+            let windows = evaluator.trained.windows.validation
+            let choices = try picks.map { label, variant in
+                WorkbenchState.Presentation.Choice(
+                    label: label, variant: variant.name, accuracy: variant.test.accuracy, ramBytes: variant.arenaBytes,
+                    flashBytes: variant.flashBytes, predictions: try evaluator.integerModel(variant.plan).predict(windows))
+            }
+            update(runGeneration) {
+                $0.presentation.choices = choices
+                $0.presentation.waiting = choices.isEmpty ? "no saved model to show yet" : ""
+            }
+        } catch {
+            update(runGeneration) { $0.presentation.waiting = "cannot replay the saved models: \(error)" }
+        }
+    }
+
     // MARK: Deploy view
 
     /// Writes the run's integer model (variants/int8.json) as C into <session>/export, off the UI thread.
@@ -427,6 +477,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                 compressGraph = opened.graph
                 lock.unlock()
                 evaluate(PrecisionPlan(), runGeneration: generation, planGeneration: 0)
+                preparePresentation(session: session, runGeneration: generation)
             } catch {
                 update(generation) { $0.compress.unavailable = "cannot tune this model: \(error)" }
             }
@@ -529,6 +580,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                     try session.saveJSON(report, to: session.variantsFolder.appendingPathComponent("\(name).json"))
                     update(runGeneration) { $0.compress.status = "saved variants/\(name).json" }
                     refreshVariants(root: session.folder.deletingLastPathComponent())
+                    preparePresentation(session: session, runGeneration: runGeneration)
                 } catch {
                     update(runGeneration) { $0.compress.status = "not saved: \(error)" }
                 }

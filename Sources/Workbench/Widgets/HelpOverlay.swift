@@ -3,6 +3,7 @@ struct HelpOverlay {
     static let bindings: [(keys: String, action: String)] = [
         ("1 2 3 4", "zoom Train / Compress / Deploy / Replay (again: back)"),
         ("5", "compare float and int8, and every saved variant of every session"),
+        ("6", "present to a clinician: the floor plan, a plain sentence, ↑ ↓ chooses a model"),
         ("Tab  shift-Tab", "move focus between panes"),
         ("Enter  Esc", "zoom the focused pane / back to all panes"),
         ("space", "pause or resume training"),

@@ -497,6 +497,16 @@ final class SessionControllerTests: XCTestCase {
         let watch = try XCTUnwrap(choices.first { $0.label.contains("fits the watch") })
         XCTAssertEqual(watch.variant, largest.accuracy > smallest.accuracy ? "int8" : "tuned-1")
 
+        // ← → move the paused replay by a minute of recording: 60 s over the window hop's seconds.
+        controller.replay(.togglePlay)
+        let minute = Int((60 / (Double(config.windowHop) / config.stepRate)).rounded())
+        let before = try XCTUnwrap(controller.snapshot().replay)
+        XCTAssertFalse(before.playing)
+        controller.replay(.scrub(1))
+        XCTAssertEqual(controller.snapshot().replay?.index, min(before.index + minute, before.steps.count - 1))
+        for _ in 0..<(before.steps.count / minute + 2) { controller.replay(.scrub(-1)) }
+        XCTAssertEqual(controller.snapshot().replay?.index, 0, "scrubbing stops at the start")
+
         var ui = WorkbenchUI()
         _ = ui.handle(.char("6"), controller: controller)
         XCTAssertEqual(ui.view, .present)

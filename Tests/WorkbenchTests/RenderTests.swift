@@ -183,4 +183,24 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(screen.line(39).contains("checkpoint could not be written"))
         XCTAssertEqual(screen.cell(row: 39, col: 1).style.fg, .bad)
     }
+
+    /// The zoomed replay (4) counts, for each true room, which room the model named over the
+    /// whole recording. The fixture's recording: kitchen all along, named kitchen three times and
+    /// living once (by hand: the kitchen row has 1 under living, 3 under kitchen, 75 % right).
+    func testZoomedReplayShowsTheConfusionPerRoom() {
+        var ui = WorkbenchUI()
+        ui.view = .zoomed(.replay)
+        let wide = Fixtures.render(ui: ui, width: 120, height: 40)
+        let kitchen = wide.find(" 2 kitchen")
+        XCTAssertEqual(kitchen.count, 1, wide.text)
+        let row = wide.line(kitchen[0].row)
+        XCTAssertTrue(row.range(of: #"2 kitchen\s+1\s+3\s+·\s+·\s+75%"#, options: .regularExpression) != nil, row)
+        let living = wide.line(wide.find(" 1 living")[0].row)
+        XCTAssertTrue(living.contains("—"), "no step was truly in the living room: \(living)")
+        let narrow = Fixtures.render(ui: ui, width: 80, height: 24)
+        // Below the plan at 80 columns; four rooms still fit as a matrix.
+        let narrowRow = narrow.find(" 2 kitchen").first.map { narrow.line($0.row) } ?? ""
+        XCTAssertTrue(narrowRow.range(of: #"2 kitchen\s+1\s+3\s+·\s+·\s+75%"#, options: .regularExpression) != nil, narrow.text)
+        XCTAssertTrue(narrow.text.contains("● true  kitchen") || narrow.text.contains("●kitchen"), narrow.text)
+    }
 }

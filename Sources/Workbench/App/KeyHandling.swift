@@ -64,7 +64,11 @@ extension WorkbenchUI {
                 focus = pane
                 view = view == .zoomed(pane) ? .overview : .zoomed(pane)
             }
-        case .left, .right, .resize, .other:
+        case .left, .char("h"):
+            controller.replay(.scrub(-1))
+        case .right, .char("l"):
+            controller.replay(.scrub(1))
+        case .resize, .other:
             break
         }
         return true

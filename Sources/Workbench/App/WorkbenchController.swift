@@ -40,4 +40,6 @@ public enum ReplayCommand: Equatable, Sendable {
     case togglePlay
     case faster
     case slower
+    /// Moves the replay one minute of recording back (-1) or forward (+1), playing or not.
+    case scrub(Int)
 }

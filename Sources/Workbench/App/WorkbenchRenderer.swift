@@ -18,6 +18,8 @@ extension WorkbenchApp {
                 CompressPane(compress: state.compress).draw(in: layout.body, focused: true, painter: painter)
             case .zoomed(.memory):
                 DeployPane(memory: state.memory).draw(in: layout.body, focused: true, painter: painter)
+            case .zoomed(.replay):
+                drawZoomedReplay(state.replay, in: layout.body, painter: painter)
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
             case .present:
@@ -49,6 +51,21 @@ extension WorkbenchApp {
         case .replay:
             ReplayPane(replay: state.replay).draw(in: rect, focused: focused, painter: painter)
         }
+    }
+
+    /// The replay beside its per-room confusion over the whole recording (below it when narrow).
+    private static func drawZoomedReplay(_ replay: WorkbenchState.Replay?, in body: Rect, painter: Painter) {
+        guard let replay, !replay.steps.isEmpty else {
+            ReplayPane(replay: replay).draw(in: body, focused: true, painter: painter)
+            return
+        }
+        let table = ConfusionTable(rooms: replay.rooms, confusion: ConfusionTable.counting(replay.steps, rooms: replay.rooms.count))
+        let wide = body.width >= 110
+        let (planRect, tableRect) = wide ? body.splitRight(min(body.width / 2, 8 + 17 + 5 * replay.rooms.count))
+            : body.splitBottom(min(body.height / 2, replay.rooms.count + 3))
+        ReplayPane(replay: replay).draw(in: planRect, focused: true, painter: painter)
+        let inner = Box(title: "Per room", focused: false).draw(in: tableRect, painter: painter)
+        table.draw(in: inner.inset(by: 0), painter: painter)
     }
 
     static func tooSmallMessage(_ size: Size) -> String {

@@ -268,6 +268,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         case .togglePlay: replay.playing.toggle()
         case .faster: replay.speed = min(replay.speed * 2, 256)
         case .slower: replay.speed = max(replay.speed / 2, 1)
+        case .scrub(let direction):
+            let minute = max(1, Int((60 / stepSeconds).rounded()))
+            replayPosition = Double(min(max(Int(replayPosition) + direction * minute, 0), replay.steps.count - 1))
+            replay.index = Int(replayPosition)
         }
         state.replay = replay
     }

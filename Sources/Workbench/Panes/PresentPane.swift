@@ -8,7 +8,7 @@ struct PresentPane {
     /// Index into `presentation.choices`.
     var selected: Int
 
-    static let keys = "↑↓ choose a model · p play or pause the day · Esc back"
+    static let keys = "↑↓ choose a model · p play or pause the day · ← → a minute back or on · Esc back"
 
     func draw(in rect: Rect, painter: Painter) {
         let box = Box(title: "Where is the resident?", focused: true).draw(in: rect, painter: painter)

@@ -9,6 +9,7 @@ struct HelpOverlay {
         ("space", "pause or resume training"),
         ("↑ ↓  k j", "select a layer (RAM and quantization panes)"),
         ("p", "play or pause the replay"),
+        ("← →  h l", "replay: one minute back / forward"),
         ("+ -  ] [", "replay faster / slower; in Compress (2): the layer's weights int4 ↔ int8 ↔ int16 ↔ fp16"),
         ("o  u  s", "Compress (2): output int8 ↔ int16 · undo · save the plan as a variant"),
         ("a", "Compress (2): automatic mixed-precision search under the RAM budget; shows its Pareto front"),

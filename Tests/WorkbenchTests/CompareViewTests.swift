@@ -112,3 +112,38 @@ final class VariantTableTests: XCTestCase {
         XCTAssertTrue(below.contains("1.1 KB · RAM · 9.2 KB"), below)
     }
 }
+
+/// Clicks where the terminal reports them: on a tab, on a pane, on a variant's row.
+final class ClickTests: XCTestCase {
+    func testClicksOpenTabsFocusPanesAndSelectVariants() throws {
+        var state = Fixtures.state()
+        for (i, name) in ["a", "b", "c"].enumerated() {
+            state.variants.append(.init(session: name, model: "mlp", name: "int8", precision: "int8", validationF1: 0.5,
+                                        testF1: 0.9 - Double(i) / 10, arenaBytes: 1000 * (i + 1), flashBytes: 9000))
+        }
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height)
+            let app = WorkbenchApp(terminal: screen, controller: FakeController(state), frameInterval: .zero)
+            app.redrawIfNeeded()
+            // The overview: a click inside the replay pane focuses it.
+            let replay = Layout(size: screen.size).rect(for: .replay)
+            app.handle(.click(row: replay.row + 3, col: replay.col + 5))
+            XCTAssertEqual(app.ui.focus, .replay)
+            // The tab "5" (named or not) as drawn on the header opens the Compare view.
+            let tabFive = try XCTUnwrap(Array(screen.line(0)).indices.last { i in
+                let line = Array(screen.line(0))
+                return line[i] == "5" && (i + 1 == line.count || line[i + 1] == " ")
+            }, screen.line(0))
+            app.handle(.click(row: 0, col: tabFive))
+            XCTAssertEqual(app.ui.view, .compare, screen.line(0))
+            app.redrawIfNeeded()
+            // A click on c's row selects it (rows sorted by test F1: a, b, c).
+            let row = try XCTUnwrap(screen.find("c/int8").first ?? screen.find("c                  ").first, screen.text)
+            app.handle(.click(row: row.row, col: 10))
+            XCTAssertEqual(app.ui.selectedVariant, 2, screen.text)
+            // Clicking the title row of the table selects nothing else.
+            app.handle(.click(row: row.row - 3, col: 10))
+            XCTAssertEqual(app.ui.selectedVariant, 2)
+        }
+    }
+}

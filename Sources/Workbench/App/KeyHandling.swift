@@ -68,10 +68,33 @@ extension WorkbenchUI {
             controller.replay(.scrub(-1))
         case .right, .char("l"):
             controller.replay(.scrub(1))
-        case .resize, .other:
+        case .resize, .other, .click:
             break
         }
         return true
+    }
+
+    /// A click on a tab opens that view as its number key would; in the overview a click on a
+    /// pane gives it focus; in the Compare view a click on a variant selects it.
+    mutating func click(row: Int, col: Int, state: WorkbenchState, size: Size, controller: WorkbenchController) {
+        let layout = Layout(size: size)
+        guard layout.fits, picker == nil else { return }
+        if row == layout.header.row {
+            if let tab = WorkbenchApp.headerBar(state: state, ui: self).tab(atColumn: col - layout.header.col, width: layout.header.width),
+               tab != activeTab || view == .overview {
+                _ = handle(.char(Character("\(tab)")), controller: controller, choices: state.choices, variants: state.variants)
+            }
+            return
+        }
+        switch view {
+        case .overview:
+            if let pane = Pane.allCases.first(where: { layout.rect(for: $0).contains(row: row, col: col) }) { focus = pane }
+        case .compare:
+            let pane = ComparePane(state: state, order: variantOrder, selected: selectedVariant)
+            if let index = pane.variant(atRow: row, in: layout.body) { selectedVariant = index }
+        default:
+            break
+        }
     }
 
     /// The Compare view's own keys (select, order, open); false for keys it leaves to the rest.

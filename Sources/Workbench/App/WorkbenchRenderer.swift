@@ -6,9 +6,7 @@ extension WorkbenchApp {
         let painter = Painter(terminal: terminal)
         let layout = Layout(size: terminal.size)
         if layout.fits {
-            // The Present view's audience gets the session's name, not the model's jargon.
-            let header = ui.view == .present ? WorkbenchState.Header(session: state.header.session) : state.header
-            HeaderBar(header: header, activeTab: ui.activeTab).draw(in: layout.header, painter: painter)
+            headerBar(state: state, ui: ui).draw(in: layout.header, painter: painter)
             switch ui.view {
             case .overview:
                 for pane in Pane.allCases {
@@ -51,6 +49,11 @@ extension WorkbenchApp {
         case .replay:
             ReplayPane(replay: state.replay).draw(in: rect, focused: focused, painter: painter)
         }
+    }
+
+    /// The Present view's audience gets the session's name, not the model's jargon.
+    static func headerBar(state: WorkbenchState, ui: WorkbenchUI) -> HeaderBar {
+        HeaderBar(header: ui.view == .present ? WorkbenchState.Header(session: state.header.session) : state.header, activeTab: ui.activeTab)
     }
 
     /// The replay beside its per-room confusion over the whole recording (below it when narrow).

@@ -32,18 +32,9 @@ struct ComparePane {
         if let sentence = verdict(change: change), inner.height > rows.count + 1 {
             painter.put(Text.truncate(sentence, to: inner.width - 2), row: inner.row + rows.count + 1, col: inner.col + 1, style: Style(fg: .accent))
         }
-        // The variants come first when space is short: they are what this view is opened for.
-        let top = inner.row + rows.count + 3
-        let available = max(0, inner.bottom - top)
-        let coverageWanted = state.coverage.rows.isEmpty ? 0 : state.coverage.rows.count + 3
-        let variantsWanted = state.variants.isEmpty ? 0 : state.variants.count + 2 + Self.scatterHeight
-        let variantsHeight = coverageWanted + variantsWanted <= available
-            ? variantsWanted : min(variantsWanted, max(available - coverageWanted, min(available, 10)))
-        let coverageHeight = min(coverageWanted, available - variantsHeight)
-        drawCoverage(in: Rect(row: top, col: inner.col, width: inner.width, height: coverageHeight), painter: painter)
-        let variantsTop = coverageHeight >= 3 ? top + coverageHeight : top
-        drawVariants(in: Rect(row: variantsTop, col: inner.col, width: inner.width, height: min(variantsHeight, inner.bottom - variantsTop)),
-                     painter: painter)
+        let (coverage, variants) = sections(inside: box)
+        drawCoverage(in: coverage, painter: painter)
+        drawVariants(in: variants, painter: painter)
         if !keysRow.isEmpty {
             let text = Self.keys + " (now " + order.words + ")"
             painter.put(Text.truncate(text, to: keysRow.width - 1), row: keysRow.row, col: keysRow.col + 1, style: Style(fg: .muted))
@@ -51,6 +42,47 @@ struct ComparePane {
     }
 
     static let scatterHeight = 8
+    /// The float / int8 rows, the verdict and the blank lines around it.
+    static let summaryHeight = 7
+
+    /// Where the coverage table and the variants go inside the view's frame. The variants come
+    /// first when space is short: they are what this view is opened for.
+    private func sections(inside box: Rect) -> (coverage: Rect, variants: Rect) {
+        let inner = box.splitBottom(state.variants.isEmpty ? 0 : 1).0
+        let top = inner.row + Self.summaryHeight
+        let available = max(0, inner.bottom - top)
+        let coverageWanted = state.coverage.rows.isEmpty ? 0 : state.coverage.rows.count + 3
+        let variantsWanted = state.variants.isEmpty ? 0 : state.variants.count + 2 + Self.scatterHeight
+        let variantsHeight = coverageWanted + variantsWanted <= available
+            ? variantsWanted : min(variantsWanted, max(available - coverageWanted, min(available, 10)))
+        let coverageHeight = min(coverageWanted, available - variantsHeight)
+        let variantsTop = coverageHeight >= 3 ? top + coverageHeight : top
+        return (Rect(row: top, col: inner.col, width: inner.width, height: coverageHeight),
+                Rect(row: variantsTop, col: inner.col, width: inner.width, height: min(variantsHeight, inner.bottom - variantsTop)))
+    }
+
+    /// The variants section cut into the table (title, header, rows) and the scatter below it.
+    /// The table keeps at least four rows; the scatter only takes what is left beyond that.
+    private func tableAndChart(in rect: Rect) -> (table: Rect, chart: Rect) {
+        rect.splitBottom(rect.height >= min(state.variants.count, 4) + 2 + Self.scatterHeight ? Self.scatterHeight : 0)
+    }
+
+    /// The first row shown, so the selected one stays in view.
+    private func firstShown(visible: Int) -> Int {
+        let selected = min(max(selected, 0), state.variants.count - 1)
+        return max(0, min(selected - visible / 2, state.variants.count - visible))
+    }
+
+    /// The variant (an index into the sorted rows) drawn at screen row `row` when the view fills `rect`.
+    func variant(atRow row: Int, in rect: Rect) -> Int? {
+        let variants = sections(inside: rect.inset(by: 1)).variants
+        guard variants.height >= 3, !state.variants.isEmpty else { return nil }
+        let table = tableAndChart(in: variants).table
+        let visible = max(0, table.height - 2)
+        guard row >= table.row + 2, row < table.row + 2 + visible else { return nil }
+        let index = row - table.row - 2 + firstShown(visible: visible)
+        return index < state.variants.count ? index : nil
+    }
 
     /// The table in the chosen order (the selected row kept in view; ● marks the front of test
     /// macro-F1 against RAM) and, when there is room, the scatter of the two.
@@ -58,9 +90,7 @@ struct ComparePane {
         guard rect.height >= 3, !state.variants.isEmpty else { return }
         let rows = order.sorted(state.variants)
         let front = paretoFront(costs: rows.map { Double($0.arenaBytes) }, scores: rows.map(\.testF1))
-        // The table keeps at least four rows; the scatter only takes what is left beyond that.
-        let scatter = rect.height >= min(rows.count, 4) + 2 + Self.scatterHeight ? Self.scatterHeight : 0
-        let (tableRect, chartRect) = rect.splitBottom(scatter)
+        let (tableRect, chartRect) = tableAndChart(in: rect)
         painter.put(Text.truncate("saved variants of every session, \(order.words) · ● on the front of test macro-F1 against RAM",
                                   to: tableRect.width - 2), row: tableRect.row, col: tableRect.col + 1, style: Style(fg: .muted, bold: true))
         // Narrow screens fold the session into the variant's name and drop the model column.
@@ -77,7 +107,7 @@ struct ComparePane {
         painter.put(Text.truncate(header, to: tableRect.width - 2), row: tableRect.row + 1, col: tableRect.col + 1, style: Style(fg: .muted))
         let visible = max(0, tableRect.height - 2)
         let selected = min(max(selected, 0), rows.count - 1)
-        let first = max(0, min(selected - visible / 2, rows.count - visible))
+        let first = firstShown(visible: visible)
         for (i, v) in rows.enumerated().dropFirst(first).prefix(visible) {
             let text = line(front[i] ? "●" : " ", (v.session, v.model, v.name),
                             [v.precision, Text.fixed(v.validationF1, 3), Text.fixed(v.testF1, 3), Text.bytes(v.arenaBytes), Text.bytes(v.flashBytes)])
@@ -86,7 +116,7 @@ struct ComparePane {
             painter.put(Text.padRight(Text.truncate(text, to: tableRect.width - 2), to: tableRect.width - 2),
                         row: tableRect.row + 2 + i - first, col: tableRect.col + 1, style: style)
         }
-        guard scatter > 0 else { return }
+        guard !chartRect.isEmpty else { return }
         let points = rows.enumerated().map { i, v in
             ScatterPlot.Point(x: Double(v.arenaBytes), y: v.testF1, onFront: front[i], highlighted: i == selected)
         }

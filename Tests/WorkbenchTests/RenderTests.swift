@@ -198,9 +198,10 @@ final class RenderTests: XCTestCase {
         let living = wide.line(wide.find(" 1 living")[0].row)
         XCTAssertTrue(living.contains("—"), "no step was truly in the living room: \(living)")
         let narrow = Fixtures.render(ui: ui, width: 80, height: 24)
-        // Below the plan at 80 columns; four rooms still fit as a matrix.
+        // At 80 columns only each room's share right, beside the plan.
         let narrowRow = narrow.find(" 2 kitchen").first.map { narrow.line($0.row) } ?? ""
-        XCTAssertTrue(narrowRow.range(of: #"2 kitchen\s+1\s+3\s+·\s+·\s+75%"#, options: .regularExpression) != nil, narrow.text)
+        XCTAssertTrue(narrowRow.range(of: #"2 kitchen\s+75%"#, options: .regularExpression) != nil, narrow.text)
+        XCTAssertTrue(narrow.text.contains("right, whole recording"), narrow.text)
         XCTAssertTrue(narrow.text.contains("● true  kitchen") || narrow.text.contains("●kitchen"), narrow.text)
     }
 }

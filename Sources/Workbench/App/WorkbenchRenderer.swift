@@ -56,16 +56,15 @@ extension WorkbenchApp {
         HeaderBar(header: ui.view == .present ? WorkbenchState.Header(session: state.header.session) : state.header, activeTab: ui.activeTab)
     }
 
-    /// The replay beside its per-room confusion over the whole recording (below it when narrow).
+    /// The replay beside its per-room confusion over the whole recording (only each room's share
+    /// right when narrow, so every room still shows).
     private static func drawZoomedReplay(_ replay: WorkbenchState.Replay?, in body: Rect, painter: Painter) {
         guard let replay, !replay.steps.isEmpty else {
             ReplayPane(replay: replay).draw(in: body, focused: true, painter: painter)
             return
         }
         let table = ConfusionTable(rooms: replay.rooms, confusion: ConfusionTable.counting(replay.steps, rooms: replay.rooms.count))
-        let wide = body.width >= 110
-        let (planRect, tableRect) = wide ? body.splitRight(min(body.width / 2, 8 + 17 + 5 * replay.rooms.count))
-            : body.splitBottom(min(body.height / 2, replay.rooms.count + 3))
+        let (planRect, tableRect) = body.splitRight(body.width >= 110 ? min(body.width / 2, 8 + 17 + 5 * replay.rooms.count) : 24)
         ReplayPane(replay: replay).draw(in: planRect, focused: true, painter: painter)
         let inner = Box(title: "Per room", focused: false).draw(in: tableRect, painter: painter)
         table.draw(in: inner.inset(by: 0), painter: painter)

@@ -99,9 +99,10 @@ struct ComparePane {
             let lead = wide
                 ? Text.padRight(Text.truncate(v.session, to: 18), to: 19) + Text.padRight(Text.truncate(v.model, to: 12), to: 13)
                     + Text.padRight(Text.truncate(v.name, to: 14), to: 15)
-                : Text.padRight(Text.truncate(v.session.isEmpty ? v.name : "\(v.session)/\(v.name)", to: 24), to: 25)
-            return mark + " " + lead + Text.padRight(Text.truncate(numbers[0], to: 14), to: 15) + Text.padLeft(numbers[1], to: 7)
-                + Text.padLeft(numbers[2], to: 8) + Text.padLeft(numbers[3], to: 10) + Text.padLeft(numbers[4], to: 10)
+                : Text.padRight(Text.truncate(v.session.isEmpty ? v.name : "\(v.session)/\(v.name)", to: 22), to: 23)
+            let precision = wide ? 14 : 12, bytes = wide ? 10 : 9
+            return mark + " " + lead + Text.padRight(Text.truncate(numbers[0], to: precision), to: precision + 1) + Text.padLeft(numbers[1], to: 7)
+                + Text.padLeft(numbers[2], to: 8) + Text.padLeft(numbers[3], to: bytes) + Text.padLeft(numbers[4], to: bytes)
         }
         let header = line(" ", wide ? ("session", "model", "variant") : ("", "", "session/variant"), ["precision", "val F1", "test F1", "RAM", "flash"])
         painter.put(Text.truncate(header, to: tableRect.width - 2), row: tableRect.row + 1, col: tableRect.col + 1, style: Style(fg: .muted))

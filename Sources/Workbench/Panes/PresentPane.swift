@@ -16,7 +16,7 @@ struct PresentPane {
         let (inner, keysRow) = box.splitBottom(1)
         painter.put(Text.truncate(Self.keys, to: keysRow.width - 1), row: keysRow.row, col: keysRow.col + 1, style: Style(fg: .muted))
         let choice = presentation.choices.isEmpty ? nil : presentation.choices[min(max(selected, 0), presentation.choices.count - 1)]
-        let textWidth = inner.width >= 110 ? 46 : 34
+        let textWidth = inner.width >= 110 ? 46 : 36
         let (planArea, column) = inner.splitRight(textWidth)
         if let replay, let step = replay.current {
             FloorPlanView(plan: replay.plan, trueRoom: replay.roomName(step.trueRoom),
@@ -43,7 +43,10 @@ struct PresentPane {
         lines.append(("Choose a model:", Style(fg: .muted)))
         for (i, option) in presentation.choices.enumerated() {
             let chosen = i == min(max(selected, 0), presentation.choices.count - 1)
-            lines.append(((chosen ? "▶ " : "  ") + option.label, chosen ? Style(fg: .accent, bold: true, reverse: true) : Style(bold: true)))
+            // A label naming several roles ("largest · fits the watch · smallest") wraps rather than losing one.
+            for (n, part) in Text.wrap(option.label, to: column.width - 4).enumerated() {
+                lines.append(((n > 0 ? "  " : chosen ? "▶ " : "  ") + part, chosen ? Style(fg: .accent, bold: true, reverse: true) : Style(bold: true)))
+            }
             lines.append(("    right \(Self.tenths(option.accuracy)) in 10 · \(Text.bytes(option.ramBytes)) memory", .plain))
             if let replay, let step = replay.current, let guess = predicted(by: option, at: replay.index) {
                 var text = "    now: \(replay.roomName(guess)) " + (guess == step.trueRoom ? "✓" : "✗")

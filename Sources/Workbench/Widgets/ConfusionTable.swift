@@ -19,7 +19,7 @@ struct ConfusionTable {
         let nameWidth = min(12, rooms.map(\.count).max() ?? 0) + 4
         let cellWidth = max(4, String(confusion.flatMap { $0 }.max() ?? 0).count + 1)
         let matrix = nameWidth + cellWidth * rooms.count + 7 <= rect.width
-        painter.put(Text.truncate(matrix ? "true room ↓ · named →  (steps of the whole recording)" : "share right per room (whole recording)",
+        painter.put(Text.truncate(matrix ? "true room ↓ · named →  (steps of the whole recording)" : "right, whole recording",
                                   to: rect.width), row: rect.row, col: rect.col, style: Style(fg: .muted, bold: true))
         if matrix {
             let header = Text.padRight("", to: nameWidth) + rooms.indices.map { Text.padLeft("\($0 + 1)", to: cellWidth) }.joined()

@@ -64,7 +64,8 @@ extension WorkbenchApp {
             return
         }
         let table = ConfusionTable(rooms: replay.rooms, confusion: ConfusionTable.counting(replay.steps, rooms: replay.rooms.count))
-        let (planRect, tableRect) = body.splitRight(body.width >= 110 ? min(body.width / 2, 8 + 17 + 5 * replay.rooms.count) : 24)
+        // The matrix when the plan keeps at least 50 columns beside it; otherwise the shares alone.
+        let (planRect, tableRect) = body.splitRight(table.matrixWidth + 2 <= body.width - 50 ? table.matrixWidth + 2 : 24)
         ReplayPane(replay: replay).draw(in: planRect, focused: true, painter: painter)
         let inner = Box(title: "Per room", focused: false).draw(in: tableRect, painter: painter)
         table.draw(in: inner.inset(by: 0), painter: painter)

@@ -54,6 +54,7 @@ enum ASCIIFallback {
         t["≈"] = "~"
         t["…"] = "~"
         t["‖"] = "|"
+        t["\u{00A0}"] = " "
         return t
     }()
 }

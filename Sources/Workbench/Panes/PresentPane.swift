@@ -59,7 +59,8 @@ struct PresentPane {
 
     /// "Right room 9 times in 10, and it fits a 32 KB wristband chip."
     static func sentence(_ choice: WorkbenchState.Presentation.Choice) -> String {
-        let watch = Text.budget(WorkbenchState.watchRAMBytes)
+        // A no-break space keeps "32 KB" on one line when the sentence wraps.
+        let watch = Text.budget(WorkbenchState.watchRAMBytes).replacingOccurrences(of: " ", with: "\u{00A0}")
         let fits = choice.ramBytes <= WorkbenchState.watchRAMBytes
             ? "and it fits a \(watch) wristband chip."
             : "but it needs \(Text.bytes(choice.ramBytes)) of memory, more than a \(watch) wristband chip has."

@@ -14,11 +14,14 @@ struct ConfusionTable {
         return counts
     }
 
+    private var nameWidth: Int { min(12, rooms.map(\.count).max() ?? 0) + 4 }
+    private var cellWidth: Int { max(4, String(confusion.flatMap { $0 }.max() ?? 0).count + 1) }
+    /// Columns the whole matrix needs.
+    var matrixWidth: Int { nameWidth + cellWidth * rooms.count + 7 }
+
     func draw(in rect: Rect, painter: Painter) {
         guard rect.height >= 3, !rooms.isEmpty else { return }
-        let nameWidth = min(12, rooms.map(\.count).max() ?? 0) + 4
-        let cellWidth = max(4, String(confusion.flatMap { $0 }.max() ?? 0).count + 1)
-        let matrix = nameWidth + cellWidth * rooms.count + 7 <= rect.width
+        let matrix = matrixWidth <= rect.width
         painter.put(Text.truncate(matrix ? "true room ↓ · named →  (steps of the whole recording)" : "right, whole recording",
                                   to: rect.width), row: rect.row, col: rect.col, style: Style(fg: .muted, bold: true))
         if matrix {

@@ -51,8 +51,8 @@ struct ScatterPlot {
         }
         let axis = Style(fg: .frame), label = Style(fg: .muted)
         for r in plot.row..<plot.bottom { painter.put(r == plot.row ? "┤" : "│", row: r, col: plot.col - 1, style: axis) }
-        painter.put(Text.padLeft(Text.fixed(yRange.upperBound, 2), to: Self.labelWidth), row: plot.row, col: rect.col, style: label)
-        painter.put(Text.padLeft(Text.fixed(yRange.lowerBound, 2), to: Self.labelWidth), row: axisRow.row, col: rect.col, style: label)
+        painter.put(Text.padLeft(Text.fixed(yRange.upperBound, 3), to: Self.labelWidth), row: plot.row, col: rect.col, style: label)
+        painter.put(Text.padLeft(Text.fixed(yRange.lowerBound, 3), to: Self.labelWidth), row: axisRow.row, col: rect.col, style: label)
         painter.put("┼" + String(repeating: "─", count: plot.width), row: axisRow.row, col: plot.col - 1, style: axis)
         if plot.height >= 2 { painter.put(Text.truncate(yCaption, to: Self.labelWidth), row: plot.row + 1, col: rect.col, style: label) }
         let low = xLabel(xRange.lowerBound), high = xLabel(xRange.upperBound)

@@ -26,7 +26,9 @@ extension WorkbenchApp {
             case .compare:
                 ComparePane(state: state, order: ui.variantOrder, selected: ui.selectedVariant).draw(in: layout.body, focused: true, painter: painter)
             }
-            FooterBar(training: state.training, notice: state.notice, showsTraining: ui.view != .present)
+            // On the Present view only errors reach the footer: a notice such as "resumed after epoch 23" is jargon there.
+            let notice = ui.view == .present && state.notice?.isError != true ? nil : state.notice
+            FooterBar(training: state.training, notice: notice, showsTraining: ui.view != .present)
                 .draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
             if ui.showMessage, let notice = state.notice { MessageOverlay(notice: notice).draw(in: layout.body, painter: painter) }

@@ -372,7 +372,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     static func precisionWords(_ plan: PrecisionPlan) -> String {
         let changed = plan.layers.values.compactMap(\.weights).filter { $0 != plan.weights }
         var words = plan.weights.rawValue
-        if !changed.isEmpty { words = "mixed (\(changed.count) changed)" }
+        if !changed.isEmpty {
+            let counts = Dictionary(grouping: changed, by: \.rawValue).sorted { $0.key < $1.key }
+            words = "mixed: " + counts.map { "\($0.value.count) \($0.key)" }.joined(separator: ", ")
+        }
         // Per-tensor scales cost accuracy and save flash: two rows that differ only there must not look alike.
         let perTensor = plan.layers.values.compactMap(\.granularity).filter { $0 != plan.granularity }.count
         if perTensor > 0 { words += " · \(perTensor) per-\(plan.granularity == .perChannel ? "tensor" : "channel")" }

@@ -94,13 +94,13 @@ struct ComparePane {
         painter.put(Text.truncate("saved variants of every session, \(order.words) · ● on the front of test macro-F1 against RAM",
                                   to: tableRect.width - 2), row: tableRect.row, col: tableRect.col + 1, style: Style(fg: .muted, bold: true))
         // Narrow screens fold the session into the variant's name and drop the model column.
-        let wide = tableRect.width >= 108
+        let wide = tableRect.width >= 118
         func line(_ mark: String, _ v: (session: String, model: String, name: String), _ numbers: [String]) -> String {
             let lead = wide
                 ? Text.padRight(Text.truncate(v.session, to: 18), to: 19) + Text.padRight(Text.truncate(v.model, to: 12), to: 13)
                     + Text.padRight(Text.truncate(v.name, to: 14), to: 15)
                 : Text.padRight(Text.truncate(v.session.isEmpty ? v.name : "\(v.session)/\(v.name)", to: 22), to: 23)
-            let precision = wide ? 20 : 12, bytes = wide ? 10 : 9
+            let precision = wide ? 30 : 12, bytes = wide ? 10 : 9
             return mark + " " + lead + Text.padRight(Text.truncate(numbers[0], to: precision), to: precision + 1) + Text.padLeft(numbers[1], to: 7)
                 + Text.padLeft(numbers[2], to: 8) + Text.padLeft(numbers[3], to: bytes) + Text.padLeft(numbers[4], to: bytes)
         }

@@ -1,3 +1,4 @@
+import Compression
 import XCTest
 @testable import Workbench
 
@@ -145,5 +146,29 @@ final class ClickTests: XCTestCase {
             app.handle(.click(row: row.row - 3, col: 10))
             XCTAssertEqual(app.ui.selectedVariant, 2)
         }
+    }
+}
+
+extension ClickTests {
+    /// In the Compress view a click on an op's row selects that op (the controller is asked to
+    /// move the selection by the difference).
+    func testAClickOnAnOpSelectsIt() throws {
+        var state = Fixtures.state()
+        // The ops of the fixture's real student graph, in execution order.
+        state.compress.rows = Fixtures.engine.layers.map {
+            .init(name: $0.name, type: "", weights: "int8", output: "int\($0.bits)", flashBytes: 0, outputBytes: 0,
+                  sqnrDB: $0.activationSQNR, histogram: $0.activationErrorHistogram, hasWeights: $0.weightErrorHistogram != nil,
+                  isFloatIsland: false)
+        }
+        XCTAssertEqual(state.compress.rows[3].name, "block0.qkv")
+        let controller = FakeController(state)
+        let screen = InMemoryScreen(width: 80, height: 24)
+        let app = WorkbenchApp(terminal: screen, controller: controller, ui: WorkbenchUI(view: .zoomed(.quantization)), frameInterval: .zero)
+        app.redrawIfNeeded()
+        let qkv = try XCTUnwrap(screen.find("block0.qkv").first, screen.text)
+        app.handle(.click(row: qkv.row, col: 3))
+        XCTAssertEqual(controller.commands, ["compress(select(3))"])
+        app.handle(.click(row: qkv.row - 4, col: 3))
+        XCTAssertEqual(controller.commands.count, 1, "a click on the header line selects nothing")
     }
 }

@@ -75,7 +75,8 @@ extension WorkbenchUI {
     }
 
     /// A click on a tab opens that view as its number key would; in the overview a click on a
-    /// pane gives it focus; in the Compare view a click on a variant selects it.
+    /// pane gives it focus; in the Compare view a click on a variant selects it, in the Compress
+    /// view a click on an op.
     mutating func click(row: Int, col: Int, state: WorkbenchState, size: Size, controller: WorkbenchController) {
         let layout = Layout(size: size)
         guard layout.fits, picker == nil else { return }
@@ -92,6 +93,10 @@ extension WorkbenchUI {
         case .compare:
             let pane = ComparePane(state: state, order: variantOrder, selected: selectedVariant)
             if let index = pane.variant(atRow: row, in: layout.body) { selectedVariant = index }
+        case .zoomed(.quantization):
+            if let index = CompressPane(compress: state.compress).op(atRow: row, in: layout.body), index != state.compress.selected {
+                controller.compress(.select(index - state.compress.selected))
+            }
         default:
             break
         }

@@ -70,7 +70,7 @@ extension WorkbenchApp {
         let (planRect, tableRect) = body.splitRight(table.matrixWidth + 2 <= body.width - 50 ? table.matrixWidth + 2 : 24)
         ReplayPane(replay: replay).draw(in: planRect, focused: true, painter: painter)
         let inner = Box(title: "Per room", focused: false).draw(in: tableRect, painter: painter)
-        table.draw(in: inner.inset(by: 0), painter: painter)
+        table.draw(in: inner, painter: painter)
     }
 
     static func tooSmallMessage(_ size: Size) -> String {

@@ -13,14 +13,11 @@ struct CompressPane {
             painter.put(Text.truncate(reason, to: inner.width), row: inner.row, col: inner.col, style: Style(fg: .muted))
             return
         }
-        let (summaryRow, rest) = inner.splitTop(1)
-        let (upper, keysRow) = rest.splitBottom(1)
-        let frontHeight = compress.front.isEmpty ? 0 : min(max(compress.front.count + 3, 9), max(5, upper.height / 3))
-        let (body, frontRect) = upper.splitBottom(frontHeight)
+        let (summaryRow, body, frontRect, keysRow) = parts(inside: inner)
         drawSummary(in: summaryRow, painter: painter)
-        if frontHeight > 0 { drawFront(in: frontRect, painter: painter) }
-        let histogramWidth = body.width >= 100 ? 28 : 0
-        let table = Rect(row: body.row + 1, col: body.col, width: body.width - histogramWidth, height: body.height - 1)
+        if !frontRect.isEmpty { drawFront(in: frontRect, painter: painter) }
+        let histogramWidth = Self.histogramWidth(beside: body)
+        let table = tableRows(in: body)
         drawTable(in: table, header: Rect(row: body.row, col: body.col, width: table.width, height: 1), painter: painter)
         if histogramWidth > 0, let row = compress.selectedRow {
             let chart = Rect(row: body.row, col: body.right - histogramWidth + 1, width: histogramWidth - 1, height: min(body.height, 12))
@@ -63,6 +60,36 @@ struct CompressPane {
             .draw(in: chart, painter: painter)
     }
 
+    /// The summary line, the table (with the histogram beside it), the search's front and the key line.
+    private func parts(inside inner: Rect) -> (summary: Rect, body: Rect, front: Rect, keys: Rect) {
+        let (summary, rest) = inner.splitTop(1)
+        let (upper, keys) = rest.splitBottom(1)
+        let frontHeight = compress.front.isEmpty ? 0 : min(max(compress.front.count + 3, 9), max(5, upper.height / 3))
+        let (body, front) = upper.splitBottom(frontHeight)
+        return (summary, body, front, keys)
+    }
+
+    /// The table's rows: below its header line, left of the histogram when there is room for one.
+    private func tableRows(in body: Rect) -> Rect {
+        Rect(row: body.row + 1, col: body.col, width: body.width - Self.histogramWidth(beside: body), height: body.height - 1)
+    }
+
+    private static func histogramWidth(beside body: Rect) -> Int { body.width >= 100 ? 28 : 0 }
+
+    /// The first op shown, so the selected one stays in view.
+    private func firstShown(height: Int) -> Int {
+        max(0, min(compress.selected - height / 2, compress.rows.count - height))
+    }
+
+    /// The op (an index into the rows) drawn at screen row `row` when the view fills `rect`.
+    func op(atRow row: Int, in rect: Rect) -> Int? {
+        guard !compress.rows.isEmpty else { return nil }
+        let table = tableRows(in: parts(inside: rect.inset(by: 1)).body)
+        guard row >= table.row, row < table.bottom else { return nil }
+        let index = row - table.row + firstShown(height: table.height)
+        return index < compress.rows.count ? index : nil
+    }
+
     private func drawSummary(in row: Rect, painter: Painter) {
         var parts: [String] = []
         if let f1 = compress.validationF1 {
@@ -89,7 +116,7 @@ struct CompressPane {
                     col: header.col, style: Style(fg: .muted))
         guard rect.height > 0 else { return }
         // Keep the selected row in view.
-        let first = max(0, min(compress.selected - rect.height / 2, compress.rows.count - rect.height))
+        let first = firstShown(height: rect.height)
         for (i, row) in compress.rows.enumerated().dropFirst(first).prefix(rect.height) {
             let sqnr = row.sqnrDB.map { "\(Text.fixed($0, 1)) dB" } ?? "exact"
             let text = line(row.name, row.type, row.weights.isEmpty ? "—" : row.weights, row.output, Text.bytes(row.flashBytes),

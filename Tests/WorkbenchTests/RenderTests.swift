@@ -92,8 +92,20 @@ final class RenderTests: XCTestCase {
 
     func testASCIIFallbackDrawsOnlyASCII() {
         for (w, h) in [(120, 40), (80, 24), (60, 20)] {
-            for ui in [WorkbenchUI(), WorkbenchUI(view: .zoomed(.replay)), WorkbenchUI(view: .compare), WorkbenchUI(showHelp: true)] {
-                let screen = Fixtures.render(ui: ui, width: w, height: h, capabilities: .plainASCII)
+            // Variants (the scatter, ● on the front) and a choice to present, so views 5 and 6 draw all they can.
+            var state = Fixtures.state()
+            state.variants = [.init(session: "a", model: "mlp", name: "int8", precision: "int8", validationF1: 0.7, testF1: 0.8,
+                                    arenaBytes: 300, flashBytes: 9000),
+                              .init(session: "b", model: "mlp", name: "int8", precision: "int8", validationF1: 0.6, testF1: 0.6,
+                                    arenaBytes: 900, flashBytes: 9000)]
+            state.presentation.choices = [.init(label: "largest · fits the watch · smallest", variant: "int8", accuracy: 0.75,
+                                                ramBytes: 300, flashBytes: 9000, predictions: [1, 1, 1, 0])]
+            for ui in [WorkbenchUI(), WorkbenchUI(view: .zoomed(.replay)), WorkbenchUI(view: .compare), WorkbenchUI(view: .present),
+                       WorkbenchUI(showHelp: true)] {
+                let screen = Fixtures.render(state, ui: ui, width: w, height: h, capabilities: .plainASCII)
+                // "?" is what a glyph without an ASCII stand-in becomes; only the help's own key may show it.
+                let ownQuestionMarks = ["? help", "?  ", "resident?"]
+                XCTAssertFalse(ownQuestionMarks.reduce(screen.text) { $0.replacingOccurrences(of: $1, with: "") }.contains("?"), "\(w)×\(h) \(ui.view): a glyph without an ASCII stand-in\n\(screen.text)")
                 let bad = screen.text.unicodeScalars.filter { !$0.isASCII }
                 XCTAssertTrue(bad.isEmpty, "\(w)×\(h) \(ui.view): \(String(String.UnicodeScalarView(bad)))")
             }

@@ -32,6 +32,17 @@ static inline int tl_key_left(void) { return KEY_LEFT; }
 static inline int tl_key_right(void) { return KEY_RIGHT; }
 static inline int tl_key_btab(void) { return KEY_BTAB; }
 static inline int tl_key_enter(void) { return KEY_ENTER; }
+static inline int tl_key_mouse(void) { return KEY_MOUSE; }
+// Presses and clicks of the left button only: the workbench never needs motion reports, which
+// would wake it on every mouse move.
+static inline void tl_enable_mouse(void) { mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL); mouseinterval(0); }
+// The cell of a left-button press or click just reported by KEY_MOUSE; 0 for any other event.
+static inline int tl_mouse_click(int *y, int *x) {
+    MEVENT event;
+    if (getmouse(&event) != OK || !(event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return 0;
+    *y = event.y; *x = event.x;
+    return 1;
+}
 static inline int tl_err(void) { return ERR; }
 static inline int tl_ok(void) { return OK; }
 static inline void tl_getmaxyx(WINDOW *w, int *y, int *x) { int yy, xx; getmaxyx(w, yy, xx); *y = yy; *x = xx; }

@@ -101,6 +101,63 @@ final class TmuxTests: XCTestCase {
         try tmux(["send-keys", "-t", "tl", "q"])
     }
 
+    /// `a` in the Compress view runs the automatic search in the background and shows its front;
+    /// `tinyloc compress --auto` on the same session with the same budgets (the session's 64 KB,
+    /// the nRF52840's 1 MB of flash) prints the same front: one engine path, two front ends.
+    func testAutomaticSearchShowsTheSameFrontAsTheCommandLine() throws {
+        _ = try start(width: 120, height: 40, arguments: [
+            "--sessions-dir", folder.path, "--session", "auto", "--recordings", "3", "--minutes", "3", "--epochs", "2", "--pace", "0",
+        ])
+        _ = try waitFor(90, "the run to finish") { $0.contains("done") }
+        try tmux(["send-keys", "-t", "tl", "2"])
+        _ = try waitFor(60, "the Compress view") { $0.contains("Compress · precision per layer") && $0.contains("ready") }
+        try tmux(["send-keys", "-t", "tl", "a"])
+        let searched = try waitFor(120, "the search's front") { $0.contains("◀ chosen") && $0.contains("ready") }
+        XCTAssertTrue(searched.contains("Pareto front of the automatic search under RAM 64 KB · flash 1.00 MB (nRF52840)"), searched)
+        // "F1 0.577  1/2 int4" on screen, "val F1 0.577  (1 of 2 layers int4)" from the command line.
+        func front(_ text: String, _ pattern: String) throws -> [String] {
+            let regex = try NSRegularExpression(pattern: pattern)
+            return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { match in
+                (1..<match.numberOfRanges).map { String(text[Range(match.range(at: $0), in: text)!]) }.joined(separator: " ")
+            }
+        }
+        let shown = try front(searched, #"F1 (\d\.\d{3})  (\d+)/(\d+) int4"#)
+        XCTAssertFalse(shown.isEmpty, searched)
+        try tmux(["send-keys", "-t", "tl", "q"])
+        _ = try waitFor(20, "the workbench to quit") { $0.contains("saved in") }
+        let cli = try Harness.run(["compress", "--sessions-dir", folder.path, "--session", "auto", "--auto", "--ram-kb", "64", "--flash-kb", "1024"])
+        XCTAssertEqual(cli.status, 0, cli.stderr)
+        XCTAssertEqual(shown, try front(cli.stdout, #"val F1 (\d\.\d{3})  \((\d+) of (\d+) layers int4\)"#), cli.stdout)
+    }
+
+    /// The Compare view lists the variants of both sessions in the folder; `s` twice orders them
+    /// by RAM (equal here: the same model, so by session name), and Enter on the first row opens
+    /// that session in place of the one running.
+    func testCompareViewSortsAndOpensTheSelectedSession() throws {
+        _ = try start(width: 120, height: 40, arguments: [
+            "--sessions-dir", folder.path, "--session", "one", "--recordings", "3", "--minutes", "3", "--epochs", "1", "--pace", "0",
+        ])
+        _ = try waitFor(90, "the first run to finish") { $0.contains("done") }
+        try tmux(["send-keys", "-t", "tl", "q"])
+        _ = try waitFor(20, "the workbench to quit") { $0.contains("saved in") }
+        try tmux(["kill-session", "-t", "tl"])
+        _ = try start(width: 80, height: 24, arguments: [
+            "--sessions-dir", folder.path, "--session", "two", "--recordings", "3", "--minutes", "3", "--epochs", "1", "--pace", "0",
+        ])
+        _ = try waitFor(90, "the second run to finish") { $0.contains("done") }
+        try tmux(["send-keys", "-t", "tl", "5"])
+        _ = try waitFor(20, "both sessions' variants") { $0.contains("one/int8") && $0.contains("two/int8") }
+        try tmux(["send-keys", "-t", "tl", "s", "s"])
+        let byRAM = try waitFor(10, "the RAM order") { $0.contains("least RAM first") }
+        let rows = byRAM.split(separator: "\n").filter { $0.contains("/int8") }
+        XCTAssertEqual(rows.count, 2, byRAM)
+        XCTAssertTrue(rows.first?.contains("one/int8") == true, byRAM)
+        try tmux(["send-keys", "-t", "tl", "Up", "Enter"])
+        let opened = try waitFor(60, "session one to open") { $0.contains("session one") && $0.contains("done") }
+        XCTAssertTrue(opened.contains("Loss / macro-F1"), "Enter goes back to the panes:\n\(opened)")
+        try tmux(["send-keys", "-t", "tl", "q"])
+    }
+
     func testWorkbenchTrainsLiveReplaysAndQuitsCleanly() throws {
         let exitFile = try start(width: 120, height: 40, arguments: [
             "--sessions-dir", folder.path, "--session", "tui", "--recordings", "3", "--minutes", "6",

@@ -379,4 +379,152 @@ final class SessionControllerTests: XCTestCase {
         WorkbenchApp.render(state: state, into: screen)
         XCTAssertTrue(screen.text.contains("teacher + CRF stays float32"), screen.text)
     }
+
+    /// `a` in the Compress view on a real run: the search runs in the background (the command
+    /// returns at once), its front lands in the view, the plan it chose becomes the one in the
+    /// table, and undo returns to the plan before.
+    func testAutomaticSearchShowsItsFrontAndAppliesTheChosenPlan() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-search-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "search")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .mlp)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        func wait(_ what: String, _ condition: (WorkbenchState.Compress) -> Bool) throws -> WorkbenchState.Compress {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let compress = controller.snapshot().compress
+                if condition(compress) { return compress }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw NSError(domain: "SearchViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+        }
+        let ready = try wait("the first evaluation") { !$0.rows.isEmpty && $0.status == "ready" }
+        var ui = WorkbenchUI()
+        _ = ui.handle(.char("2"), controller: controller)
+        _ = ui.handle(.char("a"), controller: controller)
+        let started = controller.snapshot()
+        XCTAssertTrue(started.compress.searching && started.backgroundWork, started.compress.status)
+        XCTAssertTrue(started.isAnimating, "the app must keep polling while the search runs")
+        let searched = try wait("the search") { !$0.front.isEmpty && !$0.searching && $0.status == "ready" }
+
+        let front = searched.front
+        XCTAssertEqual(front.filter(\.isChosen).count, 1)
+        // No plan of the front beats another on flash, RAM and F1 at once (pairwise, by definition).
+        for p in front {
+            for q in front where q != p {
+                let noWorse = q.flashBytes <= p.flashBytes && q.arenaBytes <= p.arenaBytes && q.validationF1 >= p.validationF1
+                let better = q.flashBytes < p.flashBytes || q.arenaBytes < p.arenaBytes || q.validationF1 > p.validationF1
+                XCTAssertFalse(noWorse && better, "\(q) dominates \(p)")
+            }
+        }
+        // The budgets: the session's 64 KB of RAM and its chip's (nRF52840) 1 MB of flash. The
+        // chosen plan is the best validation F1 among the front's plans within them, the smaller flash on a tie.
+        XCTAssertEqual(searched.frontBudget, "RAM 64 KB · flash 1.00 MB (nRF52840)")
+        let fitting = front.filter { $0.arenaBytes <= 64 * 1024 && $0.flashBytes <= 1024 * 1024 }
+        let best = fitting.max { ($0.validationF1, -$0.flashBytes) < ($1.validationF1, -$1.flashBytes) }
+        let chosen = try XCTUnwrap(front.first(where: \.isChosen))
+        XCTAssertEqual(chosen, best)
+        // The table shows that plan, evaluated in full (as `s` would save it).
+        XCTAssertEqual(searched.flashBytes, chosen.flashBytes)
+        XCTAssertEqual(searched.arenaBytes, chosen.arenaBytes)
+        XCTAssertEqual(try XCTUnwrap(searched.validationF1), chosen.validationF1, accuracy: 1e-12)
+        XCTAssertTrue(searched.canUndo)
+
+        var state = controller.snapshot()
+        state.compress = searched
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height, capabilities: .full)
+            WorkbenchApp.render(state: state, ui: ui, into: screen)
+            let chosenLine = try XCTUnwrap((0..<height).map { screen.line($0) }.first { $0.contains("◀ chosen") }, screen.text)
+            XCTAssertTrue(chosenLine.contains("flash \(Text.bytes(chosen.flashBytes))") && chosenLine.contains(Text.fixed(chosen.validationF1, 3)),
+                          chosenLine)
+            XCTAssertTrue(screen.text.contains("Pareto front of the automatic search"), screen.text)
+        }
+
+        _ = ui.handle(.char("u"), controller: controller)
+        let undone = try wait("the undo") { $0.status == "ready" && !$0.canUndo }
+        XCTAssertEqual(undone.flashBytes, ready.flashBytes)
+    }
+
+    /// The Present view on a real run: the session's saved models, each replayed by its own
+    /// integer model, in plain words only.
+    func testPresentViewReplaysEachSavedModelInPlainWords() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-present-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "present")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .mlp)
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        func wait(_ what: String, _ condition: (WorkbenchState) -> Bool) throws -> WorkbenchState {
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let state = controller.snapshot()
+                if condition(state) { return state }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw NSError(domain: "PresentViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+        }
+        let first = try wait("the int8 model's replay") { !$0.presentation.choices.isEmpty && $0.compress.status == "ready" }
+        let only = try XCTUnwrap(first.presentation.choices.first)
+        XCTAssertEqual(first.presentation.choices.count, 1)
+        XCTAssertEqual(only.label, "largest · fits the watch · smallest")
+        // The pipeline replayed its int8 model itself; the saved int8 variant, converted again from
+        // its plan, names the same room at every step, and its test accuracy is the run's.
+        XCTAssertEqual(only.predictions, try XCTUnwrap(first.replay).steps.map(\.predictedRoom))
+        XCTAssertEqual(only.accuracy, try XCTUnwrap(first.quantization.deployedAccuracy), accuracy: 1e-12)
+
+        // A second model: fc1's weights at int4, saved; it is the smallest, int8 the largest.
+        controller.compress(.weights(-1))
+        _ = try wait("the int4 plan") { $0.compress.status == "ready" && $0.compress.rows.first?.weights == "int4" }
+        controller.compress(.save)
+        let two = try wait("two models to choose from") { $0.presentation.choices.count == 2 }
+        let choices = two.presentation.choices
+        let largest = try XCTUnwrap(choices.first { $0.label.contains("largest") })
+        let smallest = try XCTUnwrap(choices.first { $0.label.contains("smallest") })
+        XCTAssertEqual(largest.variant, "int8")
+        XCTAssertEqual(smallest.variant, "tuned-1")
+        XCTAssertLessThan(smallest.flashBytes, largest.flashBytes)
+        // Both fit 32 KB, so the watch gets the more accurate (the smaller on a tie).
+        let watch = try XCTUnwrap(choices.first { $0.label.contains("fits the watch") })
+        XCTAssertEqual(watch.variant, largest.accuracy > smallest.accuracy ? "int8" : "tuned-1")
+
+        // ← → move the paused replay by a minute of recording: 60 s over the window hop's seconds.
+        controller.replay(.togglePlay)
+        let minute = Int((60 / (Double(config.windowHop) / config.stepRate)).rounded())
+        let before = try XCTUnwrap(controller.snapshot().replay)
+        XCTAssertFalse(before.playing)
+        controller.replay(.scrub(1))
+        XCTAssertEqual(controller.snapshot().replay?.index, min(before.index + minute, before.steps.count - 1))
+        for _ in 0..<(before.steps.count / minute + 2) { controller.replay(.scrub(-1)) }
+        XCTAssertEqual(controller.snapshot().replay?.index, 0, "scrubbing stops at the start")
+
+        var ui = WorkbenchUI()
+        _ = ui.handle(.char("6"), controller: controller)
+        XCTAssertEqual(ui.view, .present)
+        _ = ui.handle(.down, controller: controller, presentChoices: choices.count)
+        XCTAssertEqual(ui.presentChoice, 1)
+        let replay = try XCTUnwrap(two.replay)
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height, capabilities: .full)
+            WorkbenchApp.render(state: two, ui: ui, into: screen)
+            let text = screen.text
+            let tenths = Int((choices[1].accuracy * 10).rounded())
+            XCTAssertTrue(text.replacingOccurrences(of: "\n", with: " ").contains("Right room \(tenths) times in"), text)
+            XCTAssertTrue(text.contains("▶ \(choices[1].label.split(separator: " ")[0])"), text)
+            let guess = replay.roomName(choices[1].predictions[replay.index])
+            XCTAssertTrue(text.contains("○ the wristband says: \(guess)"), text)
+            for jargon in ["F1", "int8", "int4", "RAM", "flash", "SQNR", "epoch", "loss", "variant"] {
+                XCTAssertFalse(text.contains(jargon), "\(jargon) on the clinician's screen:\n\(text)")
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ final class FakeController: WorkbenchController {
     func quit() { commands.append("quit") }
     func compress(_ command: CompressCommand) { commands.append("compress(\(command))") }
     func exportC() { commands.append("exportC") }
+    func openSession(_ name: String) { commands.append("openSession(\(name))") }
 }
 
 enum Fixtures {

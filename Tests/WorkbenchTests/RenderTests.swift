@@ -6,7 +6,7 @@ final class RenderTests: XCTestCase {
         let screen = Fixtures.render(width: 120, height: 40)
         let layout = Layout(size: screen.size)
         XCTAssertTrue(screen.line(0).contains("tinyloc · session demo-1126 · student int8 · sphere-sim"))
-        XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
+        XCTAssertTrue(screen.line(0).hasSuffix("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare 6 Present "), screen.line(0))
         XCTAssertTrue(screen.line(39).contains("space pause · Tab focus · ? help · q quit"))
         XCTAssertTrue(screen.line(39).contains("epoch 18 · loss 0.06 · val F1 0.87"))
 
@@ -49,7 +49,9 @@ final class RenderTests: XCTestCase {
         let screen = Fixtures.render(width: 80, height: 24)
         let text = screen.text
         for title in ["Loss / macro-F1", "RAM per layer", "Quantization error", "Replay"] { XCTAssertTrue(text.contains(title), title) }
-        XCTAssertTrue(screen.line(0).contains("1 Train 2 Compress 3 Deploy 4 Replay 5 Compare"))
+        // The whole title and six named tabs need more than 80 columns, so only the lit tab keeps its name.
+        XCTAssertTrue(screen.line(0).hasPrefix(" tinyloc · session demo-1126 · student int8 · sphere-sim "), screen.line(0))
+        XCTAssertTrue(screen.line(0).hasSuffix("1 Train 2 3 4 5 6 "), screen.line(0))
         XCTAssertEqual(screen.find("◀ peak").count, 1)
         XCTAssertTrue(screen.line(screen.find("◀ peak")[0].row).contains(Fixtures.engine.memory.integer!.peakLayer))
         XCTAssertTrue(text.contains("macro-F1  train"), "one chart and an F1 line when two charts do not fit")
@@ -90,8 +92,20 @@ final class RenderTests: XCTestCase {
 
     func testASCIIFallbackDrawsOnlyASCII() {
         for (w, h) in [(120, 40), (80, 24), (60, 20)] {
-            for ui in [WorkbenchUI(), WorkbenchUI(view: .zoomed(.replay)), WorkbenchUI(view: .compare), WorkbenchUI(showHelp: true)] {
-                let screen = Fixtures.render(ui: ui, width: w, height: h, capabilities: .plainASCII)
+            // Variants (the scatter, ● on the front) and a choice to present, so views 5 and 6 draw all they can.
+            var state = Fixtures.state()
+            state.variants = [.init(session: "a", model: "mlp", name: "int8", precision: "int8", validationF1: 0.7, testF1: 0.8,
+                                    arenaBytes: 300, flashBytes: 9000),
+                              .init(session: "b", model: "mlp", name: "int8", precision: "int8", validationF1: 0.6, testF1: 0.6,
+                                    arenaBytes: 900, flashBytes: 9000)]
+            state.presentation.choices = [.init(label: "largest · fits the watch · smallest", variant: "int8", accuracy: 0.75,
+                                                ramBytes: 300, flashBytes: 9000, predictions: [1, 1, 1, 0])]
+            for ui in [WorkbenchUI(), WorkbenchUI(view: .zoomed(.replay)), WorkbenchUI(view: .compare), WorkbenchUI(view: .present),
+                       WorkbenchUI(showHelp: true)] {
+                let screen = Fixtures.render(state, ui: ui, width: w, height: h, capabilities: .plainASCII)
+                // "?" is what a glyph without an ASCII stand-in becomes; only the help's own key may show it.
+                let ownQuestionMarks = ["? help", "?  ", "resident?"]
+                XCTAssertFalse(ownQuestionMarks.reduce(screen.text) { $0.replacingOccurrences(of: $1, with: "") }.contains("?"), "\(w)×\(h) \(ui.view): a glyph without an ASCII stand-in\n\(screen.text)")
                 let bad = screen.text.unicodeScalars.filter { !$0.isASCII }
                 XCTAssertTrue(bad.isEmpty, "\(w)×\(h) \(ui.view): \(String(String.UnicodeScalarView(bad)))")
             }
@@ -180,5 +194,26 @@ final class RenderTests: XCTestCase {
         let screen = Fixtures.render(state, width: 120, height: 40)
         XCTAssertTrue(screen.line(39).contains("checkpoint could not be written"))
         XCTAssertEqual(screen.cell(row: 39, col: 1).style.fg, .bad)
+    }
+
+    /// The zoomed replay (4) counts, for each true room, which room the model named over the
+    /// whole recording. The fixture's recording: kitchen all along, named kitchen three times and
+    /// living once (by hand: the kitchen row has 1 under living, 3 under kitchen, 75 % right).
+    func testZoomedReplayShowsTheConfusionPerRoom() {
+        var ui = WorkbenchUI()
+        ui.view = .zoomed(.replay)
+        let wide = Fixtures.render(ui: ui, width: 120, height: 40)
+        let kitchen = wide.find(" 2 kitchen")
+        XCTAssertEqual(kitchen.count, 1, wide.text)
+        let row = wide.line(kitchen[0].row)
+        XCTAssertTrue(row.range(of: #"2 kitchen\s+1\s+3\s+·\s+·\s+75%"#, options: .regularExpression) != nil, row)
+        let living = wide.line(wide.find(" 1 living")[0].row)
+        XCTAssertTrue(living.contains("—"), "no step was truly in the living room: \(living)")
+        let narrow = Fixtures.render(ui: ui, width: 80, height: 24)
+        // At 80 columns only each room's share right, beside the plan.
+        let narrowRow = narrow.find(" 2 kitchen").first.map { narrow.line($0.row) } ?? ""
+        XCTAssertTrue(narrowRow.range(of: #"2 kitchen\s+75%"#, options: .regularExpression) != nil, narrow.text)
+        XCTAssertTrue(narrow.text.contains("right, whole recording"), narrow.text)
+        XCTAssertTrue(narrow.text.contains("● true  kitchen") || narrow.text.contains("●kitchen"), narrow.text)
     }
 }

@@ -35,6 +35,25 @@ extension WorkbenchState {
             }
         }
 
+        /// A plan of the automatic search's Pareto front (validation macro-F1 against flash).
+        public struct FrontPoint: Equatable, Sendable {
+            public var validationF1: Double
+            public var arenaBytes: Int
+            public var flashBytes: Int
+            /// Layers whose weights the plan narrows to int4.
+            public var int4Layers: Int
+            /// The best plan within the budgets: the one the search applied.
+            public var isChosen: Bool
+
+            public init(validationF1: Double, arenaBytes: Int, flashBytes: Int, int4Layers: Int, isChosen: Bool) {
+                self.validationF1 = validationF1
+                self.arenaBytes = arenaBytes
+                self.flashBytes = flashBytes
+                self.int4Layers = int4Layers
+                self.isChosen = isChosen
+            }
+        }
+
         public var rows: [Row] = []
         public var selected = 0
         public var validationF1: Double?
@@ -45,6 +64,12 @@ extension WorkbenchState {
         /// What the engine is doing or last did ("evaluating…", "saved variants/mixed-1.json").
         public var status = ""
         public var canUndo = false
+        /// The last automatic search's front, cheapest flash first; empty until `a` finishes.
+        public var front: [FrontPoint] = []
+        /// The budgets that search ran under, e.g. "RAM 64 KB · flash 1.00 MB".
+        public var frontBudget = ""
+        /// An automatic search is running (a second `a` waits for it rather than queueing another).
+        public var searching = false
         /// Why there is nothing to tune (yet, or for this model).
         public var unavailable: String?
 

@@ -1,7 +1,14 @@
 /// Every key binding of the workbench, in one place. Returns false when the user quits.
 extension WorkbenchUI {
-    mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init()) -> Bool {
+    mutating func handle(_ key: Key, controller: WorkbenchController, choices: WorkbenchState.RunChoices = .init(),
+                         variants: [WorkbenchState.VariantRow] = [], presentChoices: Int = 0) -> Bool {
         if picker != nil { return handlePicker(key, controller: controller, choices: choices) }
+        if view == .compare, handleCompare(key, controller: controller, variants: variants) { return true }
+        if view == .present, key == .up || key == .down || key == .char("k") || key == .char("j") {
+            let step = key == .up || key == .char("k") ? -1 : 1
+            presentChoice = max(0, min(presentChoice + step, presentChoices - 1))
+            return true
+        }
         switch key {
         case .char("n") where !choices.dataSources.isEmpty && !choices.models.isEmpty:
             picker = RunPicker(dataSource: choices.currentDataSource, model: choices.currentModel)
@@ -44,17 +51,78 @@ extension WorkbenchUI {
             controller.compress(.undo)
         case .char("s") where view == .zoomed(.quantization):
             controller.compress(.save)
+        case .char("a") where view == .zoomed(.quantization):
+            controller.compress(.autoSearch)
         case .char("e") where view == .zoomed(.memory):
             controller.exportC()
         case .char("5"):
             view = view == .compare ? .overview : .compare
+        case .char("6"):
+            view = view == .present ? .overview : .present
         case .char(let c):
             if let n = c.wholeNumberValue, let pane = Pane.forTab(n) {
                 focus = pane
                 view = view == .zoomed(pane) ? .overview : .zoomed(pane)
             }
-        case .left, .right, .resize, .other:
+        case .left, .char("h"):
+            controller.replay(.scrub(-1))
+        case .right, .char("l"):
+            controller.replay(.scrub(1))
+        case .resize, .other, .click:
             break
+        }
+        return true
+    }
+
+    /// A click on a tab opens that view as its number key would; in the overview a click on a
+    /// pane gives it focus; in the Compare view a click on a variant selects it, in the Compress
+    /// view a click on an op.
+    mutating func click(row: Int, col: Int, state: WorkbenchState, size: Size, controller: WorkbenchController) {
+        let layout = Layout(size: size)
+        guard layout.fits, picker == nil else { return }
+        if row == layout.header.row {
+            if let tab = WorkbenchApp.headerBar(state: state, ui: self).tab(atColumn: col - layout.header.col, width: layout.header.width),
+               tab != activeTab || view == .overview {
+                _ = handle(.char(Character("\(tab)")), controller: controller, choices: state.choices, variants: state.variants)
+            }
+            return
+        }
+        switch view {
+        case .overview:
+            if let pane = Pane.allCases.first(where: { layout.rect(for: $0).contains(row: row, col: col) }) { focus = pane }
+        case .compare:
+            let pane = ComparePane(state: state, order: variantOrder, selected: selectedVariant)
+            if let index = pane.variant(atRow: row, in: layout.body) { selectedVariant = index }
+        case .zoomed(.quantization):
+            if let index = CompressPane(compress: state.compress).op(atRow: row, in: layout.body), index != state.compress.selected {
+                controller.compress(.select(index - state.compress.selected))
+            }
+        default:
+            break
+        }
+    }
+
+    /// The Compare view's own keys (select, order, open); false for keys it leaves to the rest.
+    private mutating func handleCompare(_ key: Key, controller: WorkbenchController, variants: [WorkbenchState.VariantRow]) -> Bool {
+        let count = variants.count
+        switch key {
+        case .up, .char("k"):
+            selectedVariant = max(0, min(selectedVariant, count - 1) - 1)
+        case .down, .char("j"):
+            selectedVariant = max(0, min(selectedVariant + 1, count - 1))
+        case .char("s"):
+            // The selection follows its row into the new order.
+            let sorted = variantOrder.sorted(variants)
+            let selected = sorted.indices.contains(selectedVariant) ? sorted[selectedVariant] : nil
+            variantOrder = variantOrder.next
+            selectedVariant = selected.flatMap { row in variantOrder.sorted(variants).firstIndex(of: row) } ?? 0
+        case .enter:
+            let sorted = variantOrder.sorted(variants)
+            guard sorted.indices.contains(selectedVariant) else { return true }
+            controller.openSession(sorted[selectedVariant].session)
+            view = .overview
+        default:
+            return false
         }
         return true
     }
@@ -96,6 +164,6 @@ extension WorkbenchUI {
         let all = Pane.allCases
         focus = all[(focus.rawValue + step + all.count) % all.count]
         if case .zoomed = view { view = .zoomed(focus) }
-        if view == .compare { view = .overview }
+        if view == .compare || view == .present { view = .overview }
     }
 }

@@ -65,7 +65,12 @@ public final class WorkbenchApp {
     /// Routes one key; false when the user quits.
     @discardableResult
     public func handle(_ key: Key) -> Bool {
-        ui.handle(key, controller: controller, choices: drawn?.state.choices ?? WorkbenchState.RunChoices())
+        if case let .click(row, col) = key {
+            ui.click(row: row, col: col, state: drawn?.state ?? controller.snapshot(), size: terminal.size, controller: controller)
+            return true
+        }
+        return ui.handle(key, controller: controller, choices: drawn?.state.choices ?? WorkbenchState.RunChoices(),
+                  variants: drawn?.state.variants ?? [], presentChoices: drawn?.state.presentation.choices.count ?? 0)
     }
 
     /// Draws the current snapshot if it differs from what is on screen and the last frame is old

@@ -20,6 +20,9 @@ public protocol WorkbenchController: AnyObject {
     /// Deploy view: writes the session's integer model as C (model.h, model.c) into the session's
     /// export/ folder, in the background; the Deploy view shows where.
     func exportC()
+    /// Compare view: stops the current run and opens the session of that name in the sessions
+    /// folder (a finished one re-evaluates its best epoch; an unfinished one trains on).
+    func openSession(_ name: String)
 }
 
 public enum CompressCommand: Equatable, Sendable {
@@ -28,10 +31,15 @@ public enum CompressCommand: Equatable, Sendable {
     case toggleOutput
     case undo
     case save
+    /// The automatic mixed-precision search under the session's RAM budget and its chip's flash;
+    /// the chosen plan becomes the current one (undo returns to the plan before).
+    case autoSearch
 }
 
 public enum ReplayCommand: Equatable, Sendable {
     case togglePlay
     case faster
     case slower
+    /// Moves the replay one minute of recording back (-1) or forward (+1), playing or not.
+    case scrub(Int)
 }

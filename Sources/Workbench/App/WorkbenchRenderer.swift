@@ -6,7 +6,7 @@ extension WorkbenchApp {
         let painter = Painter(terminal: terminal)
         let layout = Layout(size: terminal.size)
         if layout.fits {
-            HeaderBar(header: state.header, activeTab: ui.activeTab).draw(in: layout.header, painter: painter)
+            headerBar(state: state, ui: ui).draw(in: layout.header, painter: painter)
             switch ui.view {
             case .overview:
                 for pane in Pane.allCases {
@@ -16,12 +16,20 @@ extension WorkbenchApp {
                 CompressPane(compress: state.compress).draw(in: layout.body, focused: true, painter: painter)
             case .zoomed(.memory):
                 DeployPane(memory: state.memory).draw(in: layout.body, focused: true, painter: painter)
+            case .zoomed(.replay):
+                drawZoomedReplay(state.replay, in: layout.body, painter: painter)
             case .zoomed(let pane):
                 draw(pane, state: state, in: layout.body, focused: true, painter: painter)
+            case .present:
+                PresentPane(replay: state.replay, presentation: state.presentation, selected: ui.presentChoice)
+                    .draw(in: layout.body, painter: painter)
             case .compare:
-                ComparePane(state: state).draw(in: layout.body, focused: true, painter: painter)
+                ComparePane(state: state, order: ui.variantOrder, selected: ui.selectedVariant).draw(in: layout.body, focused: true, painter: painter)
             }
-            FooterBar(training: state.training, notice: state.notice).draw(in: layout.footer, painter: painter)
+            // On the Present view only errors reach the footer: a notice such as "resumed after epoch 23" is jargon there.
+            let notice = ui.view == .present && state.notice?.isError != true ? nil : state.notice
+            FooterBar(training: state.training, notice: notice, showsTraining: ui.view != .present)
+                .draw(in: layout.footer, painter: painter)
             if ui.showHelp { HelpOverlay().draw(in: layout.body, painter: painter) }
             if ui.showMessage, let notice = state.notice { MessageOverlay(notice: notice).draw(in: layout.body, painter: painter) }
             if let picker = ui.picker { RunPickerOverlay(picker: picker, choices: state.choices).draw(in: layout.body, painter: painter) }
@@ -43,6 +51,26 @@ extension WorkbenchApp {
         case .replay:
             ReplayPane(replay: state.replay).draw(in: rect, focused: focused, painter: painter)
         }
+    }
+
+    /// The Present view's audience gets the session's name, not the model's jargon.
+    static func headerBar(state: WorkbenchState, ui: WorkbenchUI) -> HeaderBar {
+        HeaderBar(header: ui.view == .present ? WorkbenchState.Header(session: state.header.session) : state.header, activeTab: ui.activeTab)
+    }
+
+    /// The replay beside its per-room confusion over the whole recording (only each room's share
+    /// right when narrow, so every room still shows).
+    private static func drawZoomedReplay(_ replay: WorkbenchState.Replay?, in body: Rect, painter: Painter) {
+        guard let replay, !replay.steps.isEmpty else {
+            ReplayPane(replay: replay).draw(in: body, focused: true, painter: painter)
+            return
+        }
+        let table = ConfusionTable(rooms: replay.rooms, confusion: ConfusionTable.counting(replay.steps, rooms: replay.rooms.count))
+        // The matrix when the plan keeps at least 50 columns beside it; otherwise the shares alone.
+        let (planRect, tableRect) = body.splitRight(table.matrixWidth + 2 <= body.width - 50 ? table.matrixWidth + 2 : 24)
+        ReplayPane(replay: replay).draw(in: planRect, focused: true, painter: painter)
+        let inner = Box(title: "Per room", focused: false).draw(in: tableRect, painter: painter)
+        table.draw(in: inner, painter: painter)
     }
 
     static func tooSmallMessage(_ size: Size) -> String {

@@ -18,6 +18,10 @@ public struct WorkbenchState: Equatable, Sendable {
     public var coverage = Coverage()
     /// Every saved variant of every session beside this one (Compare view), best test macro-F1 first.
     public var variants: [VariantRow] = []
+    /// The engine is evaluating, searching, saving or exporting for the screen; its result will
+    /// change what is shown.
+    public var backgroundWork = false
+    public var presentation = Presentation()
 
     public struct VariantRow: Equatable, Sendable {
         public var session: String
@@ -380,6 +384,6 @@ public struct WorkbenchState: Equatable, Sendable {
 
     /// Something moves on screen without a key press, so the app must keep polling.
     public var isAnimating: Bool {
-        (training.running && !training.paused) || (replay?.playing ?? false)
+        (training.running && !training.paused) || (replay?.playing ?? false) || backgroundWork
     }
 }

@@ -25,6 +25,8 @@ public struct WorkbenchUI: Equatable, Sendable {
         case zoomed(Pane)
         /// Float against int8 side by side (view 5).
         case compare
+        /// The floor plan and a few models in plain words, for a clinician (view 6).
+        case present
     }
 
     public var focus: Pane
@@ -35,6 +37,11 @@ public struct WorkbenchUI: Equatable, Sendable {
     public var showMessage = false
     /// The open "new run" picker, if any.
     public var picker: RunPicker?
+    /// The Compare view's table order and its selected row (an index into the sorted rows).
+    public var variantOrder = VariantOrder.testF1
+    public var selectedVariant = 0
+    /// The Present view's chosen model (an index into `Presentation.choices`).
+    public var presentChoice = 0
 
     public init(focus: Pane = .train, view: View = .overview, showHelp: Bool = false) {
         self.focus = focus
@@ -48,6 +55,7 @@ public struct WorkbenchUI: Equatable, Sendable {
         case .overview: return focus.tab
         case .zoomed(let pane): return pane.tab
         case .compare: return 5
+        case .present: return 6
         }
     }
 }

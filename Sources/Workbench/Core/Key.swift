@@ -7,6 +7,8 @@ public enum Key: Equatable, Sendable {
     case resize
     /// SIGINT or SIGTERM arrived (or a scripted screen ran out of keys): leave cleanly.
     case interrupt
+    /// A left-button press at a screen cell (where the terminal reports the mouse).
+    case click(row: Int, col: Int)
     /// Anything the workbench has no use for.
     case other(Int32)
 }

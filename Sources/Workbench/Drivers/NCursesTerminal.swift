@@ -59,6 +59,7 @@ public final class NCursesTerminal: Terminal {
         noecho()
         nonl()
         keypad(tl_stdscr(), true)
+        tl_enable_mouse()
         curs_set(0)
         // Esc alone must not wait a second to be told apart from an arrow key's escape sequence.
         set_escdelay(25)
@@ -139,6 +140,9 @@ public final class NCursesTerminal: Terminal {
         case tl_key_right(): return .right
         case tl_key_btab(): return .backTab
         case tl_key_resize(): return .resize
+        case tl_key_mouse():
+            var row: Int32 = 0, col: Int32 = 0
+            return tl_mouse_click(&row, &col) == 1 ? .click(row: Int(row), col: Int(col)) : .other(code)
         case tl_key_enter(), 10, 13: return .enter
         case 9: return .tab
         case 27: return .escape

@@ -169,8 +169,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             refreshVariants(root: session.folder.deletingLastPathComponent())
             if report.memory != nil {
                 state.compress.unavailable = "loading the trained model for tuning…"
+                state.presentation.waiting = "getting the choices ready…"
                 prepareCompress(session: session, generation: generation)
             } else {
+                state.presentation.waiting = "this model cannot be put on a wristband yet"
                 state.compress.unavailable = "\(report.model) has no integer form to tune"
             }
         }
@@ -208,12 +210,32 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         state.replay = replay
     }
 
+    /// Jobs queued or running off the UI thread; while there are any the app keeps polling, so a
+    /// result lands on screen without a key press. Its own lock: callers may hold `lock` or not.
+    private var backgroundJobs = 0
+    private let jobsLock = NSLock()
+
+    private func inBackground(_ queue: DispatchQueue, _ work: @escaping () -> Void) {
+        jobsLock.lock()
+        backgroundJobs += 1
+        jobsLock.unlock()
+        queue.async { [self] in
+            work()
+            jobsLock.lock()
+            backgroundJobs -= 1
+            jobsLock.unlock()
+        }
+    }
+
     // MARK: WorkbenchController
 
     public func snapshot() -> WorkbenchState {
         lock.lock()
         defer { lock.unlock() }
         advanceReplay()
+        jobsLock.lock()
+        state.backgroundWork = backgroundJobs > 0
+        jobsLock.unlock()
         state.training.paused = runner.control.isPaused
         state.training.inProgress = runner.control.progress.map {
             .init(epoch: $0.epoch, fraction: $0.fraction, validating: $0.validating)
@@ -246,6 +268,10 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         case .togglePlay: replay.playing.toggle()
         case .faster: replay.speed = min(replay.speed * 2, 256)
         case .slower: replay.speed = max(replay.speed / 2, 1)
+        case .scrub(let direction):
+            let minute = max(1, Int((60 / stepSeconds).rounded()))
+            replayPosition = Double(min(max(Int(replayPosition) + direction * minute, 0), replay.steps.count - 1))
+            replay.index = Int(replayPosition)
         }
         state.replay = replay
     }
@@ -253,22 +279,13 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     public func startRun(dataSource: Int, model: Int, teacher: Int) {
         guard let catalogue else { return }
         let teacherSession = finishedSessions.indices.contains(teacher - 1) ? finishedSessions[teacher - 1] : nil
-        runner.control.stop()
-        if !waitUntilStopped(timeout: 10) {
-            update(generation) { $0.notice = .init("the current run did not stop within 10 s; try again", isError: true) }
-            return
-        }
         do {
             let next = try catalogue.makeSession(dataSource, model, teacherSession)
-            lock.lock()
-            generation += 1
-            session = next
-            runner = ExperimentRunner(session: next, epochPace: epochPace)
-            reset(for: next)
-            state.choices.currentDataSource = dataSource
-            state.choices.currentModel = model
-            lock.unlock()
-            start()
+            guard switchRun(to: next) else { return }
+            update(generation) {
+                $0.choices.currentDataSource = dataSource
+                $0.choices.currentModel = model
+            }
         } catch {
             update(generation) { $0.notice = .init("cannot start that run: \(error)", isError: true) }
         }
@@ -278,11 +295,45 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         runner.control.stop()
     }
 
+    public func openSession(_ name: String) {
+        lock.lock()
+        let root = session.folder.deletingLastPathComponent(), current = session.config.name
+        lock.unlock()
+        guard name != current else { return }
+        do {
+            var config = try Session.readConfig(root.appendingPathComponent(name).appendingPathComponent("session.json"))
+            // The folder's name is the session's name (as `tinyloc compress` opens it).
+            config.name = name
+            let opened = try Session.openOrCreate(root: root, config: config).session
+            switchRun(to: opened)
+        } catch {
+            update(generation) { $0.notice = .init("cannot open session \(name): \(error)", isError: true) }
+        }
+    }
+
+    /// Stops the current run and starts `next` in its place; false when the run would not stop.
+    @discardableResult
+    private func switchRun(to next: Session) -> Bool {
+        runner.control.stop()
+        if !waitUntilStopped(timeout: 10) {
+            update(generation) { $0.notice = .init("the current run did not stop within 10 s; try again", isError: true) }
+            return false
+        }
+        lock.lock()
+        generation += 1
+        session = next
+        runner = ExperimentRunner(session: next, epochPace: epochPace)
+        reset(for: next)
+        lock.unlock()
+        start()
+        return true
+    }
+
     // MARK: Compare view
 
     /// Reads every variants/*.json of every session beside this one, off the UI thread.
     private func refreshVariants(root: URL) {
-        compressQueue.async { [self] in
+        inBackground(compressQueue) { [self] in
             let rows = Self.variantRows(in: root)
             lock.lock()
             state.variants = rows
@@ -321,9 +372,63 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     static func precisionWords(_ plan: PrecisionPlan) -> String {
         let changed = plan.layers.values.compactMap(\.weights).filter { $0 != plan.weights }
         var words = plan.weights.rawValue
-        if !changed.isEmpty { words = "mixed (\(changed.count) changed)" }
+        if !changed.isEmpty {
+            let counts = Dictionary(grouping: changed, by: \.rawValue).sorted { $0.key < $1.key }
+            words = "mixed: " + counts.map { "\($0.value.count) \($0.key)" }.joined(separator: ", ")
+        }
+        // Per-tensor scales cost accuracy and save flash: two rows that differ only there must not look alike.
+        let perTensor = plan.layers.values.compactMap(\.granularity).filter { $0 != plan.granularity }.count
+        if perTensor > 0 { words += " · \(perTensor) per-\(plan.granularity == .perChannel ? "tensor" : "channel")" }
         if plan.activations == .int16 { words += " · 16x8" }
         return words
+    }
+
+    // MARK: Present view
+
+    /// On `compressQueue`: picks the largest, the best that fits the watch and the smallest of the
+    /// session's saved variants, and runs each one's integer model over the replay's windows.
+    private func preparePresentation(session: Session, runGeneration: Int) {
+        guard let evaluator else { return }
+        struct Saved: Decodable {
+            struct Score: Decodable { var accuracy: Double }
+            var name: String
+            var plan: PrecisionPlan
+            var test: Score
+            var arenaBytes: Int
+            var flashBytes: Int
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: session.variantsFolder.path)) ?? []
+        let saved = files.filter { $0.hasSuffix(".json") }.sorted().compactMap { file -> Saved? in
+            guard let data = FileManager.default.contents(atPath: session.variantsFolder.appendingPathComponent(file).path) else { return nil }
+            return try? JSONDecoder().decode(Saved.self, from: data)
+        }
+        var picks: [(label: String, variant: Saved)] = []
+        func pick(_ label: String, _ variant: Saved?) {
+            guard let variant else { return }
+            if let i = picks.firstIndex(where: { $0.variant.name == variant.name }) {
+                picks[i].label += " · " + label
+            } else {
+                picks.append((label, variant))
+            }
+        }
+        pick("largest", saved.max { ($0.flashBytes, $0.test.accuracy) < ($1.flashBytes, $1.test.accuracy) })
+        pick("fits the watch", saved.filter { $0.arenaBytes <= WorkbenchState.watchRAMBytes }
+            .max { ($0.test.accuracy, -$0.flashBytes) < ($1.test.accuracy, -$1.flashBytes) })
+        pick("smallest", saved.min { ($0.flashBytes, -$0.test.accuracy) < ($1.flashBytes, -$1.test.accuracy) })
+        do {
+            let windows = evaluator.trained.windows.validation
+            let choices = try picks.map { label, variant in
+                WorkbenchState.Presentation.Choice(
+                    label: label, variant: variant.name, accuracy: variant.test.accuracy, ramBytes: variant.arenaBytes,
+                    flashBytes: variant.flashBytes, predictions: try evaluator.integerModel(variant.plan).predict(windows))
+            }
+            update(runGeneration) {
+                $0.presentation.choices = choices
+                $0.presentation.waiting = choices.isEmpty ? "no saved model to show yet" : ""
+            }
+        } catch {
+            update(runGeneration) { $0.presentation.waiting = "cannot replay the saved models: \(error)" }
+        }
     }
 
     // MARK: Deploy view
@@ -334,7 +439,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         let session = self.session, runGeneration = generation
         state.memory.exportStatus = "exporting…"
         lock.unlock()
-        compressQueue.async { [self] in
+        inBackground(compressQueue) { [self] in
             let status: String
             do {
                 let file = session.variantsFolder.appendingPathComponent("int8.json")
@@ -369,7 +474,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     private var planGeneration = 0
 
     private func prepareCompress(session: Session, generation: Int) {
-        compressQueue.async { [self] in
+        inBackground(compressQueue) { [self] in
             do {
                 let opened = try PlanEvaluator(TrainedSession.open(session))
                 evaluator = opened
@@ -379,6 +484,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
                 compressGraph = opened.graph
                 lock.unlock()
                 evaluate(PrecisionPlan(), runGeneration: generation, planGeneration: 0)
+                preparePresentation(session: session, runGeneration: generation)
             } catch {
                 update(generation) { $0.compress.unavailable = "cannot tune this model: \(error)" }
             }
@@ -465,6 +571,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             }
             plan = previous
             requestEvaluation()
+        case .autoSearch:
+            startSearch()
         case .save:
             let plan = self.plan, session = self.session, runGeneration = generation
             let existing = (try? FileManager.default.contentsOfDirectory(atPath: session.variantsFolder.path)) ?? []
@@ -472,18 +580,73 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             while existing.contains("tuned-\(n).json") { n += 1 }
             let name = "tuned-\(n)"
             state.compress.status = "saving \(name)…"
-            compressQueue.async { [self] in
+            inBackground(compressQueue) { [self] in
                 do {
                     guard let evaluator else { return }
                     let report = try evaluator.evaluate(plan, name: name)
                     try session.saveJSON(report, to: session.variantsFolder.appendingPathComponent("\(name).json"))
                     update(runGeneration) { $0.compress.status = "saved variants/\(name).json" }
                     refreshVariants(root: session.folder.deletingLastPathComponent())
+                    preparePresentation(session: session, runGeneration: runGeneration)
                 } catch {
                     update(runGeneration) { $0.compress.status = "not saved: \(error)" }
                 }
             }
         }
+    }
+
+    /// The automatic search runs here, beside `compressQueue`, so +/- keep being evaluated meanwhile.
+    private let searchQueue = DispatchQueue(label: "tinyloc.search")
+    /// The search's own evaluator (an evaluator caches calibrations and is not shared between
+    /// threads); touched only on `searchQueue`.
+    private var searchEvaluator: PlanEvaluator?
+
+    /// Under `lock`: `tinyloc compress --auto` with the session's RAM budget and its chip's flash.
+    private func startSearch() {
+        guard !state.compress.searching else {
+            state.compress.status = "a search is already running"
+            return
+        }
+        let session = self.session, runGeneration = generation
+        let chip = MCUProfile.catalogue.first { $0.name == session.config.mcu } ?? .nRF52840
+        let ramBudget = session.config.ramBudgetBytes, flashBudget = chip.flashBytes
+        let budget = "RAM \(Self.kilobytes(ramBudget)) · flash \(Self.kilobytes(flashBudget)) (\(chip.name))"
+        state.compress.searching = true
+        state.compress.status = "searching under \(budget)…"
+        // The trained session is shared read-only; its model is no longer run once the first evaluator exists.
+        inBackground(compressQueue) { [self] in
+            guard let trained = evaluator?.trained else { return }
+            inBackground(searchQueue) { [self] in
+                let outcome: Result<(front: [PlanPoint], chosen: PlanPoint, layers: Int), Error>
+                do {
+                    if searchEvaluator?.trained.session.folder != session.folder { searchEvaluator = try PlanEvaluator(trained) }
+                    let searcher = searchEvaluator!
+                    let (front, chosen) = try searcher.search(ramBudget: ramBudget, flashBudget: flashBudget, maxDrop: nil)
+                    outcome = .success((front, chosen, searcher.layers.count))
+                } catch {
+                    outcome = .failure(error)
+                }
+                lock.lock()
+                defer { lock.unlock() }
+                guard runGeneration == generation else { return }
+                state.compress.searching = false
+                switch outcome {
+                case .success(let found):
+                    state.compress.front = found.front.map { p in
+                        .init(validationF1: p.validationMacroF1, arenaBytes: p.arenaBytes, flashBytes: p.flashBytes,
+                              int4Layers: p.plan.layers.values.filter { $0.weights == .int4 }.count, isChosen: p == found.chosen)
+                    }
+                    state.compress.frontBudget = budget
+                    change(to: found.chosen.plan)
+                case .failure(let error):
+                    state.compress.status = "search: \(error)"
+                }
+            }
+        }
+    }
+
+    private static func kilobytes(_ bytes: Int) -> String {
+        bytes >= 1024 * 1024 ? String(format: "%.2f MB", Double(bytes) / 1_048_576) : "\(bytes / 1024) KB"
     }
 
     /// The lowered graph plans are checked against (under `lock`; set when the evaluator is ready).
@@ -502,7 +665,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         state.compress.canUndo = !undoPlans.isEmpty
         state.compress.status = "evaluating…"
         let plan = self.plan, runGeneration = generation, planGeneration = self.planGeneration
-        compressQueue.async { [self] in evaluate(plan, runGeneration: runGeneration, planGeneration: planGeneration) }
+        inBackground(compressQueue) { [self] in evaluate(plan, runGeneration: runGeneration, planGeneration: planGeneration) }
     }
 
     // MARK: Engine values → screen values

@@ -13,11 +13,11 @@ struct CompressPane {
             painter.put(Text.truncate(reason, to: inner.width), row: inner.row, col: inner.col, style: Style(fg: .muted))
             return
         }
-        let (summaryRow, rest) = inner.splitTop(1)
-        let (body, keysRow) = rest.splitBottom(1)
+        let (summaryRow, body, frontRect, keysRow) = parts(inside: inner)
         drawSummary(in: summaryRow, painter: painter)
-        let histogramWidth = body.width >= 100 ? 28 : 0
-        let table = Rect(row: body.row + 1, col: body.col, width: body.width - histogramWidth, height: body.height - 1)
+        if !frontRect.isEmpty { drawFront(in: frontRect, painter: painter) }
+        let histogramWidth = Self.histogramWidth(beside: body)
+        let table = tableRows(in: body)
         drawTable(in: table, header: Rect(row: body.row, col: body.col, width: table.width, height: 1), painter: painter)
         if histogramWidth > 0, let row = compress.selectedRow {
             let chart = Rect(row: body.row, col: body.right - histogramWidth + 1, width: histogramWidth - 1, height: min(body.height, 12))
@@ -26,14 +26,68 @@ struct CompressPane {
                 .draw(in: Rect(row: chart.row + 1, col: chart.col, width: chart.width, height: chart.height - 1), painter: painter)
         }
         // What the engine is doing or last did ("evaluating…", "saved variants/tuned-1.json") at the right of the keys.
-        let status = compress.status
-        let keys = "↑↓ layer · +/- weights · o output int8/int16 · u undo · s save variant · Esc back"
+        let status = compress.searching && !compress.status.hasPrefix("searching") ? compress.status + " · searching…" : compress.status
+        let keys = "↑↓ layer · +/- weights · o output 8/16 · a auto-search · u undo · s save · Esc back"
         let room = max(0, keysRow.width - status.count - 2)
         painter.put(Text.truncate(keys, to: room), row: keysRow.row, col: keysRow.col, style: Style(fg: .muted))
         if !status.isEmpty {
             painter.put(Text.truncate(status, to: keysRow.width), row: keysRow.row, col: max(keysRow.col, keysRow.right - status.count),
                         style: Style(fg: .accent, bold: true))
         }
+    }
+
+    /// The automatic search's Pareto front: a row per plan (the chosen one marked) and beside it
+    /// validation macro-F1 against flash.
+    private func drawFront(in rect: Rect, painter: Painter) {
+        let title = "Pareto front of the automatic search under \(compress.frontBudget)"
+        painter.put(Text.truncate(title, to: rect.width), row: rect.row + 1, col: rect.col, style: Style(fg: .muted, bold: true))
+        let listWidth = min(rect.width, 58)
+        let list = Rect(row: rect.row + 2, col: rect.col, width: listWidth, height: rect.height - 2)
+        let layers = compress.rows.filter(\.hasWeights).count
+        let shown = max(1, list.height)
+        let chosen = compress.front.firstIndex(where: \.isChosen) ?? 0
+        let first = max(0, min(chosen - shown / 2, compress.front.count - shown))
+        for (i, p) in compress.front.enumerated().dropFirst(first).prefix(shown) {
+            let text = "flash " + Text.padRight(Text.bytes(p.flashBytes), to: 9) + "RAM " + Text.padRight(Text.bytes(p.arenaBytes), to: 9)
+                + "F1 " + Text.fixed(p.validationF1, 3) + "  \(p.int4Layers)/\(layers) int4" + (p.isChosen ? " ◀ chosen" : "")
+            painter.put(Text.truncate(text, to: list.width), row: list.row + i - first, col: list.col,
+                        style: p.isChosen ? Style(fg: .accent, bold: true) : .plain)
+        }
+        let chart = Rect(row: rect.row + 2, col: rect.col + listWidth + 2, width: rect.width - listWidth - 2, height: rect.height - 2)
+        guard chart.width >= 20 else { return }
+        ScatterPlot(points: compress.front.map { .init(x: Double($0.flashBytes), y: $0.validationF1, onFront: true, highlighted: $0.isChosen) },
+                    xLabel: { Text.bytes(Int($0.rounded())) }, xCaption: "flash", yCaption: "F1")
+            .draw(in: chart, painter: painter)
+    }
+
+    /// The summary line, the table (with the histogram beside it), the search's front and the key line.
+    private func parts(inside inner: Rect) -> (summary: Rect, body: Rect, front: Rect, keys: Rect) {
+        let (summary, rest) = inner.splitTop(1)
+        let (upper, keys) = rest.splitBottom(1)
+        let frontHeight = compress.front.isEmpty ? 0 : min(max(compress.front.count + 3, 9), max(5, upper.height / 3))
+        let (body, front) = upper.splitBottom(frontHeight)
+        return (summary, body, front, keys)
+    }
+
+    /// The table's rows: below its header line, left of the histogram when there is room for one.
+    private func tableRows(in body: Rect) -> Rect {
+        Rect(row: body.row + 1, col: body.col, width: body.width - Self.histogramWidth(beside: body), height: body.height - 1)
+    }
+
+    private static func histogramWidth(beside body: Rect) -> Int { body.width >= 100 ? 28 : 0 }
+
+    /// The first op shown, so the selected one stays in view.
+    private func firstShown(height: Int) -> Int {
+        max(0, min(compress.selected - height / 2, compress.rows.count - height))
+    }
+
+    /// The op (an index into the rows) drawn at screen row `row` when the view fills `rect`.
+    func op(atRow row: Int, in rect: Rect) -> Int? {
+        guard !compress.rows.isEmpty else { return nil }
+        let table = tableRows(in: parts(inside: rect.inset(by: 1)).body)
+        guard row >= table.row, row < table.bottom else { return nil }
+        let index = row - table.row + firstShown(height: table.height)
+        return index < compress.rows.count ? index : nil
     }
 
     private func drawSummary(in row: Rect, painter: Painter) {
@@ -62,7 +116,7 @@ struct CompressPane {
                     col: header.col, style: Style(fg: .muted))
         guard rect.height > 0 else { return }
         // Keep the selected row in view.
-        let first = max(0, min(compress.selected - rect.height / 2, compress.rows.count - rect.height))
+        let first = firstShown(height: rect.height)
         for (i, row) in compress.rows.enumerated().dropFirst(first).prefix(rect.height) {
             let sqnr = row.sqnrDB.map { "\(Text.fixed($0, 1)) dB" } ?? "exact"
             let text = line(row.name, row.type, row.weights.isEmpty ? "—" : row.weights, row.output, Text.bytes(row.flashBytes),

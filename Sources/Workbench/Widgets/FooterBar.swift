@@ -2,9 +2,11 @@
 struct FooterBar {
     var training: WorkbenchState.Training
     var notice: WorkbenchState.Notice?
+    /// The Present view leaves the training figures out: they mean nothing to its audience.
+    var showsTraining = true
 
     func draw(in row: Rect, painter: Painter) {
-        let figures = self.figures
+        let figures = showsTraining ? self.figures : ""
         painter.put(figures, row: row.row, col: row.right - figures.count - 1, style: Style(fg: .muted))
         let space = max(0, row.width - figures.count - 3)
         if let notice {
@@ -14,7 +16,7 @@ struct FooterBar {
             painter.put(" " + Text.truncate(text, to: space), row: row.row, col: row.col,
                         style: Style(fg: notice.isError ? .bad : .warn, bold: true))
         } else {
-            let keys = [training.paused ? "space resume" : "space pause", "Tab focus", "? help", "q quit"]
+            let keys = showsTraining ? [training.paused ? "space resume" : "space pause", "Tab focus", "? help", "q quit"] : ["? help", "q quit"]
             painter.put(" " + Text.truncate(keys.joined(separator: " · "), to: space), row: row.row, col: row.col, style: Style(fg: .muted))
         }
     }

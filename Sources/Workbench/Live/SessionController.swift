@@ -341,30 +341,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         }
     }
 
-    /// Only what the table shows is decoded; an unreadable or foreign file is passed over.
-    private struct VariantSummary: Decodable {
-        struct Score: Decodable { var macroF1: Double }
-        var name: String
-        var model: String
-        var plan: PrecisionPlan
-        var validation: Score
-        var test: Score
-        var arenaBytes: Int
-        var flashBytes: Int
-    }
-
     static func variantRows(in root: URL) -> [WorkbenchState.VariantRow] {
-        let files = FileManager.default
-        var rows: [WorkbenchState.VariantRow] = []
-        for session in (try? files.contentsOfDirectory(atPath: root.path)) ?? [] {
-            let folder = root.appendingPathComponent(session).appendingPathComponent("variants")
-            for file in (try? files.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".json") {
-                guard let data = files.contents(atPath: folder.appendingPathComponent(file).path),
-                      let v = try? JSONDecoder().decode(VariantSummary.self, from: data) else { continue }
-                rows.append(.init(session: session, model: v.model, name: v.name, precision: precisionWords(v.plan),
-                                  validationF1: v.validation.macroF1, testF1: v.test.macroF1, arenaBytes: v.arenaBytes,
-                                  flashBytes: v.flashBytes))
-            }
+        let rows = VariantSummary.all(in: root).map { v in
+            WorkbenchState.VariantRow(session: v.session, model: v.model, name: v.name, precision: precisionWords(v.plan),
+                                      validationF1: v.validation.macroF1, testF1: v.test.macroF1, arenaBytes: v.arenaBytes,
+                                      flashBytes: v.flashBytes)
         }
         return rows.sorted { ($0.testF1, $1.session) > ($1.testF1, $0.session) }
     }

@@ -1,5 +1,6 @@
 import CNCursesW
 import Foundation
+import Glibc
 
 /// The signal that asked us to leave, set by the handler and read on the UI thread: the
 /// handler itself only stores a number, because curses must not be touched from a signal.
@@ -19,10 +20,52 @@ private let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity:
 /// previous action and raise the signal again.
 private func restoreTerminalAndCrash(_ signal: Int32) {
     endwin()
+    replayCapturedErrors()
     let null = open("/dev/null", O_RDONLY)
     if null >= 0 { dup2(null, STDIN_FILENO) }
     sigaction(signal, previousActions + Int(signal), nil)
     raise(signal)
+}
+
+/// While curses owns the screen, standard error goes to an unlinked temporary file: text written
+/// there (the runtime's "Fatal error: …" line just before its trap, a library's warning) would
+/// otherwise land on the alternate screen and vanish with it. When the screen is given back, on
+/// close or in the crash handler, the file is copied to the real standard error, which is then
+/// restored. Plain descriptors, because the crash handler may only use async-signal-safe calls.
+private var capturedErrors: Int32 = -1
+private var realStandardError: Int32 = -1
+
+private func captureStandardError() {
+    var template = Array("/tmp/tinyloc-stderr-XXXXXX".utf8CString)
+    let file = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard file >= 0 else { return }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    let saved = dup(STDERR_FILENO)
+    guard saved >= 0, dup2(file, STDERR_FILENO) >= 0 else {
+        Glibc.close(file)
+        if saved >= 0 { Glibc.close(saved) }
+        return
+    }
+    capturedErrors = file
+    realStandardError = saved
+}
+
+private func replayCapturedErrors() {
+    guard capturedErrors >= 0, realStandardError >= 0 else { return }
+    dup2(realStandardError, STDERR_FILENO)
+    lseek(capturedErrors, 0, SEEK_SET)
+    var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+    withUnsafeMutableBytes(of: &buffer) { bytes in
+        while true {
+            let count = read(capturedErrors, bytes.baseAddress, bytes.count)
+            if count <= 0 { break }
+            _ = write(STDERR_FILENO, bytes.baseAddress, count)
+        }
+    }
+    Glibc.close(capturedErrors)
+    Glibc.close(realStandardError)
+    capturedErrors = -1
+    realStandardError = -1
 }
 
 /// The real terminal, through ncursesw. Create, use and close it on the main thread only:
@@ -84,6 +127,7 @@ public final class NCursesTerminal: Terminal {
         sigemptyset(&fatal.sa_mask)
         fatal.sa_flags = 0
         for signal in fatalSignals { sigaction(signal, &fatal, previousActions + Int(signal)) }
+        captureStandardError()
     }
 
     deinit { close() }
@@ -93,6 +137,7 @@ public final class NCursesTerminal: Terminal {
         guard open else { return }
         open = false
         endwin()
+        replayCapturedErrors()
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
         for signal in fatalSignals { sigaction(signal, previousActions + Int(signal), nil) }

@@ -88,6 +88,8 @@ public struct QuantizationAwareTrainingSummary: Sendable, Codable, Equatable {
     public var epochs: Int
     public var bestEpoch: Int
     public var learningRate: Float
+    /// The teacher session's folder, when the fine-tune distilled from one.
+    public var distilledFrom: String?
     /// The plan's figures before fine-tuning (post-training quantization of the float model).
     public var beforeValidationMacroF1: Double
     public var beforeTestMacroF1: Double
@@ -103,24 +105,29 @@ public struct QuantizationAwareTraining {
     public var epochs: Int
     public var learningRate: Float
     public var patience: Int
+    /// A finished session whose model teaches the fine-tune (soft targets beside the labels), as
+    /// distillation does in training; it must have been trained on the same data, split and windows.
+    public var distillFrom: SessionConfig.TeacherReference?
 
-    public init(epochs: Int = 10, learningRate: Float = 1e-4, patience: Int = 5) {
+    public init(epochs: Int = 10, learningRate: Float = 1e-4, patience: Int = 5, distillFrom: SessionConfig.TeacherReference? = nil) {
         self.epochs = epochs
         self.learningRate = learningRate
         self.patience = patience
+        self.distillFrom = distillFrom
     }
 
     /// A trainer that fine-tunes `model` (at its trained weights) under `plan`: the session's recipe
     /// (batch, class balancing, augmentation) with this fine-tune's epochs, learning rate and patience.
     func fineTuner(_ model: ClassifierModel, graph: Graph, plan: PrecisionPlan, training: TrainingConfig, classes: Int,
-                   windows: SplitWindows, seed: UInt64) -> (Trainer, FakeQuantizedWeights) {
+                   windows: SplitWindows, seed: UInt64, distillation: Distillation? = nil) -> (Trainer, FakeQuantizedWeights) {
         let projection = FakeQuantizedWeights(model: model, graph: graph, plan: plan)
         var recipe = training
         recipe.epochs = epochs
         recipe.learningRate = learningRate
         recipe.patience = patience
         return (Trainer(model: model, config: recipe, classes: classes, train: windows.labelledTrain,
-                        validation: windows.labelledValidation, seed: seed, projection: projection), projection)
+                        validation: windows.labelledValidation, seed: seed, distillation: distillation, projection: projection),
+                projection)
     }
 
     public static func checkpointURL(_ session: Session, variant: String) -> URL {
@@ -131,6 +138,7 @@ public struct QuantizationAwareTraining {
     func digest(session: Session, plan: PrecisionPlan) -> String {
         struct Bound: Encodable {
             var session: String
+            var teacher: SessionConfig.TeacherReference?
             var plan: PrecisionPlan
             var epochs: Int
             var learningRate: Float
@@ -138,7 +146,7 @@ public struct QuantizationAwareTraining {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(Bound(session: session.config.digest, plan: plan, epochs: epochs, learningRate: learningRate,
+        let bytes = (try? encoder.encode(Bound(session: session.config.digest, teacher: distillFrom, plan: plan, epochs: epochs, learningRate: learningRate,
                                                patience: patience))) ?? Data()
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
@@ -153,8 +161,15 @@ public struct QuantizationAwareTraining {
         try plan.validate(for: before.graph)
         let ptq = try before.evaluate(plan, name: name)
         let config = trained.session.config
+        let distillation = try distillFrom.map { reference -> Distillation in
+            let shape = ModelShape(steps: trained.windows.train.length, features: trained.windows.train.features, classes: trained.rooms.count)
+            let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
+            return .frozen(teacher: teacher.model, train: trained.windows.labelledTrain, classes: trained.rooms.count,
+                           augmented: config.training.receiverDropout > 0, temperature: reference.temperature, alpha: reference.alpha)
+        }
         let (trainer, projection) = fineTuner(trained.model, graph: before.graph, plan: plan, training: config.training,
-                                              classes: trained.rooms.count, windows: trained.windows, seed: config.seed)
+                                              classes: trained.rooms.count, windows: trained.windows, seed: config.seed,
+                                              distillation: distillation)
         let url = Self.checkpointURL(trained.session, variant: name)
         let expected = digest(session: trained.session, plan: plan)
         if FileManager.default.fileExists(atPath: url.path) {
@@ -181,7 +196,7 @@ public struct QuantizationAwareTraining {
         report.floatValidationMacroF1 = before.floatValidation
         report.floatTestMacroF1 = before.floatTest
         report.qat = QuantizationAwareTrainingSummary(epochs: trainer.epochsDone, bestEpoch: trainer.bestEpoch, learningRate: learningRate,
-                                                      beforeValidationMacroF1: ptq.validation.macroF1,
+                                                      distilledFrom: distillFrom?.session, beforeValidationMacroF1: ptq.validation.macroF1,
                                                       beforeTestMacroF1: ptq.test.macroF1, untrainedWeights: projection.unmatched)
         return report
     }

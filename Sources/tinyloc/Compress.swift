@@ -62,7 +62,11 @@ struct Compress: ParsableCommand {
     @Option(help: "--qat: Adam learning rate of the fine-tune.")
     var qatLearningRate: Float = 1e-4
 
+    @Option(help: "--qat: distil from this finished session's model while fine-tuning (a name under --sessions-dir, or a folder; trained on the same data, split and windows).")
+    var distillFrom: String?
+
     func validate() throws {
+        if distillFrom != nil && !qat { throw ValidationError("--distill-from belongs to --qat") }
         if !qat && (qatEpochs != 10 || qatLearningRate != 1e-4) { throw ValidationError("--qat-epochs and --qat-learning-rate belong to --qat") }
         guard (1...1000).contains(qatEpochs) else { throw ValidationError("--qat-epochs must be 1…1000") }
         guard qatLearningRate > 0, qatLearningRate.isFinite, qatLearningRate < 1 else {
@@ -142,9 +146,13 @@ struct Compress: ParsableCommand {
         try Session.validate(name: variantName)
         let report: VariantReport
         if qat {
-            let fineTune = QuantizationAwareTraining(epochs: qatEpochs, learningRate: qatLearningRate)
+            let teacher = distillFrom.map { name in
+                SessionConfig.TeacherReference(session: name.contains("/") ? name : URL(fileURLWithPath: sessionsDir).appendingPathComponent(name).path)
+            }
+            let fineTune = QuantizationAwareTraining(epochs: qatEpochs, learningRate: qatLearningRate, distillFrom: teacher)
             let resumed = FileManager.default.fileExists(atPath: QuantizationAwareTraining.checkpointURL(opened, variant: variantName).path)
             print("quantization-aware training under the plan, \(qatEpochs) epochs at learning rate \(qatLearningRate)"
+                  + (teacher.map { ", distilling from \($0.session)" } ?? "")
                   + (resumed ? " (continuing from \(QuantizationAwareTraining.checkpointURL(opened, variant: variantName).path))" : ""))
             report = try fineTune.run(evaluator.trained, plan: evaluated, name: variantName) { record in
                 print(String(format: "  epoch %2d  train loss %.4f  validation macro-F1 %.3f (weights as the chip holds them)",

@@ -132,6 +132,14 @@ final class QuantizationAwareTrainingTests: XCTestCase {
         XCTAssertEqual(resumed.graph, whole.graph, "the resumed fine-tune holds other weights")
         XCTAssertEqual(resumed.validation, whole.validation)
 
+        // The session's own model as the teacher (same data, split and windows by construction):
+        // its soft targets change what the fine-tune learns.
+        let taught = QuantizationAwareTraining(epochs: 3, learningRate: 1e-3, patience: 10,
+                                               distillFrom: .init(session: session.folder.path, temperature: 2, alpha: 0.5))
+        let distilled = try taught.run(TrainedSession.open(session), plan: plan, name: "distilled")
+        XCTAssertEqual(distilled.qat?.distilledFrom, session.folder.path)
+        XCTAssertNotEqual(distilled.graph, whole.graph)
+
         let other = QuantizationAwareTraining(epochs: 5, learningRate: 1e-3, patience: 10)
         XCTAssertThrowsError(try other.run(TrainedSession.open(session), plan: plan, name: "resumed")) { error in
             XCTAssertTrue("\(error)".contains("resumed.qat.ckpt"), "\(error)")

@@ -38,15 +38,4 @@ public struct VariantSummary: Sendable, Decodable, Equatable {
         }
         return rows
     }
-
-    /// The variants no other beats on both counts: none with at most its RAM has a higher score.
-    /// Ordered by RAM.
-    public static func front(_ variants: [VariantSummary], score: (VariantSummary) -> Double) -> [VariantSummary] {
-        var front: [VariantSummary] = []
-        for v in variants.sorted(by: { ($0.deployedArenaBytes, -score($0)) < ($1.deployedArenaBytes, -score($1)) }) {
-            if let last = front.last, score(v) <= score(last) { continue }
-            front.append(v)
-        }
-        return front
-    }
 }

@@ -9,7 +9,7 @@
 # point is that every target still builds and survives a few seconds.
 #
 # TARGET is a file of fuzz/targets (sphere, study-csv, mapped-csv, floorplan, session-json,
-# checkpoint, cv-progress). The modules up to Sessions are compiled once by SwiftPM, instrumented
+# checkpoint, cv-progress, precision-plan, sweep-file). The modules up to Sweeps are compiled once by SwiftPM, instrumented
 # for libFuzzer and AddressSanitizer, in .build/fuzz (apart from the normal build); each target is
 # its entry file plus Support.swift linked against them. The run starts from fuzz/corpus/TARGET
 # and adds what it finds to .build/fuzz/corpus/TARGET (kept out of the repo); a crash is written to
@@ -26,14 +26,14 @@ modules=$build/$configuration
 optimise=$([ "$configuration" = release ] && echo -O || echo -Onone)
 all=$(cd fuzz/targets && ls *.swift | grep -v '^Support.swift$' | sed 's/\.swift$//')
 
-swift build -c "$configuration" --build-path "$build" --target Sessions \
+swift build -c "$configuration" --build-path "$build" --target Sweeps \
   -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address >&2
 
 link() {
   local name=$1
   [ -f "fuzz/targets/$name.swift" ] || { echo "no fuzz target '$name' (have: $(echo $all))" >&2; exit 2; }
   local objects
-  objects=$(ls "$modules"/{TinyTensorKernels,TinyTensorHaswell,CTinyCPU,TinyTensor,TinyNN,Localisation,Graph,Models,Compression,Deploy,Sessions}.build/*.o 2>/dev/null)
+  objects=$(ls "$modules"/{TinyTensorKernels,TinyTensorHaswell,CTinyCPU,TinyTensor,TinyNN,Localisation,Graph,Models,Compression,Deploy,Sessions,Sweeps}.build/*.o 2>/dev/null)
   # The entry file is compiled as a library (-parse-as-library): libFuzzer brings main().
   swiftc "$optimise" -parse-as-library -sanitize=fuzzer,address -g -use-ld=lld -module-name "fuzz_${name//-/_}" \
     -I "$modules/Modules" -Xcc -fmodule-map-file="$modules/CTinyCPU.build/module.modulemap" \

@@ -104,8 +104,50 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(footprint.scoreBytes, 72)
         XCTAssertEqual(footprint.transitionBytes, 162)
         XCTAssertEqual(footprint.priorBytes, 36)
-        XCTAssertEqual(footprint.ramBytes, 162)
-        XCTAssertEqual(footprint.flashBytes, 198)
+        // 90 + 72 + a uint32 window count; 162 + 36 + the int64 score multiplier.
+        XCTAssertEqual(footprint.ramBytes, 166)
+        XCTAssertEqual(footprint.flashBytes, 206)
+    }
+
+    func testScoreScalingTurnsCodeDifferencesIntoFixedPointNats() {
+        // scale 1/8, 10 fraction bits: multiplier 2^-3 · 2^34 = 2^31; a difference of −3 codes is
+        // −3/8 nat = −384/1024 exactly, −5 codes −640/1024.
+        let eighth = ScoreScaling(scoreScale: 0.125, fractionBits: 10)
+        XCTAssertEqual(eighth.multiplier, 1 << 31)
+        XCTAssertEqual(eighth.fixedPoint(-3), -384)
+        XCTAssertEqual(eighth.fixedPoint(-5), -640)
+        XCTAssertEqual(eighth.fixedPoint(0), 0)
+        // scale 0.1: −255 codes = −25.5 nat = −26,112/1024; −7 codes = −716.8/1024, rounded to −717.
+        let tenth = ScoreScaling(scoreScale: 0.1, fractionBits: 10)
+        XCTAssertEqual(tenth.fixedPoint(-255), -26_112)
+        XCTAssertEqual(tenth.fixedPoint(-7), -717)
+    }
+
+    /// What the chip decodes: int8 output codes. The integer path on codes equals the float decoder
+    /// on the logits those codes stand for, which is the float decoder of an int8 classifier.
+    func testIntegerDecoderOnOutputCodesTakesTheFloatDecodersPath() throws {
+        var rng = SeededRNG(seed: 18)
+        var compared = 0, decodedDiffersFromArgmax = 0
+        for trial in 0..<20 {
+            let c = 3 + trial % 7, n = 30 + trial
+            let (transitions, classifierPrior, _) = try randomCase(rooms: c, windows: n, rng: &rng)
+            let scale = Float(0.02 + 0.1 * rng.uniformDouble()), zeroPoint = Int32(trial % 5) * 7 - 14
+            let codes = (0..<(n * c)).map { _ in Int32((40 * rng.normal()).rounded()).clamped(to: -128...127) }
+            let logits = codes.map { scale * Float($0 - zeroPoint) }
+            let integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior)
+            let e = integer.emissions(scores: codes, scaling: ScoreScaling(scoreScale: scale, fractionBits: integer.fractionBits))
+            let float = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
+            let fe = float.logEmissions(logits: logits[...])
+            for lag in [0, 1, 5, n - 1] {
+                let path = integer.decode(emissions: e, lag: lag)
+                XCTAssertEqual(path, float.decode(logEmissions: fe, lag: lag), "trial \(trial), lag \(lag)")
+                compared += 1
+                let argmax = (0..<n).map { t in (0..<c).max { codes[t * c + $0] < codes[t * c + $1] || (codes[t * c + $0] == codes[t * c + $1] && $0 > $1) }! }
+                if path != argmax { decodedDiffersFromArgmax += 1 }
+            }
+        }
+        // Decoding changed the rooms in most cases, so the equality above is not argmax against argmax.
+        XCTAssertGreaterThan(decodedDiffersFromArgmax, compared / 2)
     }
 
     func testCountingWithAddOneSmoothing() throws {
@@ -188,4 +230,8 @@ final class DecodingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("floor plan \"sphere-house\"") && "\(error)".contains("garage"), "\(error)")
         }
     }
+}
+
+private extension Int32 {
+    func clamped(to range: ClosedRange<Int32>) -> Int32 { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

@@ -51,6 +51,23 @@ public struct IntegerViterbi: Sendable {
         return out
     }
 
+    /// The emissions of an integer classifier's output codes (one row of `rooms` codes per window,
+    /// real logit = scale · (code − zero point)): e_t(j) = (s_t(j) − max_k s_t(k)) · scale in fixed
+    /// point, minus log ρ(j), clamped to int16. The zero point cancels in the difference and the
+    /// scale is one fixed-point multiplier (`ScoreScaling`), so the chip needs neither float nor a table.
+    public func emissions(scores: [Int32], scaling: ScoreScaling) -> [Int16] {
+        precondition(scores.count % rooms == 0, "scores are not whole rows of \(rooms) rooms")
+        var out = [Int16](repeating: 0, count: scores.count)
+        for t in 0..<(scores.count / rooms) {
+            let row = scores[(t * rooms)..<((t + 1) * rooms)]
+            let top = row.max()!
+            for j in 0..<rooms {
+                out[t * rooms + j] = Int16(clamping: scaling.fixedPoint(row[t * rooms + j] - top) - Int64(logClassifierPrior[j]))
+            }
+        }
+        return out
+    }
+
     /// The float model these tables stand for exactly (the float decoder on it takes the same path):
     /// fixed-point values divided by 2^fractionBits, ruled-out moves as probability 0.
     public var dequantized: ViterbiDecoder {
@@ -114,9 +131,31 @@ public struct IntegerViterbi: Sendable {
     }
 }
 
-/// The integer decoder's memory: RAM holds the back-pointer ring (lag × rooms uint8) and two score
-/// rows (rooms int32 each: the previous window's and the one being computed); flash holds the
-/// transition table (rooms × rooms int16) and the two log priors π and ρ (rooms int16 each).
+/// A difference of two int8 output codes as a log-probability in the decoder's fixed point:
+/// d · scale · 2^fractionBits = (d · multiplier + 2^(shift−1)) >> shift, rounded half up, in int64.
+/// 24 bits after the multiplier's point keep the relative error below 2^−24 / scale for any output
+/// scale above 2^−14, far under the decoder's 1/1024-nat step.
+public struct ScoreScaling: Sendable, Equatable, Codable {
+    public static let shift = 24
+    public let multiplier: Int64
+
+    public init(scoreScale: Float, fractionBits: Int) {
+        precondition(scoreScale > 0 && scoreScale.isFinite && fractionBits >= 0 && fractionBits <= 16,
+                     "an output scale must be positive and finite, fraction bits 0…16")
+        multiplier = Int64((Double(scoreScale) * Double(Int64(1) << (fractionBits + Self.shift))).rounded())
+    }
+
+    /// `difference` is s − max, so −255…0 for int8 codes.
+    public func fixedPoint(_ difference: Int32) -> Int64 {
+        (Int64(difference) * multiplier + (Int64(1) << (Self.shift - 1))) >> Self.shift
+    }
+}
+
+/// The integer decoder's memory: RAM holds the back-pointer ring (lag × rooms uint8), two score
+/// rows (rooms int32 each: the previous window's and the one being computed) and the uint32 count
+/// of windows since the reset (it places the ring and says when the first decision is due); flash
+/// holds the transition table (rooms × rooms int16), the two log priors π and ρ (rooms int16 each)
+/// and the int64 multiplier that turns output codes into emissions.
 public struct DecoderFootprint: Sendable, Equatable, Codable {
     public var rooms: Int
     public var lag: Int
@@ -124,6 +163,8 @@ public struct DecoderFootprint: Sendable, Equatable, Codable {
     public var scoreBytes: Int
     public var transitionBytes: Int
     public var priorBytes: Int
+    public static let counterBytes = MemoryLayout<UInt32>.size
+    public static let multiplierBytes = MemoryLayout<Int64>.size
 
     public init(rooms: Int, lag: Int) {
         self.rooms = rooms
@@ -134,6 +175,6 @@ public struct DecoderFootprint: Sendable, Equatable, Codable {
         priorBytes = 2 * rooms * MemoryLayout<Int16>.size
     }
 
-    public var ramBytes: Int { backPointerBytes + scoreBytes }
-    public var flashBytes: Int { transitionBytes + priorBytes }
+    public var ramBytes: Int { backPointerBytes + scoreBytes + Self.counterBytes }
+    public var flashBytes: Int { transitionBytes + priorBytes + Self.multiplierBytes }
 }

@@ -1,3 +1,5 @@
+import Compression
+import Deploy
 import Foundation
 import Localisation
 import Models
@@ -13,6 +15,51 @@ public struct DecodedResult: Codable, Sendable, Equatable {
     public var footprint: DecoderFootprint
     /// Training transitions between rooms without a door, left out (`+plan` only).
     public var ruledOutTransitions: Int
+    /// The integer decoder on the integer model's output codes, as the chip runs it (`cv --int8`).
+    public var int8: ExperimentReport.SplitResult? = nil
+    /// Test windows where that path differs from the float decoder's on the same codes dequantized.
+    public var int8Differences: Int? = nil
+}
+
+/// An integer model's output codes for a set of windows, `codes[w·rooms + j]`, and their scale.
+public struct IntegerScores: Sendable {
+    public var codes: [Int32]
+    public var rooms: Int
+    public var scale: Float
+    public var zeroPoint: Int32
+
+    public init(codes: [Int32], output: TensorQuantization, rooms: Int) {
+        precondition(rooms > 0 && codes.count % rooms == 0, "codes are whole rows of \(rooms) rooms")
+        self.codes = codes
+        self.rooms = rooms
+        scale = output.scale
+        zeroPoint = output.zeroPoint
+    }
+
+    /// The real logits the codes stand for.
+    public var logits: [Float] { codes.map { scale * Float($0 - zeroPoint) } }
+
+    /// Each window's room: the first largest code.
+    public var predictions: [Int] {
+        let c = rooms
+        return (0..<(codes.count / c)).map { w in
+            var best = 0
+            for j in 1..<c where codes[w * c + j] > codes[w * c + best] { best = j }
+            return best
+        }
+    }
+}
+
+extension ChipDecoder {
+    /// The tables of `decoding`'s integer decoder for the C export, reading output codes of scale
+    /// `scoreScale`, with `lag` rows of back-pointers.
+    public init(_ decoding: TemporalDecoding, name: String, lag: Int, scoreScale: Float) {
+        let integer = decoding.integer
+        self.init(name: name, rooms: integer.rooms, lag: lag, logTransition: integer.logTransition, logPrior: integer.logPrior,
+                  logClassifierPrior: integer.logClassifierPrior,
+                  scoreMultiplier: ScoreScaling(scoreScale: scoreScale, fractionBits: integer.fractionBits).multiplier,
+                  scoreShift: ScoreScaling.shift)
+    }
 }
 
 /// Decoding after a trained classifier: transitions counted on the training windows, the test
@@ -36,8 +83,10 @@ public enum DecodingStage {
 
     /// `testLogits[w·rooms + j]` for every test window;
     /// `balancedClassifier`: the classifier was trained with class-balanced weights, so its
-    /// posteriors carry a uniform prior rather than the training label frequencies.
+    /// posteriors carry a uniform prior rather than the training label frequencies;
+    /// `integerScores`: the integer model's codes on the test windows, decoded as the chip would.
     public static func evaluate(_ specs: [DecoderSpec], train: WindowSet, test: WindowSet, testLogits: [Float],
+                                integerScores: IntegerScores? = nil,
                                 balancedClassifier: Bool, plan: FloorPlan?, dataset: Dataset) throws -> [DecodedResult] {
         let decoding = specs.filter { $0.mode != .none }
         guard !decoding.isEmpty else { return [] }
@@ -53,17 +102,27 @@ public enum DecodingStage {
             transitions[usesPlan] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency)
         }
         let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
+        let names = dataset.recordings.map(\.name)
         return try decoding.map { spec in
             let counted = transitions[spec.usesFloorPlan]!
             let decoder = TemporalDecoding(transitions: counted,
                                            classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : counted.prior)
-            let decoded = try decoder.decode(logits: testLogits, runs: testRuns, mode: spec.mode,
-                                             recordingNames: dataset.recordings.map(\.name))
+            let decoded = try decoder.decode(logits: testLogits, runs: testRuns, mode: spec.mode, recordingNames: names)
             let metrics = ClassificationMetrics(predictions: decoded.rooms, labels: test.labels, roomCount: dataset.rooms.count)
-            return DecodedResult(decoder: spec, result: .init(metrics, rooms: dataset.rooms),
-                                 integerDifferences: zip(decoded.rooms, decoded.integerRooms).filter { $0 != $1 }.count,
-                                 footprint: decoder.integer.footprint(lag: decoded.backPointerRows),
-                                 ruledOutTransitions: decoder.transitions.ruledOut)
+            var result = DecodedResult(decoder: spec, result: .init(metrics, rooms: dataset.rooms),
+                                       integerDifferences: zip(decoded.rooms, decoded.integerRooms).filter { $0 != $1 }.count,
+                                       footprint: decoder.integer.footprint(lag: decoded.backPointerRows),
+                                       ruledOutTransitions: decoder.transitions.ruledOut)
+            if let integerScores {
+                let scaling = ScoreScaling(scoreScale: integerScores.scale, fractionBits: decoder.integer.fractionBits)
+                let chip = try decoder.decode(integerScores: integerScores.codes, scaling: scaling, runs: testRuns, mode: spec.mode,
+                                              recordingNames: names)
+                let reference = try decoder.decode(logits: integerScores.logits, runs: testRuns, mode: spec.mode, recordingNames: names)
+                let chipMetrics = ClassificationMetrics(predictions: chip, labels: test.labels, roomCount: dataset.rooms.count)
+                result.int8 = .init(chipMetrics, rooms: dataset.rooms)
+                result.int8Differences = zip(chip, reference.rooms).filter { $0 != $1 }.count
+            }
+            return result
         }
     }
 }

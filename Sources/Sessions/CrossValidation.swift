@@ -178,14 +178,17 @@ public enum CrossValidation {
                 }
                 trainer.restoreBest()
                 var int8: ExperimentReport.SplitResult?
+                var integerScores: IntegerScores?
                 if config.integer == true, let integer = try IntegerModel(model, calibrationSet: windows.train) {
-                    let metrics = ClassificationMetrics(predictions: integer.predict(windows.test), labels: windows.test.labels,
-                                                        roomCount: shape.classes)
+                    let scores = IntegerScores(codes: integer.scores(windows.test), output: integer.integer.output.quantization, rooms: shape.classes)
+                    integerScores = scores
+                    let metrics = ClassificationMetrics(predictions: scores.predictions, labels: windows.test.labels, roomCount: shape.classes)
                     int8 = .init(metrics, rooms: dataset.rooms)
                 }
                 let predictions = testPredictions(model)
                 let decoded = try DecodingStage.evaluate(decoders, train: windows.train, test: windows.test, testLogits: predictions.logits,
-                                                         balancedClassifier: config.training.balanceClasses, plan: floorPlan, dataset: dataset)
+                                                         integerScores: integerScores, balancedClassifier: config.training.balanceClasses,
+                                                         plan: floorPlan, dataset: dataset)
                 var result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
                                   train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
@@ -209,6 +212,10 @@ public struct CrossValidationReport: Codable, Sendable {
         public var accuracy: Double
         /// Test windows, over all folds, where the integer decoder's room differs from the float one's.
         public var integerDifferences: Int
+        /// With `--int8`: the integer decoder on the integer models' codes, and the windows where it
+        /// differs from the float decoder on the same codes dequantized.
+        public var int8MacroF1: Double? = nil
+        public var int8Differences: Int? = nil
     }
 
     public struct SeedMean: Codable, Sendable, Equatable {
@@ -269,8 +276,14 @@ public struct CrossValidationReport: Codable, Sendable {
         let decoders = (config.decoders ?? []).filter { $0.mode != .none }
         decodedMeans = decoders.isEmpty ? nil : decoders.map { spec in
             let scores = folds.compactMap { $0.decoded?.first { $0.decoder == spec } }
-            return DecodedMean(decoder: spec, macroF1: mean(scores.map(\.result.macroF1)), accuracy: mean(scores.map(\.result.accuracy)),
-                               integerDifferences: scores.reduce(0) { $0 + $1.integerDifferences })
+            var decodedMean = DecodedMean(decoder: spec, macroF1: mean(scores.map(\.result.macroF1)), accuracy: mean(scores.map(\.result.accuracy)),
+                                          integerDifferences: scores.reduce(0) { $0 + $1.integerDifferences })
+            let int8 = scores.compactMap(\.int8?.macroF1)
+            if !int8.isEmpty {
+                decodedMean.int8MacroF1 = mean(int8)
+                decodedMean.int8Differences = scores.reduce(0) { $0 + ($1.int8Differences ?? 0) }
+            }
+            return decodedMean
         }
         var byTest: [String: [Double]] = [:]
         for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }

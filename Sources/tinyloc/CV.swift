@@ -225,6 +225,10 @@ struct CV: ParsableCommand {
         for mean in report.decodedMeans ?? [] {
             lines.append(String(format: "decoded %@: macro-F1 %.3f (%+.3f) · accuracy %.3f · integer decoder differs on %d windows",
                                 mean.decoder.description, mean.macroF1, mean.macroF1 - report.meanMacroF1, mean.accuracy, mean.integerDifferences))
+            if let int8 = mean.int8MacroF1, let int8Mean = report.int8MeanMacroF1 {
+                lines.append(String(format: "  on the integer model's codes, as the chip decodes: macro-F1 %.3f (%+.3f over the undecoded integer model) · differs from the float decoder on the same codes on %d windows",
+                                    int8, int8 - int8Mean, mean.int8Differences ?? 0))
+            }
         }
         if report.seedMeans.count > 1 {
             lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))
@@ -251,6 +255,7 @@ func decodedLine(_ decoded: [DecodedResult], undecoded: Double) -> String {
     decoded.map {
         String(format: "%@ %.3f (%+.3f, int RAM %d B%@)", $0.decoder.description, $0.result.macroF1, $0.result.macroF1 - undecoded,
                $0.footprint.ramBytes, $0.integerDifferences > 0 ? ", int differs on \($0.integerDifferences)" : "")
+            + ($0.int8.map { String(format: ", int8 model %.3f", $0.macroF1) } ?? "")
     }.joined(separator: " · ")
 }
 

@@ -146,6 +146,29 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.config.decoders, config.decoders)
     }
 
+    /// `cv --int8 --decode`: the integer decoder on the integer model's codes, as the chip runs it,
+    /// checked against the float (Double) decoder on the same codes dequantized.
+    func testDecodersAlsoRunOnTheIntegerModelsCodes() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 2
+        config.integer = true
+        config.decoders = [DecoderSpec(mode: .lag(0)), DecoderSpec(mode: .lag(3)), DecoderSpec(mode: .offline)]
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        for fold in report.folds {
+            let decoded = try XCTUnwrap(fold.decoded)
+            for score in decoded {
+                let int8 = try XCTUnwrap(score.int8, "\(score.decoder)")
+                XCTAssertEqual(int8.confusion.joined().reduce(0, +), fold.testWindows)
+                XCTAssertEqual(score.int8Differences, 0, "\(score.decoder) on fold \(fold.test)")
+            }
+        }
+        let means = try XCTUnwrap(report.decodedMeans)
+        XCTAssertEqual(try XCTUnwrap(means[2].int8MacroF1), report.folds.map { $0.decoded![2].int8!.macroF1 }.reduce(0, +) / 3, accuracy: 1e-12)
+        let again = try JSONDecoder().decode(CrossValidationReport.self, from: JSONEncoder().encode(report))
+        XCTAssertEqual(again.decodedMeans, report.decodedMeans)
+    }
+
     func testThePriorDividedOutIsTheOneTheClassifierWasTrainedUnder() throws {
         // Training: 90 windows of room a, then 10 of b. The classifier cannot tell them apart
         // (equal logits), so the path follows the priors. Dividing by the uniform prior leaves the

@@ -57,7 +57,7 @@ extension ChipDecoder {
         let integer = decoding.integer
         self.init(name: name, rooms: integer.rooms, lag: lag, logTransition: integer.logTransition, logPrior: integer.logPrior,
                   logClassifierPrior: integer.logClassifierPrior,
-                  scoreMultiplier: ScoreScaling(scoreScale: scoreScale, fractionBits: integer.fractionBits).multiplier,
+                  scoreMultiplier: integer.scaling(scoreScale: scoreScale).multiplier,
                   scoreShift: ScoreScaling.shift)
     }
 }
@@ -92,21 +92,24 @@ public enum DecodingStage {
         guard !decoding.isEmpty else { return [] }
         let trainRuns = WindowRuns(train).labelRuns(train.labels)
         let testRuns = WindowRuns(test)
-        var transitions: [Bool: RoomTransitions] = [:]
-        for usesPlan in Set(decoding.map(\.usesFloorPlan)) {
+        struct Counting: Hashable { var usesPlan: Bool, pseudoCount: Double }
+        var transitions: [Counting: RoomTransitions] = [:]
+        for counting in Set(decoding.map { Counting(usesPlan: $0.usesFloorPlan, pseudoCount: $0.pseudoCount) }) {
             var adjacency: RoomAdjacency?
-            if usesPlan {
+            if counting.usesPlan {
                 guard let plan else { throw TemporalDecodingError.noFloorPlan(data: dataset.name) }
                 adjacency = try RoomAdjacency(plan: plan, rooms: dataset.rooms)
             }
-            transitions[usesPlan] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency)
+            transitions[counting] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency,
+                                                                pseudoCount: counting.pseudoCount)
         }
         let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
         let names = dataset.recordings.map(\.name)
         return try decoding.map { spec in
-            let counted = transitions[spec.usesFloorPlan]!
+            let counted = transitions[Counting(usesPlan: spec.usesFloorPlan, pseudoCount: spec.pseudoCount)]!
             let decoder = TemporalDecoding(transitions: counted,
-                                           classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : counted.prior)
+                                           classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : counted.prior,
+                                           emissionWeight: spec.emissionWeight)
             let decoded = try decoder.decode(logits: testLogits, runs: testRuns, mode: spec.mode, recordingNames: names)
             let metrics = ClassificationMetrics(predictions: decoded.rooms, labels: test.labels, roomCount: dataset.rooms.count)
             var result = DecodedResult(decoder: spec, result: .init(metrics, rooms: dataset.rooms),
@@ -114,9 +117,8 @@ public enum DecodingStage {
                                        footprint: decoder.integer.footprint(lag: decoded.backPointerRows),
                                        ruledOutTransitions: decoder.transitions.ruledOut)
             if let integerScores {
-                let scaling = ScoreScaling(scoreScale: integerScores.scale, fractionBits: decoder.integer.fractionBits)
-                let chip = try decoder.decode(integerScores: integerScores.codes, scaling: scaling, runs: testRuns, mode: spec.mode,
-                                              recordingNames: names)
+                let chip = try decoder.decode(integerScores: integerScores.codes, scoreScale: integerScores.scale, runs: testRuns,
+                                              mode: spec.mode, recordingNames: names)
                 let reference = try decoder.decode(logits: integerScores.logits, runs: testRuns, mode: spec.mode, recordingNames: names)
                 let chipMetrics = ClassificationMetrics(predictions: chip, labels: test.labels, roomCount: dataset.rooms.count)
                 result.int8 = .init(chipMetrics, rooms: dataset.rooms)

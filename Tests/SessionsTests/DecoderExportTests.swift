@@ -147,7 +147,7 @@ int main(int argc, char **argv) {
         let decoding = try decoding(rng: &rng)
         let engine = IntegerInterpreter(integer)
         let scores = data.map { $0.map { engine.run(engine.quantizeInput($0)) } }
-        let scaling = ScoreScaling(scoreScale: integer.output.quantization.scale, fractionBits: decoding.integer.fractionBits)
+        let scaling = decoding.integer.scaling(scoreScale: integer.output.quantization.scale)
         var changedByDecoding = 0
         for lag in [0, 1, 5, 10, windowsPerRecording - 1] {
             let decoder = ChipDecoder(decoding, name: "lag=\(lag)", lag: lag, scoreScale: integer.output.quantization.scale)

@@ -16,11 +16,13 @@ public struct IntegerViterbi: Sendable {
     public let fractionBits: Int
     /// log A(i, j) in fixed point, `logTransition[i·rooms + j]`; `Int16.min` marks a ruled-out move.
     public let logTransition: [Int16]
-    /// log π and log ρ (see `ViterbiDecoder`).
+    /// log π and w · log ρ (see `ViterbiDecoder`).
     public let logPrior: [Int16]
     public let logClassifierPrior: [Int16]
+    /// w: every emission's weight, applied before the emissions are rounded to fixed point.
+    public let emissionWeight: Double
 
-    public init(converting transitions: RoomTransitions, classifierPrior: [Double], fractionBits: Int = 10) {
+    public init(converting transitions: RoomTransitions, classifierPrior: [Double], emissionWeight: Double = 1, fractionBits: Int = 10) {
         precondition(transitions.rooms.count <= 256, "uint8 back-pointers hold at most 256 rooms")
         rooms = transitions.rooms.count
         self.fractionBits = fractionBits
@@ -31,13 +33,19 @@ public struct IntegerViterbi: Sendable {
         }
         logTransition = transitions.probability.flatMap { $0.map(fixed) }
         logPrior = transitions.prior.map(fixed)
-        logClassifierPrior = classifierPrior.map(fixed)
+        logClassifierPrior = classifierPrior.map { fixed(pow($0, emissionWeight)) }
+        self.emissionWeight = emissionWeight
+    }
+
+    /// The scaling of output codes of scale `scoreScale`, this decoder's emission weight folded in.
+    public func scaling(scoreScale: Float) -> ScoreScaling {
+        ScoreScaling(scoreScale: Float(Double(scoreScale) * emissionWeight), fractionBits: fractionBits)
     }
 
     /// The emissions of logit rows in fixed point, clamped to int16 (≈ −32 nats at 10 fraction bits:
     /// a room that unlikely is as good as impossible).
     public func quantizedEmissions(logits: ArraySlice<Float>) -> [Int16] {
-        let scale = Float(1 << fractionBits)
+        let scale = Float(Double(1 << fractionBits) * emissionWeight)
         var out = [Int16](repeating: 0, count: logits.count)
         let base = logits.startIndex
         for t in 0..<(logits.count / rooms) {
@@ -73,7 +81,8 @@ public struct IntegerViterbi: Sendable {
     public var dequantized: ViterbiDecoder {
         let scale = Double(1 << fractionBits)
         return ViterbiDecoder(rooms: rooms, logTransition: logTransition.map { $0 == Int16.min ? -Double.infinity : Double($0) / scale },
-                              logPrior: logPrior.map { Double($0) / scale }, logClassifierPrior: logClassifierPrior.map { Double($0) / scale })
+                              logPrior: logPrior.map { Double($0) / scale }, logClassifierPrior: logClassifierPrior.map { Double($0) / scale },
+                              emissionWeight: emissionWeight)
     }
 
     /// Same contract as `ViterbiDecoder.decode(logEmissions:lag:)`, on fixed-point emissions.

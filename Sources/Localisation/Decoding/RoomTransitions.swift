@@ -18,7 +18,7 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .badSpec(text, reason):
-            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan and/or +freq)"
+            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan, +freq, +add=K, +weight=W in that order)"
         case let .lagBeyondRecording(lag, recording, windows):
             return "--decode lag=\(lag): recording \(recording) has only \(windows) windows, so the lag can be at most \(max(0, windows - 1)) there"
         case let .unreachableRoom(room, source):
@@ -102,11 +102,13 @@ public struct RoomTransitions: Sendable, Equatable {
     }
 
     /// Counted on runs of consecutive training windows (each run's labels in time order), with
-    /// add-one (Laplace) smoothing over the moves allowed: every allowed entry of a row gets one
-    /// pseudo-count, so a move seen in no training recording keeps a small probability. With
+    /// additive smoothing over the moves allowed: every allowed entry of a row gets `pseudoCount`
+    /// (1: Laplace), so a move seen in no training recording keeps a small probability. With
     /// `adjacency`, moves between rooms without a door are 0 and their training counts dropped.
     /// The prior is the add-one smoothed frequency of the training labels.
-    public static func counted(runs: [[Int]], rooms: [String], adjacency: RoomAdjacency? = nil) throws -> RoomTransitions {
+    public static func counted(runs: [[Int]], rooms: [String], adjacency: RoomAdjacency? = nil,
+                               pseudoCount: Double = 1) throws -> RoomTransitions {
+        precondition(pseudoCount > 0, "a positive pseudo-count keeps every allowed move possible")
         let c = rooms.count
         var counts = [[Double]](repeating: [Double](repeating: 0, count: c), count: c)
         var labelCounts = [Double](repeating: 1, count: c)
@@ -120,12 +122,13 @@ public struct RoomTransitions: Sendable, Equatable {
             }
         }
         let probability = (0..<c).map { i -> [Double] in
-            let smoothed = (0..<c).map { j in adjacency.map { $0.allowed[i][j] } ?? true ? counts[i][j] + 1 : 0 }
+            let smoothed = (0..<c).map { j in adjacency.map { $0.allowed[i][j] } ?? true ? counts[i][j] + pseudoCount : 0 }
             let total = smoothed.reduce(0, +)
             return smoothed.map { $0 / total }
         }
         let labelTotal = labelCounts.reduce(0, +)
-        let source = "counted on \(windows) training windows, add-one" + (adjacency.map { ", doors of \($0.plan)" } ?? "")
+        let smoothing = pseudoCount == 1 ? "add-one" : "add-\(pseudoCount)"
+        let source = "counted on \(windows) training windows, \(smoothing)" + (adjacency.map { ", doors of \($0.plan)" } ?? "")
         return try RoomTransitions(rooms: rooms, probability: probability, prior: labelCounts.map { $0 / labelTotal },
                                    source: source, ruledOut: ruledOut)
     }

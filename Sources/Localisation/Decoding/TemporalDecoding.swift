@@ -42,11 +42,11 @@ public struct TemporalDecoding: Sendable {
     public let float: ViterbiDecoder
     public let integer: IntegerViterbi
 
-    /// `classifierPrior`: the prior the classifier's posteriors carry (see `ViterbiDecoder`).
-    public init(transitions: RoomTransitions, classifierPrior: [Double]) {
+    /// `classifierPrior`: the prior the classifier's posteriors carry; `emissionWeight`: w (see `ViterbiDecoder`).
+    public init(transitions: RoomTransitions, classifierPrior: [Double], emissionWeight: Double = 1) {
         self.transitions = transitions
-        float = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
-        integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior)
+        float = ViterbiDecoder(transitions, classifierPrior: classifierPrior, emissionWeight: emissionWeight)
+        integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior, emissionWeight: emissionWeight)
     }
 
     public struct Decoded: Sendable, Equatable {
@@ -98,9 +98,10 @@ public struct TemporalDecoding: Sendable {
 
     /// The integer decoder on an integer classifier's output codes (`scores[w·rooms + j]`), as the
     /// chip runs it after `tinyloc_predict`: per window of the set, in the set's order.
-    public func decode(integerScores scores: [Int32], scaling: ScoreScaling, runs: WindowRuns, mode: DecodeMode,
+    public func decode(integerScores scores: [Int32], scoreScale: Float, runs: WindowRuns, mode: DecodeMode,
                        recordingNames: [String]) throws -> [Int] {
-        let c = transitions.rooms.count
+        let c = transitions.rooms.count, scaling = integer.scaling(scoreScale: scoreScale)
+        precondition(scores.count == runs.runs.reduce(0) { $0 + $1.windows.count } * c, "one row of scores per window")
         try checkLag(mode, runs: runs, recordingNames: recordingNames)
         var rooms = [Int](repeating: 0, count: scores.count / c)
         for run in runs.runs {

@@ -92,24 +92,11 @@ public enum DecodingStage {
         guard !decoding.isEmpty else { return [] }
         let trainRuns = WindowRuns(train).labelRuns(train.labels)
         let testRuns = WindowRuns(test)
-        struct Counting: Hashable { var usesPlan: Bool, pseudoCount: Double }
-        var transitions: [Counting: RoomTransitions] = [:]
-        for counting in Set(decoding.map { Counting(usesPlan: $0.usesFloorPlan, pseudoCount: $0.pseudoCount) }) {
-            var adjacency: RoomAdjacency?
-            if counting.usesPlan {
-                guard let plan else { throw TemporalDecodingError.noFloorPlan(data: dataset.name) }
-                adjacency = try RoomAdjacency(plan: plan, rooms: dataset.rooms)
-            }
-            transitions[counting] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency,
-                                                                pseudoCount: counting.pseudoCount)
-        }
-        let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
         let names = dataset.recordings.map(\.name)
+        var counted: [Counting: RoomTransitions] = [:]
         return try decoding.map { spec in
-            let counted = transitions[Counting(usesPlan: spec.usesFloorPlan, pseudoCount: spec.pseudoCount)]!
-            let decoder = TemporalDecoding(transitions: counted,
-                                           classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : counted.prior,
-                                           emissionWeight: spec.emissionWeight)
+            let decoder = try temporalDecoding(spec, trainRuns: trainRuns, balancedClassifier: balancedClassifier, plan: plan,
+                                               dataset: dataset, counted: &counted)
             let decoded = try decoder.decode(logits: testLogits, runs: testRuns, mode: spec.mode, recordingNames: names)
             let metrics = ClassificationMetrics(predictions: decoded.rooms, labels: test.labels, roomCount: dataset.rooms.count)
             var result = DecodedResult(decoder: spec, result: .init(metrics, rooms: dataset.rooms),
@@ -126,5 +113,47 @@ public enum DecodingStage {
             }
             return result
         }
+    }
+
+    /// What a transition matrix is counted with: decoders that agree on it share one count.
+    struct Counting: Hashable {
+        var usesPlan: Bool
+        var pseudoCount: Double
+    }
+
+    /// The decoder `spec` names, its transitions counted on `trainRuns` (or taken from `counted`).
+    static func temporalDecoding(_ spec: DecoderSpec, trainRuns: [[Int]], balancedClassifier: Bool, plan: FloorPlan?,
+                                 dataset: Dataset, counted: inout [Counting: RoomTransitions]) throws -> TemporalDecoding {
+        let key = Counting(usesPlan: spec.usesFloorPlan, pseudoCount: spec.pseudoCount)
+        if counted[key] == nil {
+            var adjacency: RoomAdjacency?
+            if spec.usesFloorPlan {
+                guard let plan else { throw TemporalDecodingError.noFloorPlan(data: dataset.name) }
+                adjacency = try RoomAdjacency(plan: plan, rooms: dataset.rooms)
+            }
+            counted[key] = try RoomTransitions.counted(runs: trainRuns, rooms: dataset.rooms, adjacency: adjacency,
+                                                       pseudoCount: spec.pseudoCount)
+        }
+        let transitions = counted[key]!
+        let uniform = [Double](repeating: 1 / Double(dataset.rooms.count), count: dataset.rooms.count)
+        return TemporalDecoding(transitions: transitions,
+                                classifierPrior: balancedClassifier && !spec.dividesByFrequencies ? uniform : transitions.prior,
+                                emissionWeight: spec.emissionWeight)
+    }
+
+    /// The decoder `spec` as the chip runs it after a session's integer model (output codes of
+    /// scale `scoreScale`): transitions counted on the session's training recordings. Only a fixed
+    /// lag has a chip form; offline waits for the recording's end.
+    public static func chipDecoder(_ spec: DecoderSpec, session config: SessionConfig, scoreScale: Float) throws -> ChipDecoder {
+        guard case .lag(let lag) = spec.mode else {
+            throw TemporalDecodingError.badSpec(text: spec.description, reason: "only lag=N runs on the chip (offline needs the recording's end)")
+        }
+        let (dataset, plan) = try config.data.load(seed: config.seed)
+        let (split, _) = try config.resolvedSplit(dataset: dataset)
+        let train = makeWindows(dataset: dataset, recordings: split.train, config: config.windowConfig)
+        var counted: [Counting: RoomTransitions] = [:]
+        let decoding = try temporalDecoding(spec, trainRuns: WindowRuns(train).labelRuns(train.labels),
+                                            balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset, counted: &counted)
+        return ChipDecoder(decoding, name: spec.description, lag: lag, scoreScale: scoreScale)
     }
 }

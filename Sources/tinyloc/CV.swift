@@ -55,7 +55,7 @@ struct CV: ParsableCommand {
     var json: String?
 
     @Option(help: ArgumentHelp(
-        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training).",
+        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally followed, in this order, by +plan (only moves through the floor plan's doors), +freq (divide by the training room frequencies even after class-balanced training), +add=K (K pseudo-counts per allowed move instead of 1) and +weight=W (multiply the emissions by W).",
         discussion: "Every fold is trained once and all decoders score the same predictions; the undecoded score is always reported."))
     var decode = "none"
 

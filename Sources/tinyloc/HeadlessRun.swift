@@ -1,5 +1,6 @@
 import Deploy
 import Foundation
+import Localisation
 import Models
 import Sessions
 
@@ -66,7 +67,7 @@ struct HeadlessRun {
             lines.append("decoded (float; transitions counted on the training recordings): " + decodedLine(decoded, undecoded: report.testFloat.macroF1))
             for score in decoded {
                 lines.append("  \(score.decoder): integer decoder RAM \(score.footprint.ramBytes) B (back-pointers \(score.footprint.backPointerBytes) B, "
-                             + "scores \(score.footprint.scoreBytes) B) · flash \(score.footprint.flashBytes) B · differs from float on "
+                             + "scores \(score.footprint.scoreBytes) B, window count \(DecoderFootprint.counterBytes) B) · flash \(score.footprint.flashBytes) B · differs from float on "
                              + "\(score.integerDifferences) of \(report.data.testWindows) windows"
                              + (score.ruledOutTransitions > 0 ? " · \(score.ruledOutTransitions) training moves without a door left out" : ""))
             }

@@ -187,6 +187,13 @@ int main(int argc, char **argv) {
         XCTAssertTrue(decoded.readme.contains("tinyloc_decode_step"))
     }
 
+    func testOnlyAFixedLagHasAChipForm() {
+        XCTAssertThrowsError(try DecodingStage.chipDecoder(DecoderSpec(mode: .offline, usesFloorPlan: true),
+                                                           session: SessionConfig(name: "any"), scoreScale: 0.1)) { error in
+            XCTAssertTrue("\(error)".contains("offline+plan") && "\(error)".contains("only lag=N runs on the chip"), "\(error)")
+        }
+    }
+
     func testADecoderOfOtherRoomsIsRefusedByName() throws {
         var rng = SeededRNG(seed: 34)
         let integer = try integerModel(calibration: recordings(1, windows: 4, rng: &rng)[0])

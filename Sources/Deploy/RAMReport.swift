@@ -55,6 +55,12 @@ public struct RAMReport: Sendable, Codable, Equatable {
         public var name: String
         public var ramBytes: Int
         public var flashBytes: Int
+
+        public init(name: String, ramBytes: Int, flashBytes: Int) {
+            self.name = name
+            self.ramBytes = ramBytes
+            self.flashBytes = flashBytes
+        }
     }
 
     /// RAM the chip needs: the arena plus the decoder's arrays.

@@ -151,9 +151,27 @@ public enum DecodingStage {
         let (dataset, plan) = try config.data.load(seed: config.seed)
         let (split, _) = try config.resolvedSplit(dataset: dataset)
         let train = makeWindows(dataset: dataset, recordings: split.train, config: config.windowConfig)
+        return try chipDecoder(spec, lag: lag, train: train, balancedClassifier: config.training.balanceClasses, plan: plan,
+                               dataset: dataset, scoreScale: scoreScale)
+    }
+
+    /// The chip decoder of the first fixed-lag decoder in `specs` (nil when there is none), for the
+    /// RAM plan of a run.
+    public static func chipDecoder(firstLagIn specs: [DecoderSpec], train: WindowSet, balancedClassifier: Bool, plan: FloorPlan?,
+                                   dataset: Dataset, scoreScale: Float) throws -> ChipDecoder? {
+        for spec in specs {
+            guard case .lag(let lag) = spec.mode else { continue }
+            return try chipDecoder(spec, lag: lag, train: train, balancedClassifier: balancedClassifier, plan: plan, dataset: dataset,
+                                   scoreScale: scoreScale)
+        }
+        return nil
+    }
+
+    private static func chipDecoder(_ spec: DecoderSpec, lag: Int, train: WindowSet, balancedClassifier: Bool, plan: FloorPlan?,
+                                    dataset: Dataset, scoreScale: Float) throws -> ChipDecoder {
         var counted: [Counting: RoomTransitions] = [:]
-        let decoding = try temporalDecoding(spec, trainRuns: WindowRuns(train).labelRuns(train.labels),
-                                            balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset, counted: &counted)
+        let decoding = try temporalDecoding(spec, trainRuns: WindowRuns(train).labelRuns(train.labels), balancedClassifier: balancedClassifier,
+                                            plan: plan, dataset: dataset, counted: &counted)
         return ChipDecoder(decoding, name: spec.description, lag: lag, scoreScale: scoreScale)
     }
 }

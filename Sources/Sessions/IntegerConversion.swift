@@ -105,7 +105,8 @@ public struct MemorySummary: Sendable, Codable, Equatable {
 
     /// The plan the chip would run: integer windowed when there is one.
     public var deployed: RAMReport { integer ?? float }
-    public var fitsBudget: Bool { deployed.arenaBytes <= ramBudgetBytes }
+    /// The arena and, after `run --decode lag=N`, the decoder's arrays.
+    public var fitsBudget: Bool { deployed.totalRAMBytes <= ramBudgetBytes }
 
     public init(model: ClassifierModel, integer: IntegerModel?, mcu: MCUProfile, ramBudgetBytes: Int) throws {
         guard let floatGraph = model.lowered(.windowed) else { throw SessionError.mismatch("\(model.kind.rawValue) has no graph to plan") }

@@ -114,6 +114,10 @@ extension HeadlessRun {
                          + "peak at \(plan.peakOp)\(state) · flash \(formatBytes(plan.flashBytes)) · \(fits(plan.arenaBytes))")
         }
         let deployed = memory.deployed
+        if let decoder = deployed.decoder {
+            lines.append("  \(decoder.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(formatBytes(decoder.ramBytes).padding(toLength: 9, withPad: " ", startingAt: 0)) "
+                         + "beside the \(deployed.precision) arena · tables \(formatBytes(decoder.flashBytes)) · together \(formatBytes(deployed.totalRAMBytes)), \(fits(deployed.totalRAMBytes))")
+        }
         lines.append("  per layer (\(deployed.precision) windowed):")
         for layer in deployed.layers {
             lines.append("    \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) live \(formatBytes(layer.bytes))"

@@ -1,3 +1,4 @@
+import Deploy
 import Localisation
 import Models
 import XCTest
@@ -284,6 +285,10 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(decoded.map(\.decoder.description), ["lag=3", "offline"])
         XCTAssertEqual(decoded.map { $0.result.confusion.joined().reduce(0, +) }, [report.data.testWindows, report.data.testWindows])
         XCTAssertEqual(decoded[0].footprint, DecoderFootprint(rooms: 2, lag: 3))
+        // The RAM plan's decoder line for lag=3 over 2 rooms: 3 × 2 back-pointers, 2 × 2 int32 scores, a uint32 count.
+        let plan = try XCTUnwrap(report.memory?.integer)
+        XCTAssertEqual(plan.decoder, RAMReport.DecoderLine(name: "decoder lag=3", ramBytes: 6 + 16 + 4, flashBytes: 8 + 8 + 8))
+        XCTAssertEqual(plan.totalRAMBytes, plan.arenaBytes + 26)
         let saved = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: session.reportURL))
         XCTAssertEqual(saved.testDecoded, decoded)
 

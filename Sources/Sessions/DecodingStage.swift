@@ -146,7 +146,7 @@ public enum DecodingStage {
     /// lag has a chip form; offline waits for the recording's end.
     public static func chipDecoder(_ spec: DecoderSpec, session config: SessionConfig, scoreScale: Float) throws -> ChipDecoder {
         guard case .lag(let lag) = spec.mode else {
-            throw TemporalDecodingError.badSpec(text: spec.description, reason: "only lag=N runs on the chip (offline needs the recording's end)")
+            throw TemporalDecodingError.notOnChip(decoder: spec.description)
         }
         let (dataset, plan) = try config.data.load(seed: config.seed)
         let (split, _) = try config.resolvedSplit(dataset: dataset)

@@ -115,8 +115,8 @@ extension HeadlessRun {
         }
         let deployed = memory.deployed
         if let decoder = deployed.decoder {
-            lines.append("  \(decoder.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(formatBytes(decoder.ramBytes).padding(toLength: 9, withPad: " ", startingAt: 0)) "
-                         + "beside the \(deployed.precision) arena · tables \(formatBytes(decoder.flashBytes)) · together \(formatBytes(deployed.totalRAMBytes)), \(fits(deployed.totalRAMBytes))")
+            lines.append("  \(decoder.name): \(formatBytes(decoder.ramBytes)) beside the \(deployed.precision) arena · tables \(formatBytes(decoder.flashBytes)) · "
+                         + "together \(formatBytes(deployed.totalRAMBytes)), \(fits(deployed.totalRAMBytes))")
         }
         lines.append("  per layer (\(deployed.precision) windowed):")
         for layer in deployed.layers {

@@ -190,7 +190,8 @@ int main(int argc, char **argv) {
     func testOnlyAFixedLagHasAChipForm() {
         XCTAssertThrowsError(try DecodingStage.chipDecoder(DecoderSpec(mode: .offline, usesFloorPlan: true),
                                                            session: SessionConfig(name: "any"), scoreScale: 0.1)) { error in
-            XCTAssertTrue("\(error)".contains("offline+plan") && "\(error)".contains("only lag=N runs on the chip"), "\(error)")
+            XCTAssertEqual(error as? TemporalDecodingError, .notOnChip(decoder: "offline+plan"))
+            XCTAssertTrue("\(error)".contains("offline+plan cannot run on the chip"), "\(error)")
         }
     }
 

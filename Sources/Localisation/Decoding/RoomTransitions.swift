@@ -14,6 +14,8 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
     case planRoomsMismatch(plan: String, missingFromPlan: [String], notInData: [String])
     /// `+plan` was asked for, but the data has no floor plan.
     case noFloorPlan(data: String)
+    /// A decoder with no chip form (offline needs the recording's end) was asked for on the chip.
+    case notOnChip(decoder: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
             if !missing.isEmpty { parts.append("rooms of the data missing from the plan: \(missing.joined(separator: ", "))") }
             if !extra.isEmpty { parts.append("rooms of the plan not in the data: \(extra.joined(separator: ", "))") }
             return "floor plan \"\(plan)\" does not match the data's rooms (\(parts.joined(separator: "; ")))"
+        case let .notOnChip(decoder):
+            return "decoder \(decoder) cannot run on the chip: only a fixed lag (lag=N) can, offline waits for the recording's end"
         case let .noFloorPlan(data):
             return "--decode …+plan needs a floor plan, and data \(data) has none"
         }

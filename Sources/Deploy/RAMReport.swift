@@ -65,7 +65,6 @@ public struct RAMReport: Sendable, Codable, Equatable {
 
     /// RAM the chip needs: the arena plus the decoder's arrays.
     public var totalRAMBytes: Int { arenaBytes + (decoder?.ramBytes ?? 0) }
-    public var totalFlashBytes: Int { flashBytes + (decoder?.flashBytes ?? 0) }
 
     /// This plan with `decoder` run after the model.
     public func adding(_ decoder: ChipDecoder) -> RAMReport {

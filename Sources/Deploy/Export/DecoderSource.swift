@@ -8,7 +8,7 @@
 ///   δ_0(j) = log π(j) + e_0(j),  δ_t(j) = max_i [δ_{t−1}(i) + log A(i, j)] + e_t(j), then minus max_j δ_t(j)
 ///   back_t(j) = the first i reaching that max, kept in a ring of `lag` rows;
 /// the decision for window t − lag is traced back `lag` rows from the best room at t.
-public struct ChipDecoder: Sendable, Equatable, Codable {
+public struct ChipDecoder: Sendable, Equatable {
     /// What the command line called it (e.g. "lag=10+plan"), for the README and the RAM plan.
     public var name: String
     public var rooms: Int

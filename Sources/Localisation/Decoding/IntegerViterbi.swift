@@ -144,7 +144,7 @@ public struct IntegerViterbi: Sendable {
 /// d · scale · 2^fractionBits = (d · multiplier + 2^(shift−1)) >> shift, rounded half up, in int64.
 /// 24 bits after the multiplier's point keep the relative error below 2^−24 / scale for any output
 /// scale above 2^−14, far under the decoder's 1/1024-nat step.
-public struct ScoreScaling: Sendable, Equatable, Codable {
+public struct ScoreScaling: Sendable, Equatable {
     public static let shift = 24
     public let multiplier: Int64
 

@@ -48,6 +48,30 @@ public struct RAMReport: Sendable, Codable, Equatable {
     public var layers: [Layer]
     /// What stays between invocations (streaming state).
     public var state: [StateTensor]
+    /// The temporal decoder run after the model, its own line: static arrays beside the arena.
+    public var decoder: DecoderLine?
+
+    public struct DecoderLine: Sendable, Codable, Equatable {
+        public var name: String
+        public var ramBytes: Int
+        public var flashBytes: Int
+
+        public init(name: String, ramBytes: Int, flashBytes: Int) {
+            self.name = name
+            self.ramBytes = ramBytes
+            self.flashBytes = flashBytes
+        }
+    }
+
+    /// RAM the chip needs: the arena plus the decoder's arrays.
+    public var totalRAMBytes: Int { arenaBytes + (decoder?.ramBytes ?? 0) }
+
+    /// This plan with `decoder` run after the model.
+    public func adding(_ decoder: ChipDecoder) -> RAMReport {
+        var report = self
+        report.decoder = DecoderLine(name: "decoder \(decoder.name)", ramBytes: decoder.ramBytes, flashBytes: decoder.flashBytes)
+        return report
+    }
 
     /// The peak op is the first with the most live bytes (its live tensors are what the arena
     /// must hold at once); `arenaBytes` can exceed that by the holes the greedy placement leaves.

@@ -184,16 +184,16 @@ public enum CrossValidation {
                     onEvent(.epoch(record))
                 }
                 trainer.restoreBest()
-                func integerResult() throws -> ExperimentReport.SplitResult? {
+                func integerResult() throws -> (result: ExperimentReport.SplitResult, scores: IntegerScores)? {
                     guard let integer = try IntegerModel(model, calibrationSet: windows.train, plan: config.plan ?? PrecisionPlan()) else {
                         return nil
                     }
-                    let metrics = ClassificationMetrics(predictions: integer.predict(windows.test), labels: windows.test.labels,
-                                                        roomCount: shape.classes)
-                    return .init(metrics, rooms: dataset.rooms)
+                    let scores = IntegerScores(codes: integer.scores(windows.test), output: integer.integer.output.quantization, rooms: shape.classes)
+                    let metrics = ClassificationMetrics(predictions: scores.predictions, labels: windows.test.labels, roomCount: shape.classes)
+                    return (.init(metrics, rooms: dataset.rooms), scores)
                 }
-                var int8: ExperimentReport.SplitResult?
-                if config.integer == true { int8 = try integerResult() }
+                let integer = config.integer == true ? try integerResult() : nil
+                let int8 = integer?.result, integerScores = integer?.scores
                 // Scored before any fine-tune changes the weights: float and decoded results are the float model's.
                 let predictions = testPredictions(model)
                 var qat: ExperimentReport.SplitResult?
@@ -206,10 +206,11 @@ public enum CrossValidation {
                         onEvent(.epoch(record))
                     }
                     fineTune.restoreBest()
-                    qat = try integerResult()
+                    qat = try integerResult()?.result
                 }
                 let decoded = try DecodingStage.evaluate(decoders, train: windows.train, test: windows.test, testLogits: predictions.logits,
-                                                         balancedClassifier: config.training.balanceClasses, plan: floorPlan, dataset: dataset)
+                                                         integerScores: integerScores, balancedClassifier: config.training.balanceClasses,
+                                                         plan: floorPlan, dataset: dataset)
                 var result = Fold(seed: seed, test: names[fold.test], validation: names[fold.validation],
                                   train: fold.train.map { names[$0] }, trainWindows: windows.train.count,
                                   validationWindows: windows.validation.count, testWindows: windows.test.count,
@@ -234,6 +235,10 @@ public struct CrossValidationReport: Codable, Sendable {
         public var accuracy: Double
         /// Test windows, over all folds, where the integer decoder's room differs from the float one's.
         public var integerDifferences: Int
+        /// With `--int8`: the integer decoder on the integer models' codes, and the windows where it
+        /// differs from the float decoder on the same codes dequantized.
+        public var int8MacroF1: Double? = nil
+        public var int8Differences: Int? = nil
     }
 
     public struct SeedMean: Codable, Sendable, Equatable {
@@ -298,8 +303,14 @@ public struct CrossValidationReport: Codable, Sendable {
         let decoders = (config.decoders ?? []).filter { $0.mode != .none }
         decodedMeans = decoders.isEmpty ? nil : decoders.map { spec in
             let scores = folds.compactMap { $0.decoded?.first { $0.decoder == spec } }
-            return DecodedMean(decoder: spec, macroF1: mean(scores.map(\.result.macroF1)), accuracy: mean(scores.map(\.result.accuracy)),
-                               integerDifferences: scores.reduce(0) { $0 + $1.integerDifferences })
+            var decodedMean = DecodedMean(decoder: spec, macroF1: mean(scores.map(\.result.macroF1)), accuracy: mean(scores.map(\.result.accuracy)),
+                                          integerDifferences: scores.reduce(0) { $0 + $1.integerDifferences })
+            let int8 = scores.compactMap(\.int8?.macroF1)
+            if !int8.isEmpty {
+                decodedMean.int8MacroF1 = mean(int8)
+                decodedMean.int8Differences = scores.reduce(0) { $0 + ($1.int8Differences ?? 0) }
+            }
+            return decodedMean
         }
         var byTest: [String: [Double]] = [:]
         for fold in folds { byTest[fold.test, default: []].append(fold.result.macroF1) }

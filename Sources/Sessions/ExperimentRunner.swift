@@ -142,7 +142,12 @@ public final class ExperimentRunner {
             int8Result = int8TestResult
             replayPredictions = quantized.predict(validation)
             onEvent(.stage("planning RAM"))
-            let planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
+            var planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
+            if let decoder = try DecodingStage.chipDecoder(firstLagIn: config.decoders ?? [], train: train,
+                                                          balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset,
+                                                          scoreScale: quantized.integer.output.quantization.scale) {
+                planned.integer = planned.integer?.adding(decoder)
+            }
             onEvent(.memoryPlanned(planned))
             memory = planned
             let validationResult = ExperimentReport.SplitResult(

@@ -43,22 +43,29 @@ public struct IntegerModel: Sendable {
         integerStreaming = try streaming.map(quantizer.quantize)
     }
 
-    /// The predicted room of every window, by the integer engine (windows split over the cores).
+    /// The predicted room of every window, by the integer engine: the first largest output code.
     public func predict(_ windows: WindowSet) -> [Int] {
-        let size = windows.length * windows.features, count = windows.count
+        IntegerScores(codes: scores(windows), output: integer.output.quantization, rooms: integer.output.elements).predictions
+    }
+
+    /// The output codes of every window, `codes[w·rooms + j]`, by the integer engine (windows split
+    /// over the cores): what the chip's decoder reads.
+    public func scores(_ windows: WindowSet) -> [Int32] {
+        let size = windows.length * windows.features, count = windows.count, c = integer.output.elements
         let chunks = min(max(count, 1), 8)
-        var predictions = [Int](repeating: 0, count: count)
+        var codes = [Int32](repeating: 0, count: count * c)
         let graph = integer
-        predictions.withUnsafeMutableBufferPointer { out in
+        codes.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let engine = IntegerInterpreter(graph)
                 for w in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
-                    base[w] = engine.predict(Array(windows.x[(w * size)..<((w + 1) * size)]))
+                    let row = engine.run(engine.quantizeInput(Array(windows.x[(w * size)..<((w + 1) * size)])))
+                    for j in 0..<c { base[w * c + j] = row[j] }
                 }
             }
         }
-        return predictions
+        return codes
     }
 
     /// Per-op SQNR and error histograms on up to `maximumWindows` windows.
@@ -98,7 +105,8 @@ public struct MemorySummary: Sendable, Codable, Equatable {
 
     /// The plan the chip would run: integer windowed when there is one.
     public var deployed: RAMReport { integer ?? float }
-    public var fitsBudget: Bool { deployed.arenaBytes <= ramBudgetBytes }
+    /// The arena and, after `run --decode lag=N`, the decoder's arrays.
+    public var fitsBudget: Bool { deployed.totalRAMBytes <= ramBudgetBytes }
 
     public init(model: ClassifierModel, integer: IntegerModel?, mcu: MCUProfile, ramBudgetBytes: Int) throws {
         guard let floatGraph = model.lowered(.windowed) else { throw SessionError.mismatch("\(model.kind.rawValue) has no graph to plan") }

@@ -56,7 +56,7 @@ struct CV: ParsableCommand {
     var json: String?
 
     @Option(help: ArgumentHelp(
-        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training).",
+        "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally followed, in this order, by +plan (only moves through the floor plan's doors), +freq (divide by the training room frequencies even after class-balanced training), +add=K (K pseudo-counts per allowed move instead of 1) and +weight=W (multiply the emissions by W).",
         discussion: "Every fold is trained once and all decoders score the same predictions; the undecoded score is always reported."))
     var decode = "none"
 
@@ -257,6 +257,10 @@ struct CV: ParsableCommand {
         for mean in report.decodedMeans ?? [] {
             lines.append(String(format: "decoded %@: macro-F1 %.3f (%+.3f) · accuracy %.3f · integer decoder differs on %d windows",
                                 mean.decoder.description, mean.macroF1, mean.macroF1 - report.meanMacroF1, mean.accuracy, mean.integerDifferences))
+            if let int8 = mean.int8MacroF1, let int8Mean = report.int8MeanMacroF1 {
+                lines.append(String(format: "  on the integer model's codes, as the chip decodes: macro-F1 %.3f (%+.3f over the undecoded integer model) · differs from the float decoder on the same codes on %d windows",
+                                    int8, int8 - int8Mean, mean.int8Differences ?? 0))
+            }
         }
         if report.seedMeans.count > 1 {
             lines.append("per seed: " + report.seedMeans.map { String(format: "%llu → %.3f", $0.seed, $0.macroF1) }.joined(separator: " · "))
@@ -283,6 +287,7 @@ func decodedLine(_ decoded: [DecodedResult], undecoded: Double) -> String {
     decoded.map {
         String(format: "%@ %.3f (%+.3f, int RAM %d B%@)", $0.decoder.description, $0.result.macroF1, $0.result.macroF1 - undecoded,
                $0.footprint.ramBytes, $0.integerDifferences > 0 ? ", int differs on \($0.integerDifferences)" : "")
+            + ($0.int8.map { String(format: ", int8 model %.3f", $0.macroF1) } ?? "")
     }.joined(separator: " · ")
 }
 

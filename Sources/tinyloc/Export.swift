@@ -2,6 +2,7 @@ import ArgumentParser
 import Compression
 import Deploy
 import Foundation
+import Localisation
 import Sessions
 
 /// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller, or as a
@@ -42,17 +43,30 @@ struct Export: ParsableCommand {
     @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp and cnn).")
     var format: Format = .c
 
+    @Option(help: ArgumentHelp(
+        "Also export the temporal decoder, e.g. lag=10 or lag=10+plan (a fixed lag; options as for run --decode).",
+        discussion: "Adds tinyloc_decode_reset/step/flush to model.c: fixed-lag Viterbi in integers on tinyloc_predict's scores, with the transitions counted on the session's training recordings; its RAM and tables are in the README's figures."))
+    var decode: String?
+
     func validate() throws {
         try Session.validate(name: session)
         guard !variant.isEmpty, variant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw ValidationError("--variant must be letters, digits, - or _")
         }
+        // TFLite has no decoder op: the decoder ships only in the C export.
+        if format == .tflite && decode != nil { throw ValidationError("--decode exports the decoder as C: drop it with --format tflite") }
     }
 
     func run() throws {
         let (windowed, streaming) = try Self.loadVariant(sessionsDir: sessionsDir, session: session, variant: variant)
         if format == .tflite { return try writeTFLite(windowed) }
-        let export = try CExporter(windowed: windowed, streaming: streaming).export()
+        let decoder = try decode.map { text -> ChipDecoder in
+            let spec: DecoderSpec
+            do { spec = try DecoderSpec(parsing: text) } catch { throw ValidationError("\(error)") }
+            let config = try Session.readConfig(URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("session.json"))
+            return try DecodingStage.chipDecoder(spec, session: config, scoreScale: windowed.output.quantization.scale)
+        }
+        let export = try CExporter(windowed: windowed, streaming: streaming, decoder: decoder).export()
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (name, text) in [("model.h", export.header), ("model.c", export.source), ("README.md", export.readme)] {
@@ -62,6 +76,9 @@ struct Export: ParsableCommand {
         print("  arena \(export.arenaBytes) B · const data \(export.constBytes) B · \(export.macs) MACs per window")
         if let stream = export.streamArenaBytes, let macs = export.streamMACs {
             print("  streaming: arena \(stream) B (state included) · \(macs) MACs per step")
+        }
+        if let decoder {
+            print("  decoder \(decoder.name): \(decoder.ramBytes) B of RAM beside the arena · \(decoder.flashBytes) B of tables (in the const data)")
         }
     }
 

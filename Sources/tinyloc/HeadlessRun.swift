@@ -1,5 +1,6 @@
 import Deploy
 import Foundation
+import Localisation
 import Models
 import Sessions
 
@@ -66,7 +67,7 @@ struct HeadlessRun {
             lines.append("decoded (float; transitions counted on the training recordings): " + decodedLine(decoded, undecoded: report.testFloat.macroF1))
             for score in decoded {
                 lines.append("  \(score.decoder): integer decoder RAM \(score.footprint.ramBytes) B (back-pointers \(score.footprint.backPointerBytes) B, "
-                             + "scores \(score.footprint.scoreBytes) B) · flash \(score.footprint.flashBytes) B · differs from float on "
+                             + "scores \(score.footprint.scoreBytes) B, window count \(DecoderFootprint.counterBytes) B) · flash \(score.footprint.flashBytes) B · differs from float on "
                              + "\(score.integerDifferences) of \(report.data.testWindows) windows"
                              + (score.ruledOutTransitions > 0 ? " · \(score.ruledOutTransitions) training moves without a door left out" : ""))
             }
@@ -113,6 +114,10 @@ extension HeadlessRun {
                          + "peak at \(plan.peakOp)\(state) · flash \(formatBytes(plan.flashBytes)) · \(fits(plan.arenaBytes))")
         }
         let deployed = memory.deployed
+        if let decoder = deployed.decoder {
+            lines.append("  \(decoder.name): \(formatBytes(decoder.ramBytes)) beside the \(deployed.precision) arena · tables \(formatBytes(decoder.flashBytes)) · "
+                         + "together \(formatBytes(deployed.totalRAMBytes)), \(fits(deployed.totalRAMBytes))")
+        }
         lines.append("  per layer (\(deployed.precision) windowed):")
         for layer in deployed.layers {
             lines.append("    \(layer.name.padding(toLength: 10, withPad: " ", startingAt: 0)) live \(formatBytes(layer.bytes))"

@@ -52,7 +52,7 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "Minimum seconds per epoch in the workbench, so the curve can be followed (0: full speed). Ignored with --headless.")
     var pace: Double = 0.25
 
-    @Option(help: "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally +plan (only moves through the floor plan's doors) and +freq (divide by the training room frequencies even after class-balanced training). Ignored when resuming a session.")
+    @Option(help: "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally followed, in this order, by +plan (only moves through the floor plan's doors), +freq (divide by the training room frequencies even after class-balanced training), +add=K (K pseudo-counts per allowed move instead of 1) and +weight=W (multiply the emissions by W). Ignored when resuming a session.")
     var decode = "none"
 
     @OptionGroup var dataOptions: DataOptions

@@ -104,8 +104,58 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(footprint.scoreBytes, 72)
         XCTAssertEqual(footprint.transitionBytes, 162)
         XCTAssertEqual(footprint.priorBytes, 36)
-        XCTAssertEqual(footprint.ramBytes, 162)
-        XCTAssertEqual(footprint.flashBytes, 198)
+        // 90 + 72 + a uint32 window count; 162 + 36 + the int64 score multiplier.
+        XCTAssertEqual(footprint.ramBytes, 166)
+        XCTAssertEqual(footprint.flashBytes, 206)
+    }
+
+    func testScoreScalingTurnsCodeDifferencesIntoFixedPointNats() {
+        // scale 1/8, 10 fraction bits: multiplier 2^-3 · 2^34 = 2^31; a difference of −3 codes is
+        // −3/8 nat = −384/1024 exactly, −5 codes −640/1024.
+        let eighth = ScoreScaling(scoreScale: 0.125, fractionBits: 10)
+        XCTAssertEqual(eighth.multiplier, 1 << 31)
+        XCTAssertEqual(eighth.fixedPoint(-3), -384)
+        XCTAssertEqual(eighth.fixedPoint(-5), -640)
+        XCTAssertEqual(eighth.fixedPoint(0), 0)
+        // scale 0.1: −255 codes = −25.5 nat = −26,112/1024; −7 codes = −716.8/1024, rounded to −717.
+        let tenth = ScoreScaling(scoreScale: 0.1, fractionBits: 10)
+        XCTAssertEqual(tenth.fixedPoint(-255), -26_112)
+        XCTAssertEqual(tenth.fixedPoint(-7), -717)
+    }
+
+    /// What the chip decodes: int8 output codes. On the values its tables and emissions stand for,
+    /// the integer path is the float decoder's exactly; against the float decoder of the unrounded
+    /// model (the logits those codes stand for) it may differ only where two paths score within the
+    /// rounding (1/1024 nat per table entry and emission): here at most 1 decision in 500.
+    func testIntegerDecoderOnOutputCodesTakesTheFloatDecodersPath() throws {
+        var rng = SeededRNG(seed: 18)
+        var compared = 0, decodedDiffersFromArgmax = 0, decisions = 0, nearTies = 0
+        for trial in 0..<30 {
+            let c = 3 + trial % 7, n = 30 + trial
+            // Every third case weights the emissions (`+weight=W`), which both decoders must apply alike.
+            let weight = [1, 2.5, 0.6][trial % 3]
+            let (transitions, classifierPrior, _) = try randomCase(rooms: c, windows: n, rng: &rng)
+            let scale = Float(0.02 + 0.1 * rng.uniformDouble()), zeroPoint = Int32(trial % 5) * 7 - 14
+            let codes = (0..<(n * c)).map { _ in Int32((40 * rng.normal()).rounded()).clamped(to: -128...127) }
+            let logits = codes.map { scale * Float($0 - zeroPoint) }
+            let integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior, emissionWeight: weight)
+            let e = integer.emissions(scores: codes, scaling: integer.scaling(scoreScale: scale))
+            let exact = integer.dequantized, qe = e.map { Double($0) / Double(1 << integer.fractionBits) }
+            let float = ViterbiDecoder(transitions, classifierPrior: classifierPrior, emissionWeight: weight)
+            let fe = float.logEmissions(logits: logits[...])
+            for lag in [0, 1, 5, n - 1] {
+                let path = integer.decode(emissions: e, lag: lag)
+                XCTAssertEqual(path, exact.decode(logEmissions: qe, lag: lag), "trial \(trial), lag \(lag), dequantized")
+                nearTies += zip(path, float.decode(logEmissions: fe, lag: lag)).filter { $0 != $1 }.count
+                decisions += n
+                compared += 1
+                let argmax = (0..<n).map { t in (0..<c).max { codes[t * c + $0] < codes[t * c + $1] || (codes[t * c + $0] == codes[t * c + $1] && $0 > $1) }! }
+                if path != argmax { decodedDiffersFromArgmax += 1 }
+            }
+        }
+        XCTAssertLessThanOrEqual(nearTies * 500, decisions, "\(nearTies) of \(decisions) decisions differ from the unrounded float decoder")
+        // Decoding changed the rooms in most cases, so the equality above is not argmax against argmax.
+        XCTAssertGreaterThan(decodedDiffersFromArgmax, compared / 2)
     }
 
     func testCountingWithAddOneSmoothing() throws {
@@ -116,6 +166,25 @@ final class DecodingTests: XCTestCase {
         XCTAssertEqual(t.probability[1][1], 2.0 / 3, accuracy: 1e-12)
         XCTAssertEqual(t.prior[0], 3.0 / 7, accuracy: 1e-12)
         XCTAssertEqual(t.prior[1], 4.0 / 7, accuracy: 1e-12)
+    }
+
+    func testPseudoCountsOtherThanOne() throws {
+        // Pairs a→a, a→b, b→b with 0.5 each added: a's row (1.5, 1.5), b's row (0.5, 1.5).
+        let t = try RoomTransitions.counted(runs: [[0, 0, 1], [1, 1]], rooms: ["a", "b"], pseudoCount: 0.5)
+        XCTAssertEqual(t.probability[0], [0.5, 0.5])
+        XCTAssertEqual(t.probability[1][0], 0.25, accuracy: 1e-12)
+        XCTAssertEqual(t.probability[1][1], 0.75, accuracy: 1e-12)
+        XCTAssertTrue(t.source.contains("add-0.5"), t.source)
+    }
+
+    func testEmissionWeightMultipliesTheDividedPosterior() throws {
+        // Logits (0, ln 3): softmax (1/4, 3/4); uniform ρ = 1/2; weight 2:
+        // e = 2 (ln 1/4 − ln 1/2) = −2 ln 2 and 2 (ln 3/4 − ln 1/2) = 2 ln 3/2.
+        let t = try RoomTransitions.counted(runs: [[0, 1]], rooms: ["a", "b"])
+        let decoder = ViterbiDecoder(t, classifierPrior: [0.5, 0.5], emissionWeight: 2)
+        let e = decoder.logEmissions(logits: [0, Float(log(3.0))][...])
+        XCTAssertEqual(e[0], -2 * log(2.0), accuracy: 1e-6)
+        XCTAssertEqual(e[1], 2 * log(1.5), accuracy: 1e-6)
     }
 
     func testFloorPlanRulesOutMovesWithoutADoor() throws {
@@ -142,7 +211,7 @@ final class DecodingTests: XCTestCase {
 
     // MARK: bad input
 
-    func testLagBelowZeroIsRejectedByName() {
+    func testLagBelowZeroIsRejectedByName() throws {
         XCTAssertThrowsError(try DecoderSpec(parsing: "lag=-1")) { error in
             XCTAssertEqual(error as? TemporalDecodingError, .badSpec(text: "lag=-1", reason: "the lag is -1, below 0"))
             XCTAssertTrue("\(error)".contains("lag=-1") && "\(error)".contains("below 0"), "\(error)")
@@ -154,6 +223,13 @@ final class DecodingTests: XCTestCase {
         XCTAssertThrowsError(try DecoderSpec(parsing: "offline+plan+plan"))
         XCTAssertThrowsError(try DecoderSpec(parsing: "none+plan"))
         XCTAssertThrowsError(try DecoderSpec(parsing: "lag=3+door")) { XCTAssertTrue("\($0)".contains("+door"), "\($0)") }
+        XCTAssertEqual(try DecoderSpec.list("lag=10+plan+add=10+weight=1.5,offline+add=0.1,lag=5+weight=2").map(\.description),
+                       ["lag=10+plan+add=10+weight=1.5", "offline+add=0.1", "lag=5+weight=2"])
+        let tuned = try DecoderSpec(parsing: "lag=10+add=10+weight=1.5")
+        XCTAssertEqual(tuned, DecoderSpec(mode: .lag(10), pseudoCount: 10, emissionWeight: 1.5))
+        for bad in ["lag=5+weight=1.5+add=2", "lag=5+weight=0", "lag=5+add", "lag=5+add=x", "lag=5+plan=1", "offline+weight=2+weight=3"] {
+            XCTAssertThrowsError(try DecoderSpec(parsing: bad), bad) { XCTAssertTrue("\($0)".contains(bad), "\($0)") }
+        }
     }
 
     func testLagLongerThanTheRecordingNamesTheRecording() throws {
@@ -188,4 +264,8 @@ final class DecodingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("floor plan \"sphere-house\"") && "\(error)".contains("garage"), "\(error)")
         }
     }
+}
+
+private extension Int32 {
+    func clamped(to range: ClosedRange<Int32>) -> Int32 { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

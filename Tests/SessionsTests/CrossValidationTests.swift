@@ -1,3 +1,4 @@
+import Deploy
 import Localisation
 import Models
 import XCTest
@@ -146,6 +147,29 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.config.decoders, config.decoders)
     }
 
+    /// `cv --int8 --decode`: the integer decoder on the integer model's codes, as the chip runs it,
+    /// checked against the float (Double) decoder on the same codes dequantized.
+    func testDecodersAlsoRunOnTheIntegerModelsCodes() throws {
+        let dataset = twoRoomDataset(recordings: 3)
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 2
+        config.integer = true
+        config.decoders = [DecoderSpec(mode: .lag(0)), DecoderSpec(mode: .lag(3)), DecoderSpec(mode: .offline)]
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        for fold in report.folds {
+            let decoded = try XCTUnwrap(fold.decoded)
+            for score in decoded {
+                let int8 = try XCTUnwrap(score.int8, "\(score.decoder)")
+                XCTAssertEqual(int8.confusion.joined().reduce(0, +), fold.testWindows)
+                XCTAssertEqual(score.int8Differences, 0, "\(score.decoder) on fold \(fold.test)")
+            }
+        }
+        let means = try XCTUnwrap(report.decodedMeans)
+        XCTAssertEqual(try XCTUnwrap(means[2].int8MacroF1), report.folds.map { $0.decoded![2].int8!.macroF1 }.reduce(0, +) / 3, accuracy: 1e-12)
+        let again = try JSONDecoder().decode(CrossValidationReport.self, from: JSONEncoder().encode(report))
+        XCTAssertEqual(again.decodedMeans, report.decodedMeans)
+    }
+
     func testThePriorDividedOutIsTheOneTheClassifierWasTrainedUnder() throws {
         // Training: 90 windows of room a, then 10 of b. The classifier cannot tell them apart
         // (equal logits), so the path follows the priors. Dividing by the uniform prior leaves the
@@ -261,6 +285,10 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(decoded.map(\.decoder.description), ["lag=3", "offline"])
         XCTAssertEqual(decoded.map { $0.result.confusion.joined().reduce(0, +) }, [report.data.testWindows, report.data.testWindows])
         XCTAssertEqual(decoded[0].footprint, DecoderFootprint(rooms: 2, lag: 3))
+        // The RAM plan's decoder line for lag=3 over 2 rooms: 3 × 2 back-pointers, 2 × 2 int32 scores, a uint32 count.
+        let plan = try XCTUnwrap(report.memory?.integer)
+        XCTAssertEqual(plan.decoder, RAMReport.DecoderLine(name: "decoder lag=3", ramBytes: 6 + 16 + 4, flashBytes: 8 + 8 + 8))
+        XCTAssertEqual(plan.totalRAMBytes, plan.arenaBytes + 26)
         let saved = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: session.reportURL))
         XCTAssertEqual(saved.testDecoded, decoded)
 

@@ -15,10 +15,10 @@ present in the test recording, and accuracy, as tinyloc does. Needs numpy and sc
 `--decode lag=5,lag=10,offline,offline+plan` also scores the forest's posteriors after the
 temporal decoder of `tinyloc cv --decode` (docs/RESULTS.md, "Temporal decoding"), re-stated here
 so the comparison is like for like: transitions counted on the training recordings' window labels
-with add-one smoothing (+plan: only through the doors of --plan), each recording's windows in time
-order, emissions = posterior / the prior the classifier was trained under (training label
-frequencies; uniform with --balanced unless +freq), first window ~ training label frequencies, fixed-lag or
-offline Viterbi. A forest's posterior is often exactly 0, which would forbid a room outright, so
+with add-one smoothing (+add=K: K pseudo-counts per allowed move; +plan: only through the doors of
+--plan), each recording's windows in time order, emissions = posterior / the prior the classifier was
+trained under (training label frequencies; uniform with --balanced unless +freq), raised to the power W
+with +weight=W, first window ~ training label frequencies, fixed-lag or offline Viterbi. A forest's posterior is often exactly 0, which would forbid a room outright, so
 it is floored: (1 − ε)·p + ε/rooms with ε = --floor.
 """
 import argparse
@@ -53,7 +53,9 @@ def macro_f1_present(y_true, y_pred):
 
 
 def parse_decoders(text):
-    """(name, lag or None for offline, +plan, +freq) per comma-separated item, as tinyloc spells them."""
+    """(name, lag or None for offline, +plan, +freq, +add=K, +weight=W) per comma-separated item, as
+    tinyloc spells them."""
+    order = ["plan", "freq", "add", "weight"]
     decoders = []
     for item in text.split(","):
         body, *options = item.split("+")
@@ -62,10 +64,12 @@ def parse_decoders(text):
         elif body.startswith("lag=") and body[4:].isdigit():
             lag = int(body[4:])
         else:
-            sys.exit(f"--decode {item!r}: use offline or lag=N (N >= 0), optionally +plan and/or +freq")
-        if options not in ([], ["plan"], ["freq"], ["plan", "freq"]):
-            sys.exit(f"--decode {item!r}: options are +plan then +freq")
-        decoders.append((item, lag, "plan" in options, "freq" in options))
+            sys.exit(f"--decode {item!r}: use offline or lag=N (N >= 0), optionally +plan, +freq, +add=K, +weight=W")
+        names = [o.split("=")[0] for o in options]
+        if names != [n for n in order if n in names] or len(set(names)) != len(names):
+            sys.exit(f"--decode {item!r}: options go once each, in the order +plan, +freq, +add=K, +weight=W")
+        values = {o.split("=")[0]: float(o.split("=")[1]) for o in options if "=" in o}
+        decoders.append((item, lag, "plan" in names, "freq" in names, values.get("add", 1.0), values.get("weight", 1.0)))
     return decoders
 
 
@@ -82,8 +86,8 @@ def door_adjacency(plan_path, rooms):
     return allowed
 
 
-def count_transitions(streams, rooms, allowed):
-    """Add-one smoothed counts of consecutive labels over the allowed moves, and the label prior."""
+def count_transitions(streams, rooms, allowed, pseudo_count=1.0):
+    """Smoothed counts (pseudo_count per allowed move) of consecutive labels, and the add-one label prior."""
     counts = np.zeros((rooms, rooms))
     labels = np.ones(rooms)
     for stream in streams:
@@ -91,7 +95,7 @@ def count_transitions(streams, rooms, allowed):
         for a, b in zip(stream[:-1], stream[1:]):
             if allowed is None or allowed[a, b]:
                 counts[a, b] += 1
-    smoothed = np.where(allowed if allowed is not None else True, counts + 1, 0)
+    smoothed = np.where(allowed if allowed is not None else True, counts + pseudo_count, 0)
     return smoothed / smoothed.sum(axis=1, keepdims=True), labels / labels.sum()
 
 
@@ -124,13 +128,13 @@ def fixed_lag_viterbi(log_e, log_a, log_pi, lag):
     return decided
 
 
-def decode(posterior, starts_test, y_train_streams, lag, allowed, uniform_prior):
+def decode(posterior, starts_test, y_train_streams, lag, allowed, uniform_prior, pseudo_count=1.0, weight=1.0):
     rooms = posterior.shape[1]
-    transitions, prior = count_transitions(y_train_streams, rooms, allowed)
+    transitions, prior = count_transitions(y_train_streams, rooms, allowed, pseudo_count)
     classifier_prior = np.full(rooms, 1 / rooms) if uniform_prior else prior
     order = np.argsort(starts_test, kind="stable")
     with np.errstate(divide="ignore"):
-        log_e = np.log(posterior[order]) - np.log(classifier_prior)
+        log_e = weight * (np.log(posterior[order]) - np.log(classifier_prior))
         path = fixed_lag_viterbi(log_e, np.log(transitions), np.log(prior), len(order) - 1 if lag is None else lag)
     decoded = np.empty(len(order), dtype=int)
     decoded[order] = path
@@ -177,10 +181,11 @@ def main():
                 posterior = np.zeros((test.sum(), len(rooms)))
                 posterior[:, forest.classes_] = forest.predict_proba(x[test])
                 posterior = (1 - args.floor) * posterior + args.floor / len(rooms)
-            for name, lag, plan, freq in decoders:
+            for name, lag, plan, freq, pseudo_count, weight in decoders:
                 if lag is not None and lag > test.sum() - 1:
                     sys.exit(f"--decode {name}: recording {fold['test']} has only {test.sum()} windows")
-                path = decode(posterior, starts[test], streams, lag, allowed if plan else None, args.balanced and not freq)
+                path = decode(posterior, starts[test], streams, lag, allowed if plan else None, args.balanced and not freq,
+                              pseudo_count, weight)
                 result["decoded"][name] = {"macroF1": macro_f1_present(y[test], path), "accuracy": accuracy_score(y[test], path)}
             folds.append(result)
             print(f"  test {fold['test']}  seed {seed}  windows {result['trainWindows']:5d}/{result['testWindows']:4d}"

@@ -16,6 +16,8 @@ public struct CExport: Sendable {
     public var constBytes: Int
     public var macs: Int
     public var streamMACs: Int?
+    /// The room decoder's static RAM (`tinyloc_decode_step`), outside the arenas; its tables are in `constBytes`.
+    public var decoderRAMBytes: Int?
 }
 
 public enum CExportError: Error, CustomStringConvertible, Equatable {
@@ -36,11 +38,15 @@ public enum CExportError: Error, CustomStringConvertible, Equatable {
 public struct CExporter {
     public var windowed: IntegerGraph
     public var streaming: IntegerGraph?
+    /// The temporal decoder exported beside the model, fed its scores.
+    public var decoder: ChipDecoder?
     public var planner: GreedyMemoryPlanner
 
-    public init(windowed: IntegerGraph, streaming: IntegerGraph? = nil, planner: GreedyMemoryPlanner = GreedyMemoryPlanner()) {
+    public init(windowed: IntegerGraph, streaming: IntegerGraph? = nil, decoder: ChipDecoder? = nil,
+                planner: GreedyMemoryPlanner = GreedyMemoryPlanner()) {
         self.windowed = windowed
         self.streaming = streaming
+        self.decoder = decoder
         self.planner = planner
     }
 
@@ -54,6 +60,9 @@ public struct CExporter {
         let input = windowed.input.quantization
         if let stream, stream.graph.input.quantization != input {
             throw CExportError.unsupported(op: stream.graph.input.name, reason: "the streaming input is quantized unlike the windowed one")
+        }
+        if let decoder, decoder.rooms != windowed.output.elements {
+            throw CExportError.unsupported(op: "decoder", reason: "it decodes \(decoder.rooms) rooms and the model scores \(windowed.output.elements)")
         }
         let pieces = Piece.closure([.views] + whole.pieces + (stream.map { $0.pieces + [.fill] } ?? []))
 
@@ -80,12 +89,14 @@ public struct CExporter {
             }
             c += piece.source + "\n"
         }
+        let decoderSource = try decoder.map { try $0.source(constants: &constants) }
         c += constants.lines.joined(separator: "\n") + "\n\n"
         c += whole.body(entry: "void tinyloc_predict(const int8_t *window, int8_t *scores)", inputName: "window", reset: nil)
         if let stream {
             c += "\n" + stream.body(entry: "void tinyloc_step(const int8_t *step, int8_t *scores)", inputName: "step", reset: "tinyloc_reset")
         }
         c += "\n" + Self.quantizeHelper(input)
+        if let decoderSource { c += "\n" + decoderSource }
 
         let output = windowed.output
         var h = """
@@ -130,11 +141,12 @@ public struct CExporter {
 
                 """
         }
+        if let decoder { h += decoder.header }
         h += "\n#endif\n"
 
         var export = CExport(header: h, source: c, readme: "", arenaBytes: whole.plan.arenaBytes,
                              streamArenaBytes: stream?.plan.arenaBytes, constBytes: constants.bytes,
-                             macs: windowed.totalMACs, streamMACs: streaming?.totalMACs)
+                             macs: windowed.totalMACs, streamMACs: streaming?.totalMACs, decoderRAMBytes: decoder?.ramBytes)
         export.readme = Self.readme(export, name: windowed.name, plannedFlash: FlashBreakdown(windowed).totalBytes)
         return export
     }
@@ -152,6 +164,7 @@ public struct CExporter {
 
             """
         if let s = e.streamArenaBytes { text += "| static arena (RAM), `tinyloc_step` (state included) | \(s) B |\n" }
+        if let d = e.decoderRAMBytes { text += "| decoder (RAM: back-pointers, scores, count), `tinyloc_decode_step` | \(d) B |\n" }
         text += """
             | const data (flash: weights, biases, multipliers, tables, parameters) | \(e.constBytes) B |
             | flash as `tinyloc plan` counts it (data only) | \(plannedFlash) B |
@@ -170,6 +183,11 @@ public struct CExporter {
             """
         if e.streamArenaBytes != nil {
             text += "Streaming: `tinyloc_reset()`, then `tinyloc_step(step_codes, scores)` once per step.\n"
+        }
+        if e.decoderRAMBytes != nil {
+            text += "Temporal decoding: `tinyloc_decode_reset()`, then `tinyloc_decode_step(scores, &room)` after each "
+                + "`tinyloc_predict`, in time order (1: `room` is the decision for the window TINYLOC_DECODE_LAG calls ago); "
+                + "`tinyloc_decode_flush(rooms)` at the recording's end.\n"
         }
         return text
     }

@@ -16,11 +16,13 @@ public struct IntegerViterbi: Sendable {
     public let fractionBits: Int
     /// log A(i, j) in fixed point, `logTransition[i·rooms + j]`; `Int16.min` marks a ruled-out move.
     public let logTransition: [Int16]
-    /// log π and log ρ (see `ViterbiDecoder`).
+    /// log π and w · log ρ (see `ViterbiDecoder`).
     public let logPrior: [Int16]
     public let logClassifierPrior: [Int16]
+    /// w: every emission's weight, applied before the emissions are rounded to fixed point.
+    public let emissionWeight: Double
 
-    public init(converting transitions: RoomTransitions, classifierPrior: [Double], fractionBits: Int = 10) {
+    public init(converting transitions: RoomTransitions, classifierPrior: [Double], emissionWeight: Double = 1, fractionBits: Int = 10) {
         precondition(transitions.rooms.count <= 256, "uint8 back-pointers hold at most 256 rooms")
         rooms = transitions.rooms.count
         self.fractionBits = fractionBits
@@ -31,13 +33,19 @@ public struct IntegerViterbi: Sendable {
         }
         logTransition = transitions.probability.flatMap { $0.map(fixed) }
         logPrior = transitions.prior.map(fixed)
-        logClassifierPrior = classifierPrior.map(fixed)
+        logClassifierPrior = classifierPrior.map { fixed(pow($0, emissionWeight)) }
+        self.emissionWeight = emissionWeight
+    }
+
+    /// The scaling of output codes of scale `scoreScale`, this decoder's emission weight folded in.
+    public func scaling(scoreScale: Float) -> ScoreScaling {
+        ScoreScaling(scoreScale: Float(Double(scoreScale) * emissionWeight), fractionBits: fractionBits)
     }
 
     /// The emissions of logit rows in fixed point, clamped to int16 (≈ −32 nats at 10 fraction bits:
     /// a room that unlikely is as good as impossible).
     public func quantizedEmissions(logits: ArraySlice<Float>) -> [Int16] {
-        let scale = Float(1 << fractionBits)
+        let scale = Float(Double(1 << fractionBits) * emissionWeight)
         var out = [Int16](repeating: 0, count: logits.count)
         let base = logits.startIndex
         for t in 0..<(logits.count / rooms) {
@@ -51,12 +59,30 @@ public struct IntegerViterbi: Sendable {
         return out
     }
 
+    /// The emissions of an integer classifier's output codes (one row of `rooms` codes per window,
+    /// real logit = scale · (code − zero point)): e_t(j) = (s_t(j) − max_k s_t(k)) · scale in fixed
+    /// point, minus log ρ(j), clamped to int16. The zero point cancels in the difference and the
+    /// scale is one fixed-point multiplier (`ScoreScaling`), so the chip needs neither float nor a table.
+    public func emissions(scores: [Int32], scaling: ScoreScaling) -> [Int16] {
+        precondition(scores.count % rooms == 0, "scores are not whole rows of \(rooms) rooms")
+        var out = [Int16](repeating: 0, count: scores.count)
+        for t in 0..<(scores.count / rooms) {
+            let row = scores[(t * rooms)..<((t + 1) * rooms)]
+            let top = row.max()!
+            for j in 0..<rooms {
+                out[t * rooms + j] = Int16(clamping: scaling.fixedPoint(row[t * rooms + j] - top) - Int64(logClassifierPrior[j]))
+            }
+        }
+        return out
+    }
+
     /// The float model these tables stand for exactly (the float decoder on it takes the same path):
     /// fixed-point values divided by 2^fractionBits, ruled-out moves as probability 0.
     public var dequantized: ViterbiDecoder {
         let scale = Double(1 << fractionBits)
         return ViterbiDecoder(rooms: rooms, logTransition: logTransition.map { $0 == Int16.min ? -Double.infinity : Double($0) / scale },
-                              logPrior: logPrior.map { Double($0) / scale }, logClassifierPrior: logClassifierPrior.map { Double($0) / scale })
+                              logPrior: logPrior.map { Double($0) / scale }, logClassifierPrior: logClassifierPrior.map { Double($0) / scale },
+                              emissionWeight: emissionWeight)
     }
 
     /// Same contract as `ViterbiDecoder.decode(logEmissions:lag:)`, on fixed-point emissions.
@@ -114,9 +140,31 @@ public struct IntegerViterbi: Sendable {
     }
 }
 
-/// The integer decoder's memory: RAM holds the back-pointer ring (lag × rooms uint8) and two score
-/// rows (rooms int32 each: the previous window's and the one being computed); flash holds the
-/// transition table (rooms × rooms int16) and the two log priors π and ρ (rooms int16 each).
+/// A difference of two int8 output codes as a log-probability in the decoder's fixed point:
+/// d · scale · 2^fractionBits = (d · multiplier + 2^(shift−1)) >> shift, rounded half up, in int64.
+/// 24 bits after the multiplier's point keep the relative error below 2^−24 / scale for any output
+/// scale above 2^−14, far under the decoder's 1/1024-nat step.
+public struct ScoreScaling: Sendable, Equatable {
+    public static let shift = 24
+    public let multiplier: Int64
+
+    public init(scoreScale: Float, fractionBits: Int) {
+        precondition(scoreScale > 0 && scoreScale.isFinite && fractionBits >= 0 && fractionBits <= 16,
+                     "an output scale must be positive and finite, fraction bits 0…16")
+        multiplier = Int64((Double(scoreScale) * Double(Int64(1) << (fractionBits + Self.shift))).rounded())
+    }
+
+    /// `difference` is s − max, so −255…0 for int8 codes.
+    public func fixedPoint(_ difference: Int32) -> Int64 {
+        (Int64(difference) * multiplier + (Int64(1) << (Self.shift - 1))) >> Self.shift
+    }
+}
+
+/// The integer decoder's memory: RAM holds the back-pointer ring (lag × rooms uint8), two score
+/// rows (rooms int32 each: the previous window's and the one being computed) and the uint32 count
+/// of windows since the reset (it places the ring and says when the first decision is due); flash
+/// holds the transition table (rooms × rooms int16), the two log priors π and ρ (rooms int16 each)
+/// and the int64 multiplier that turns output codes into emissions.
 public struct DecoderFootprint: Sendable, Equatable, Codable {
     public var rooms: Int
     public var lag: Int
@@ -124,6 +172,8 @@ public struct DecoderFootprint: Sendable, Equatable, Codable {
     public var scoreBytes: Int
     public var transitionBytes: Int
     public var priorBytes: Int
+    public static let counterBytes = MemoryLayout<UInt32>.size
+    public static let multiplierBytes = MemoryLayout<Int64>.size
 
     public init(rooms: Int, lag: Int) {
         self.rooms = rooms
@@ -134,6 +184,6 @@ public struct DecoderFootprint: Sendable, Equatable, Codable {
         priorBytes = 2 * rooms * MemoryLayout<Int16>.size
     }
 
-    public var ramBytes: Int { backPointerBytes + scoreBytes }
-    public var flashBytes: Int { transitionBytes + priorBytes }
+    public var ramBytes: Int { backPointerBytes + scoreBytes + Self.counterBytes }
+    public var flashBytes: Int { transitionBytes + priorBytes + Self.multiplierBytes }
 }

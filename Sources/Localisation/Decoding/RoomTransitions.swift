@@ -14,11 +14,13 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
     case planRoomsMismatch(plan: String, missingFromPlan: [String], notInData: [String])
     /// `+plan` was asked for, but the data has no floor plan.
     case noFloorPlan(data: String)
+    /// A decoder with no chip form (offline needs the recording's end) was asked for on the chip.
+    case notOnChip(decoder: String)
 
     public var description: String {
         switch self {
         case let .badSpec(text, reason):
-            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan and/or +freq)"
+            return "--decode \"\(text)\": \(reason) (use none, offline or lag=N with N ≥ 0, optionally followed by +plan, +freq, +add=K, +weight=W in that order)"
         case let .lagBeyondRecording(lag, recording, windows):
             return "--decode lag=\(lag): recording \(recording) has only \(windows) windows, so the lag can be at most \(max(0, windows - 1)) there"
         case let .unreachableRoom(room, source):
@@ -30,6 +32,8 @@ public enum TemporalDecodingError: Error, CustomStringConvertible, Equatable {
             if !missing.isEmpty { parts.append("rooms of the data missing from the plan: \(missing.joined(separator: ", "))") }
             if !extra.isEmpty { parts.append("rooms of the plan not in the data: \(extra.joined(separator: ", "))") }
             return "floor plan \"\(plan)\" does not match the data's rooms (\(parts.joined(separator: "; ")))"
+        case let .notOnChip(decoder):
+            return "decoder \(decoder) cannot run on the chip: only a fixed lag (lag=N) can, offline waits for the recording's end"
         case let .noFloorPlan(data):
             return "--decode …+plan needs a floor plan, and data \(data) has none"
         }
@@ -102,11 +106,13 @@ public struct RoomTransitions: Sendable, Equatable {
     }
 
     /// Counted on runs of consecutive training windows (each run's labels in time order), with
-    /// add-one (Laplace) smoothing over the moves allowed: every allowed entry of a row gets one
-    /// pseudo-count, so a move seen in no training recording keeps a small probability. With
+    /// additive smoothing over the moves allowed: every allowed entry of a row gets `pseudoCount`
+    /// (1: Laplace), so a move seen in no training recording keeps a small probability. With
     /// `adjacency`, moves between rooms without a door are 0 and their training counts dropped.
     /// The prior is the add-one smoothed frequency of the training labels.
-    public static func counted(runs: [[Int]], rooms: [String], adjacency: RoomAdjacency? = nil) throws -> RoomTransitions {
+    public static func counted(runs: [[Int]], rooms: [String], adjacency: RoomAdjacency? = nil,
+                               pseudoCount: Double = 1) throws -> RoomTransitions {
+        precondition(pseudoCount > 0, "a positive pseudo-count keeps every allowed move possible")
         let c = rooms.count
         var counts = [[Double]](repeating: [Double](repeating: 0, count: c), count: c)
         var labelCounts = [Double](repeating: 1, count: c)
@@ -120,12 +126,13 @@ public struct RoomTransitions: Sendable, Equatable {
             }
         }
         let probability = (0..<c).map { i -> [Double] in
-            let smoothed = (0..<c).map { j in adjacency.map { $0.allowed[i][j] } ?? true ? counts[i][j] + 1 : 0 }
+            let smoothed = (0..<c).map { j in adjacency.map { $0.allowed[i][j] } ?? true ? counts[i][j] + pseudoCount : 0 }
             let total = smoothed.reduce(0, +)
             return smoothed.map { $0 / total }
         }
         let labelTotal = labelCounts.reduce(0, +)
-        let source = "counted on \(windows) training windows, add-one" + (adjacency.map { ", doors of \($0.plan)" } ?? "")
+        let smoothing = pseudoCount == 1 ? "add-one" : "add-\(pseudoCount)"
+        let source = "counted on \(windows) training windows, \(smoothing)" + (adjacency.map { ", doors of \($0.plan)" } ?? "")
         return try RoomTransitions(rooms: rooms, probability: probability, prior: labelCounts.map { $0 / labelTotal },
                                    source: source, ruledOut: ruledOut)
     }

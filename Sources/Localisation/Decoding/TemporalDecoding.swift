@@ -42,11 +42,11 @@ public struct TemporalDecoding: Sendable {
     public let float: ViterbiDecoder
     public let integer: IntegerViterbi
 
-    /// `classifierPrior`: the prior the classifier's posteriors carry (see `ViterbiDecoder`).
-    public init(transitions: RoomTransitions, classifierPrior: [Double]) {
+    /// `classifierPrior`: the prior the classifier's posteriors carry; `emissionWeight`: w (see `ViterbiDecoder`).
+    public init(transitions: RoomTransitions, classifierPrior: [Double], emissionWeight: Double = 1) {
         self.transitions = transitions
-        float = ViterbiDecoder(transitions, classifierPrior: classifierPrior)
-        integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior)
+        float = ViterbiDecoder(transitions, classifierPrior: classifierPrior, emissionWeight: emissionWeight)
+        integer = IntegerViterbi(converting: transitions, classifierPrior: classifierPrior, emissionWeight: emissionWeight)
     }
 
     public struct Decoded: Sendable, Equatable {
@@ -64,11 +64,7 @@ public struct TemporalDecoding: Sendable {
         let c = transitions.rooms.count
         let windowCount = runs.runs.reduce(0) { $0 + $1.windows.count }
         precondition(logits.count == windowCount * c, "\(logits.count) logits for \(windowCount) windows of \(c) rooms")
-        if case .lag(let lag) = mode {
-            for run in runs.runs where lag > run.windows.count - 1 {
-                throw TemporalDecodingError.lagBeyondRecording(lag: lag, recording: recordingNames[run.recording], windows: run.windows.count)
-            }
-        }
+        try checkLag(mode, runs: runs, recordingNames: recordingNames)
         var rooms = [Int](repeating: 0, count: windowCount)
         var integerRooms = rooms
         var rows = 0
@@ -98,5 +94,40 @@ public struct TemporalDecoding: Sendable {
             }
         }
         return Decoded(rooms: rooms, integerRooms: integerRooms, backPointerRows: rows)
+    }
+
+    /// The integer decoder on an integer classifier's output codes (`scores[w·rooms + j]`), as the
+    /// chip runs it after `tinyloc_predict`: per window of the set, in the set's order.
+    public func decode(integerScores scores: [Int32], scoreScale: Float, runs: WindowRuns, mode: DecodeMode,
+                       recordingNames: [String]) throws -> [Int] {
+        let c = transitions.rooms.count, scaling = integer.scaling(scoreScale: scoreScale)
+        precondition(scores.count == runs.runs.reduce(0) { $0 + $1.windows.count } * c, "one row of scores per window")
+        try checkLag(mode, runs: runs, recordingNames: recordingNames)
+        var rooms = [Int](repeating: 0, count: scores.count / c)
+        for run in runs.runs {
+            let runScores = run.windows.flatMap { scores[($0 * c)..<(($0 + 1) * c)] }
+            let path: [Int]
+            switch mode {
+            case .none:
+                path = run.windows.map { w in
+                    var best = 0
+                    for j in 1..<c where scores[w * c + j] > scores[w * c + best] { best = j }
+                    return best
+                }
+            case .offline:
+                path = integer.decode(emissions: integer.emissions(scores: runScores, scaling: scaling), lag: run.windows.count - 1)
+            case .lag(let lag):
+                path = integer.decode(emissions: integer.emissions(scores: runScores, scaling: scaling), lag: lag)
+            }
+            for (k, w) in run.windows.enumerated() { rooms[w] = path[k] }
+        }
+        return rooms
+    }
+
+    private func checkLag(_ mode: DecodeMode, runs: WindowRuns, recordingNames: [String]) throws {
+        guard case .lag(let lag) = mode else { return }
+        for run in runs.runs where lag > run.windows.count - 1 {
+            throw TemporalDecodingError.lagBeyondRecording(lag: lag, recording: recordingNames[run.recording], windows: run.windows.count)
+        }
     }
 }

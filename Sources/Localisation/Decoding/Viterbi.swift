@@ -10,35 +10,61 @@ public enum DecodeMode: Sendable, Equatable, Hashable {
     case lag(Int)
 }
 
-/// One decoder as named on the command line: `none`, `offline` or `lag=N`, then `+plan` when the
-/// transitions are restricted to the floor plan's doors and `+freq` when the posteriors are divided
-/// by the training room frequencies even though the classifier was trained class-balanced (see
-/// `ViterbiDecoder`; it favours rare rooms). Stored in JSON as that text.
+/// One decoder as named on the command line: `none`, `offline` or `lag=N`, then, in this order and
+/// each at most once: `+plan` when the transitions are restricted to the floor plan's doors, `+freq`
+/// when the posteriors are divided by the training room frequencies even though the classifier was
+/// trained class-balanced (see `ViterbiDecoder`; it favours rare rooms), `+add=K` for K pseudo-counts
+/// per allowed move instead of one (more: moves seen rarely in training become likelier), `+weight=W`
+/// to multiply every emission by W (above 1 the classifier outweighs the transitions). Stored in JSON
+/// as that text.
 public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     public var mode: DecodeMode
     public var usesFloorPlan: Bool
     public var dividesByFrequencies: Bool
+    public var pseudoCount: Double
+    public var emissionWeight: Double
 
-    public init(mode: DecodeMode, usesFloorPlan: Bool = false, dividesByFrequencies: Bool = false) {
+    public init(mode: DecodeMode, usesFloorPlan: Bool = false, dividesByFrequencies: Bool = false, pseudoCount: Double = 1,
+                emissionWeight: Double = 1) {
         self.mode = mode
         self.usesFloorPlan = usesFloorPlan
         self.dividesByFrequencies = dividesByFrequencies
+        self.pseudoCount = pseudoCount
+        self.emissionWeight = emissionWeight
     }
+
+    private static let options = ["plan", "freq", "add", "weight"]
 
     public init(parsing text: String) throws {
         var parts = text.trimmingCharacters(in: .whitespaces).split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         let body = parts.removeFirst()
-        for option in parts where !["plan", "freq"].contains(option) {
-            throw TemporalDecodingError.badSpec(text: text, reason: "unknown option +\(option)")
+        let names = parts.map { String($0.prefix { $0 != "=" }) }
+        for name in names where !Self.options.contains(name) {
+            throw TemporalDecodingError.badSpec(text: text, reason: "unknown option +\(name)")
         }
-        if parts != parts.filter({ $0 == "plan" }) + parts.filter({ $0 == "freq" }) || Set(parts).count != parts.count {
-            throw TemporalDecodingError.badSpec(text: text, reason: "options go once each, +plan before +freq")
+        if names != Self.options.filter(names.contains) || Set(names).count != names.count {
+            throw TemporalDecodingError.badSpec(text: text, reason: "options go once each, in the order +plan, +freq, +add=K, +weight=W")
+        }
+        func value(_ name: String, range: ClosedRange<Double>) throws -> Double? {
+            guard let part = parts.first(where: { $0.hasPrefix(name + "=") }) else {
+                if parts.contains(name) { throw TemporalDecodingError.badSpec(text: text, reason: "+\(name) needs a value, +\(name)=…") }
+                return nil
+            }
+            guard let v = Double(part.dropFirst(name.count + 1)), range.contains(v) else {
+                throw TemporalDecodingError.badSpec(text: text, reason: "+\(part): the value must be a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return v
+        }
+        for flag in ["plan", "freq"] where parts.contains(where: { $0.hasPrefix(flag + "=") }) {
+            throw TemporalDecodingError.badSpec(text: text, reason: "+\(flag) takes no value")
         }
         usesFloorPlan = parts.contains("plan")
         dividesByFrequencies = parts.contains("freq")
+        pseudoCount = try value("add", range: 0.001...1_000_000) ?? 1
+        emissionWeight = try value("weight", range: 0.01...100) ?? 1
         switch body {
         case "none":
-            if !parts.isEmpty { throw TemporalDecodingError.badSpec(text: text, reason: "none does not decode, so +\(parts[0]) means nothing") }
+            if !parts.isEmpty { throw TemporalDecodingError.badSpec(text: text, reason: "none does not decode, so +\(names[0]) means nothing") }
             mode = .none
         case "offline":
             mode = .offline
@@ -65,7 +91,9 @@ public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
         case .offline: body = "offline"
         case .lag(let n): body = "lag=\(n)"
         }
+        func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
         return body + (usesFloorPlan ? "+plan" : "") + (dividesByFrequencies ? "+freq" : "")
+            + (pseudoCount != 1 ? "+add=\(number(pseudoCount))" : "") + (emissionWeight != 1 ? "+weight=\(number(emissionWeight))" : "")
     }
 
     public init(from decoder: Decoder) throws {
@@ -85,8 +113,9 @@ public struct DecoderSpec: Sendable, Equatable, Hashable, Codable, CustomStringC
 /// decoder is checked against.
 ///
 /// Score of room j at window t: δ_t(j) = max_i [δ_{t−1}(i) + log A(i, j)] + e_t(j), δ_0(j) = log π(j) + e_0(j),
-/// with e_t(j) = log q(j | x_t) − log ρ(j): the classifier's posterior q divided by the prior ρ it
-/// was trained under, so that it stands for the likelihood p(x_t | j). ρ is the training label
+/// with e_t(j) = w · (log q(j | x_t) − log ρ(j)): the classifier's posterior q divided by the prior ρ it
+/// was trained under, so that it stands for the likelihood p(x_t | j), weighted by w (1 unless
+/// `+weight=W` says otherwise). ρ is the training label
 /// frequency for a plainly trained classifier; a class-balanced loss (weights ∝ 1/frequency) has
 /// already divided it out, so there ρ is uniform. π is the training label frequency either way.
 /// Ties go to the lowest room index.
@@ -96,24 +125,27 @@ public struct ViterbiDecoder: Sendable {
     public let logTransition: [Double]
     /// log π, the first window's room distribution.
     public let logPrior: [Double]
-    /// log ρ, the prior the classifier's posteriors carry.
+    /// w · log ρ, the prior the classifier's posteriors carry, weighted as the emissions are.
     public let logClassifierPrior: [Double]
+    public let emissionWeight: Double
 
-    public init(_ transitions: RoomTransitions, classifierPrior: [Double]) {
+    public init(_ transitions: RoomTransitions, classifierPrior: [Double], emissionWeight: Double = 1) {
         self.init(rooms: transitions.rooms.count, logTransition: transitions.probability.flatMap { $0.map { log($0) } },
-                  logPrior: transitions.prior.map { log($0) }, logClassifierPrior: classifierPrior.map { log($0) })
+                  logPrior: transitions.prior.map { log($0) }, logClassifierPrior: classifierPrior.map { emissionWeight * log($0) },
+                  emissionWeight: emissionWeight)
     }
 
-    public init(rooms: Int, logTransition: [Double], logPrior: [Double], logClassifierPrior: [Double]) {
+    public init(rooms: Int, logTransition: [Double], logPrior: [Double], logClassifierPrior: [Double], emissionWeight: Double = 1) {
         precondition(logTransition.count == rooms * rooms && logPrior.count == rooms && logClassifierPrior.count == rooms,
                      "tables must be rooms × rooms and rooms")
         self.rooms = rooms
         self.logTransition = logTransition
         self.logPrior = logPrior
         self.logClassifierPrior = logClassifierPrior
+        self.emissionWeight = emissionWeight
     }
 
-    /// e_t(j) for rows of classifier logits, `logits[t·rooms + j]`: log-softmax minus log ρ.
+    /// e_t(j) for rows of classifier logits, `logits[t·rooms + j]`: w · log-softmax minus w · log ρ.
     public func logEmissions(logits: ArraySlice<Float>) -> [Double] {
         precondition(logits.count % rooms == 0, "logits are not whole rows of \(rooms) rooms")
         var out = [Double](repeating: 0, count: logits.count)
@@ -122,7 +154,7 @@ public struct ViterbiDecoder: Sendable {
             let row = (0..<rooms).map { Double(logits[base + t * rooms + $0]) }
             let top = row.max()!
             let logSum = top + log(row.reduce(0) { $0 + exp($1 - top) })
-            for j in 0..<rooms { out[t * rooms + j] = row[j] - logSum - logClassifierPrior[j] }
+            for j in 0..<rooms { out[t * rooms + j] = emissionWeight * (row[j] - logSum) - logClassifierPrior[j] }
         }
         return out
     }

@@ -107,6 +107,10 @@ public final class ExperimentRunner {
             let untrained = try IntegerModel(model, calibrationSet: train, maximumWindows: 8)
             onEvent(.memoryPlanned(try MemorySummary(model: model, integer: untrained, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)))
         }
+        if let change = try session.recipeChange(to: config.training) {
+            onEvent(.stage("training options changed since the checkpoint (\(change)): training starts again"))
+            try session.discardCheckpoint()
+        }
         if let state = try session.loadResumeState() {
             try trainer.restore(state)
             onEvent(.resumed(session.epochHistory()))

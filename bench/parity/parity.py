@@ -22,6 +22,7 @@ import argparse
 import copy
 import csv
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -80,11 +81,30 @@ def predict(model, x):
         return model(torch.from_numpy(x)).argmax(1).numpy()
 
 
+def tinyloc_initialisation(model):
+    """Where the twin's PyTorch defaults differ from tinyloc's layers, draw as tinyloc does:
+    attention's QKV and output biases (PyTorch: Xavier weights, zero biases; tinyloc: its Linear,
+    U(±1/√d) for both) and Mamba's dt_proj bias (tinyloc, as the reference Mamba: softplus⁻¹ of
+    Δ₀ log-uniform in [0.001, 0.1])."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.MultiheadAttention):
+                bound = 1 / math.sqrt(module.embed_dim)
+                for tensor in (module.in_proj_weight, module.in_proj_bias, module.out_proj.bias):
+                    nn.init.uniform_(tensor, -bound, bound)
+            if isinstance(module, torch_models.MambaBlock):
+                low, high = math.log(0.001), math.log(0.1)
+                dt = torch.exp(low + torch.rand(module.inner) * (high - low)).clamp(min=1e-4)
+                module.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+
+
 def train_torch(args, kind, classes, train, validation, seed):
     # torch_models.build seeds with 1 for compare.py; here the seed must vary the initialisation.
     torch.manual_seed(seed)
     x_train, y_train = train
     model = torch_models.BUILDERS[kind](x_train.shape[1], x_train.shape[2], classes)
+    if args.init == "tinyloc":
+        tinyloc_initialisation(model)
     if args.weight_decay > 0:
         optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, eps=args.epsilon,
                                       weight_decay=args.weight_decay)
@@ -146,6 +166,9 @@ def main():
     parser.add_argument("--balance-classes", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--order", choices=["per-epoch", "once"], default="per-epoch",
                         help="PyTorch side only, to measure a cause: shuffle every epoch (as tinyloc) or once")
+    parser.add_argument("--init", choices=["tinyloc", "pytorch"], default="tinyloc",
+                        help="PyTorch side only: draw the initial weights as tinyloc does (default) or keep PyTorch's "
+                             "defaults where they differ (attention, Mamba's dt_proj bias), to measure that cause")
     parser.add_argument("--keep", choices=["best", "last"], default="best",
                         help="PyTorch side only, to measure a cause: test the best-on-validation weights (as tinyloc) or the last")
     parser.add_argument("--side", choices=["both", "tinyloc", "torch"], default="both")
@@ -204,7 +227,7 @@ def main():
     print(f"\n{args.model} · epochs ≤ {args.epochs} · patience {args.patience} · batch {args.batch_size} · "
           f"lr {args.learning_rate} · weight decay {args.weight_decay} · "
           f"{'class-balanced' if args.balance_classes else 'plain'} cross-entropy · "
-          f"PyTorch: Adam ε {args.epsilon}, order {args.order}, keeps the {args.keep} weights")
+          f"PyTorch: {args.init} initialisation, Adam ε {args.epsilon}, order {args.order}, keeps the {args.keep} weights")
     print("test   val    seed │ " + " │ ".join(f"{s:>7} F1  epochs (best)" for s in sides))
     for seed in seeds:
         for fold in folds:
@@ -219,6 +242,14 @@ def main():
         summary[side] = dict(perSeed=per_seed, mean=statistics.mean(per_seed), spread=spread(per_seed))
         print(f"{side:>7}: per seed " + ", ".join(f"{m:.3f}" for m in per_seed)
               + f" → mean {summary[side]['mean']:.3f}, seed spread {summary[side]['spread']:.3f}")
+    if len(sides) == 2:
+        # Paired by fold and seed: the folds differ far more than the sides, so compare within a fold.
+        differences = [results[("tinyloc", s, f["test"])]["macroF1"] - results[("torch", s, f["test"])]["macroF1"]
+                       for s in seeds for f in folds]
+        error = statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1 else 0.0
+        summary["difference"] = dict(mean=statistics.mean(differences), standardError=error)
+        print(f"tinyloc − PyTorch over the {len(differences)} fold × seed pairs: {100 * statistics.mean(differences):+.1f} points "
+              f"(standard error {100 * error:.1f})")
     if args.json:
         with open(args.json + ".tmp", "w") as f:
             json.dump(dict(args=vars(args), summary=summary,

@@ -10,8 +10,8 @@ extension Session {
     /// Why the checkpoint cannot carry on under `training`, or nil when it can (or there is none).
     /// Epochs and patience only say how long to train, so a checkpoint trained with other values of
     /// them resumes; any other option (learning rate, batch size, weight decay, class balancing,
-    /// receiver dropout) changes what each epoch learns, so resuming would mix two recipes in one
-    /// model. A checkpoint without `trained-with.json` (written before it existed) resumes.
+    /// receiver dropout, which weights are kept) changes what each epoch learns or keeps, so resuming
+    /// would mix two recipes in one model. A checkpoint without `trained-with.json` (written before it existed) resumes.
     public func recipeChange(to training: TrainingConfig) throws -> String? {
         guard FileManager.default.fileExists(atPath: lastCheckpointURL.path),
               let data = FileManager.default.contents(atPath: trainedWithURL.path) else { return nil }
@@ -29,6 +29,7 @@ extension Session {
             ("weightDecay", "\(saved.weightDecay)", "\(training.weightDecay)"),
             ("balanceClasses", "\(saved.balanceClasses)", "\(training.balanceClasses)"),
             ("receiverDropout", "\(saved.receiverDropout)", "\(training.receiverDropout)"),
+            ("keptWeights", saved.keptWeights.rawValue, training.keptWeights.rawValue),
         ].filter { $0.1 != $0.2 }
         return changes.map { "training.\($0.0) \($0.1) → \($0.2)" }.joined(separator: ", ")
     }

@@ -110,7 +110,7 @@ struct CV: ParsableCommand {
                                                      temperature: temperature, alpha: alpha)
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
-        trainingOptions.apply(to: &config.training)
+        try trainingOptions.apply(to: &config.training)
         let decoders = try decoderList(decode).filter { $0.mode != .none }
         if !decoders.isEmpty { config.decoders = decoders }
         if let scaling = dataOptions.featureScaling { config.scaling = scaling }
@@ -124,7 +124,8 @@ struct CV: ParsableCommand {
               + "epochs ≤ \(config.training.epochs) · patience \(config.training.patience) · batch \(config.training.batchSize) · "
               + "learning rate \(config.training.learningRate) · weight decay \(config.training.weightDecay) · "
               + "receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue) · "
-              + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss"))
+              + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss")
+              + " · keeps the \(config.training.keptWeights.rawValue) epoch's weights")
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }

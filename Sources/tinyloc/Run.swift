@@ -99,7 +99,7 @@ struct Run: ParsableCommand {
         if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
-        trainingOptions.apply(to: &config.training)
+        try trainingOptions.apply(to: &config.training)
         if let recordings { config.data.recordings = recordings }
         if let minutes { config.data.minutesPerRecording = minutes }
         if let intactRecordings { config.data.intactRecordings = intactRecordings }

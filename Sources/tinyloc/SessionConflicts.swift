@@ -32,6 +32,7 @@ extension Run {
         compare("--batch-size", given: trainingOptions.batchSize != nil, \.training.batchSize)
         compare("--patience", given: trainingOptions.patience != nil, \.training.patience)
         compare("--weight-decay", given: trainingOptions.weightDecay != nil, \.training.weightDecay)
+        compare("--keep-weights", given: trainingOptions.keepWeights != nil, \.training.keptWeights.rawValue)
         compare("--balance-classes", given: trainingOptions.balanceClasses != nil, \.training.balanceClasses) {
             $0 ? "on" : "off"
         }

@@ -15,6 +15,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Decoupled (AdamW) weight decay per step, as a fraction of the learning rate (default 0).")
     var weightDecay: Float?
 
+    @Option(help: "Which weights training ends with: best (the best epoch on validation macro-F1, default) or last (the last epoch trained, patience epochs past the best).")
+    var keepWeights: String?
+
     @Flag(inversion: .prefixedNo, help: "Weight the loss by inverse room frequency (default on: it scored higher than plain cross-entropy leave-one-recording-out on SPHERE, docs/RESULTS.md); --no-balance-classes: plain cross-entropy, and a decoder then divides the posteriors by the training room frequencies.")
     var balanceClasses: Bool?
 
@@ -27,9 +30,21 @@ struct TrainingOptions: ParsableArguments {
         if let weightDecay, !(0...10).contains(weightDecay) {
             throw ValidationError("--weight-decay must be in [0, 10], got \(weightDecay)")
         }
+        _ = try keptWeights
     }
 
-    func apply(to training: inout TrainingConfig) {
+    var keptWeights: TrainingConfig.KeptWeights? {
+        get throws {
+            guard let keepWeights else { return nil }
+            guard let kept = TrainingConfig.KeptWeights(rawValue: keepWeights) else {
+                throw ValidationError("--keep-weights must be best or last, got '\(keepWeights)'")
+            }
+            return kept
+        }
+    }
+
+    func apply(to training: inout TrainingConfig) throws {
+        if let kept = try keptWeights { training.keptWeights = kept }
         if let learningRate { training.learningRate = learningRate }
         if let batchSize { training.batchSize = batchSize }
         if let patience { training.patience = patience }

@@ -140,7 +140,8 @@ def tinyloc_command(args, seeds, json_path):
                "--seeds", ",".join(map(str, seeds)), "--epochs", str(args.epochs),
                "--patience", str(args.patience), "--learning-rate", str(args.learning_rate),
                "--batch-size", str(args.batch_size), "--weight-decay", str(args.weight_decay),
-               "--balance-classes" if args.balance_classes else "--no-balance-classes", "--json", json_path]
+               "--balance-classes" if args.balance_classes else "--no-balance-classes", "--keep-weights", args.keep,
+               "--json", json_path]
     if args.hold_out:
         command += ["--hold-out", args.hold_out]
     return command + args.tinyloc_arg
@@ -170,7 +171,7 @@ def main():
                         help="PyTorch side only: draw the initial weights as tinyloc does (default) or keep PyTorch's "
                              "defaults where they differ (attention, Mamba's dt_proj bias), to measure that cause")
     parser.add_argument("--keep", choices=["best", "last"], default="best",
-                        help="PyTorch side only, to measure a cause: test the best-on-validation weights (as tinyloc) or the last")
+                        help="test the best-on-validation epoch's weights or the last epoch's (tinyloc: --keep-weights)")
     parser.add_argument("--side", choices=["both", "tinyloc", "torch"], default="both")
     parser.add_argument("--tinyloc-arg", action="append", default=[], help="one more argument for `tinyloc cv` (repeatable)")
     parser.add_argument("--workdir", default="/tmp/tinyloc-parity")
@@ -227,7 +228,7 @@ def main():
     print(f"\n{args.model} · epochs ≤ {args.epochs} · patience {args.patience} · batch {args.batch_size} · "
           f"lr {args.learning_rate} · weight decay {args.weight_decay} · "
           f"{'class-balanced' if args.balance_classes else 'plain'} cross-entropy · "
-          f"PyTorch: {args.init} initialisation, Adam ε {args.epsilon}, order {args.order}, keeps the {args.keep} weights")
+          f"keeps the {args.keep} epoch's weights · PyTorch: {args.init} initialisation, Adam ε {args.epsilon}, order {args.order}")
     print("test   val    seed │ " + " │ ".join(f"{s:>7} F1  epochs (best)" for s in sides))
     for seed in seeds:
         for fold in folds:

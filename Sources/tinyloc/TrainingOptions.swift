@@ -9,10 +9,10 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Batch size (default 64).")
     var batchSize: Int?
 
-    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation macro-F1 (default 10); the best epoch's weights are kept.")
+    @Option(parsing: .unconditional, help: "Stop after this many epochs without a better validation macro-F1 (default 10); --keep-weights says which epoch's weights training ends with.")
     var patience: Int?
 
-    @Option(parsing: .unconditional, help: "Decoupled (AdamW) weight decay per step, as a fraction of the learning rate (default 0).")
+    @Option(parsing: .unconditional, help: "Decoupled (AdamW) weight decay λ: every step also does θ ← θ·(1 − learning rate·λ) (default 0).")
     var weightDecay: Float?
 
     @Option(help: "Which weights training ends with: best (the best epoch on validation macro-F1, default) or last (the last epoch trained, patience epochs past the best).")

@@ -82,6 +82,17 @@ final class TrainingRecipeTests: XCTestCase {
         XCTAssertEqual(longer.report.testFloat, reference.report.testFloat)
     }
 
+    func testADamagedRecordOfTheRecipeIsAnErrorNamingTheFile() throws {
+        _ = try run(smallConfig("damaged"))
+        let session = try Session.openOrCreate(root: root, config: smallConfig("damaged")).session
+        try Data(#"{"learningRate": "fast"}"#.utf8).write(to: session.trainedWithURL)
+        XCTAssertThrowsError(try ExperimentRunner(session: session).run()) { error in
+            XCTAssertTrue("\(error)".contains("trained-with.json"), "\(error)")
+            XCTAssertTrue("\(error)".contains("learningRate"), "\(error)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: session.lastCheckpointURL.path), "nothing was discarded")
+    }
+
     func testADeletedCheckpointsFolderIsRecreatedAndTrainingStartsAgain() throws {
         let first = try run(smallConfig("deleted"))
         let session = try Session.openOrCreate(root: root, config: smallConfig("deleted")).session

@@ -16,7 +16,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Which weights training ends with; early stopping watches the best epoch either way.
     public var keptWeights: KeptWeights = .best
 
-    public enum KeptWeights: String, Codable, Sendable, CaseIterable {
+    public enum KeptWeights: String, Codable, Sendable {
         /// The epoch with the best validation macro-F1 (the usual early-stopping rule).
         case best
         /// The last epoch trained: `patience` epochs past the best, or the epoch limit. On SPHERE the

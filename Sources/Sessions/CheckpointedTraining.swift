@@ -11,7 +11,8 @@ extension Session {
     /// Epochs and patience only say how long to train, so a checkpoint trained with other values of
     /// them resumes; any other option (learning rate, batch size, weight decay, class balancing,
     /// receiver dropout, which weights are kept) changes what each epoch learns or keeps, so resuming
-    /// would mix two recipes in one model. A checkpoint without `trained-with.json` (written before it existed) resumes.
+    /// would mix two recipes in one model. A checkpoint without `trained-with.json` (written before
+    /// it existed) resumes.
     public func recipeChange(to training: TrainingConfig) throws -> String? {
         guard FileManager.default.fileExists(atPath: lastCheckpointURL.path),
               let data = FileManager.default.contents(atPath: trainedWithURL.path) else { return nil }

@@ -10,6 +10,7 @@ final class TrainingOptionsCLITests: XCTestCase {
             (["cv", "--patience", "0"], "--patience must be at least 1, got 0"),
             (["run", "--headless", "--weight-decay", "-1"], "--weight-decay must be in [0, 10], got -1.0"),
             (["run", "--headless", "--batch-size", "0"], "--batch-size must be in 1…4096, got 0"),
+            (["cv", "--keep-weights", "worst"], "--keep-weights must be best or last, got 'worst'"),
         ]
         for (arguments, expected) in cases {
             let result = try Harness.run(arguments)
@@ -23,7 +24,7 @@ final class TrainingOptionsCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: sessions) }
         let base = ["run", "--headless", "--sessions-dir", sessions.path, "--session", "recipe"]
         let first = try Harness.run(base + Harness.smallRun + ["--learning-rate", "0.002", "--patience", "3", "--weight-decay", "0.01",
-                                                               "--batch-size", "32", "--no-balance-classes"])
+                                                               "--batch-size", "32", "--no-balance-classes", "--keep-weights", "last"])
         XCTAssertEqual(first.status, 0, first.stderr)
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: sessions.appendingPathComponent("recipe/session.json"))) as? [String: Any]
         let training = try XCTUnwrap(saved?["training"] as? [String: Any])
@@ -32,6 +33,7 @@ final class TrainingOptionsCLITests: XCTestCase {
         XCTAssertEqual(training["weightDecay"] as? Double ?? 0, 0.01, accuracy: 1e-9)
         XCTAssertEqual(training["batchSize"] as? Int, 32)
         XCTAssertEqual(training["balanceClasses"] as? Bool, false)
+        XCTAssertEqual(training["keptWeights"] as? String, "last")
 
         let other = try Harness.run(base + ["--balance-classes", "--learning-rate", "0.002"])
         XCTAssertNotEqual(other.status, 0)

@@ -5,14 +5,15 @@ The windows are the ones `tinyloc windows` exports (the fixed physical scaling, 
 train). tinyloc trains them through `tinyloc cv --json`; the twin from bench/torch_models.py trains
 in this process with the same recipe:
 
-- initialisation: PyTorch's defaults, which tinyloc's layers reproduce (Linear: U(±1/√in));
+- initialisation: PyTorch's defaults, which tinyloc's layers reproduce (Linear: U(±1/√in)),
+  with the few layers where they differ redrawn as tinyloc draws them (`--init`);
 - a fresh random order of the training windows every epoch, batches of --batch-size, the last
   batch smaller;
 - cross-entropy, optionally class-balanced with w_c = N / (present · n_c) (the loss is then
   Σ w_y·ℓ / Σ w_y, which is also what nn.CrossEntropyLoss(weight=…) computes);
 - Adam (β 0.9, 0.999, ε 1e-8, bias-corrected); weight decay decoupled (AdamW) when set;
 - after each epoch the validation macro-F1; the best epoch's weights (strictly better than all
-  before) are kept; training stops after --patience epochs without improvement or at --epochs;
+  before) are kept, or the last epoch's with `--keep last`; training stops after --patience epochs without improvement or at --epochs;
 - the test recording is scored with the best weights: macro-F1 over the rooms its labels hold.
 
 Prints both sides per fold and seed, then each seed's leave-one-recording-out mean, the mean

@@ -13,8 +13,9 @@ in this process with the same recipe:
   Σ w_y·ℓ / Σ w_y, which is also what nn.CrossEntropyLoss(weight=…) computes);
 - Adam (β 0.9, 0.999, ε 1e-8, bias-corrected); weight decay decoupled (AdamW) when set;
 - after each epoch the validation macro-F1; the best epoch's weights (strictly better than all
-  before) are kept, or the last epoch's with `--keep last`; training stops after --patience epochs without improvement or at --epochs;
-- the test recording is scored with the best weights: macro-F1 over the rooms its labels hold.
+  before) are kept, or the last epoch's with `--keep last`; training stops after --patience
+  epochs without improvement or at --epochs;
+- the test recording is scored with the kept weights: macro-F1 over the rooms its labels hold.
 
 Prints both sides per fold and seed, then each seed's leave-one-recording-out mean, the mean
 over seeds and the seed spread (max − min of the per-seed means). Usage: see bench/README.md.

@@ -218,6 +218,42 @@ class Mamba(nn.Module):
         return self.head(h.mean(dim=1))
 
 
+# ---------------------------------------------------------------------------------- CNN
+class CNN(nn.Module):
+    """Per stage Conv1d kernel 1 -> ReLU -> MaxPool 2 (flooring), filters 32, 64, 128; flatten -> Linear C."""
+
+    def __init__(self, steps, features, classes, filters=(32, 64, 128)):
+        super().__init__()
+        stages, channels = [], features
+        for f in filters:
+            stages += [nn.Conv1d(channels, f, kernel_size=1), nn.ReLU(), nn.MaxPool1d(2)]
+            channels, steps = f, steps // 2
+        self.stages = nn.Sequential(*stages)
+        self.head = nn.Linear(steps * channels, classes)
+
+    def forward(self, x):
+        h = self.stages(x.transpose(1, 2))               # [B, C, T']
+        return self.head(h.transpose(1, 2).flatten(1))   # flattened step-major, as tinyloc
+
+
+# ---------------------------------------------------------------------------------- LSTM
+class LSTM(nn.Module):
+    """LSTM hidden 8 over the steps, last hidden state -> Linear C. tinyloc has one gate bias (as
+    Keras); PyTorch has two, so the second is zeroed and frozen: same parameters, same init."""
+
+    def __init__(self, steps, features, classes, hidden=8):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        with torch.no_grad():
+            self.lstm.bias_hh_l0.zero_()
+        self.lstm.bias_hh_l0.requires_grad_(False)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
 # ---------------------------------------------------------------------------------- registry
 BUILDERS = {
     "mlp": lambda T, F_, C: MLP(T, F_, C),
@@ -226,6 +262,8 @@ BUILDERS = {
     "teacher": lambda T, F_, C: Teacher(T, F_, C, width=64),
     "mamba": lambda T, F_, C: Mamba(T, F_, C, width=16, state=8),
     "mamba-wide": lambda T, F_, C: Mamba(T, F_, C, width=32, state=16),
+    "cnn": lambda T, F_, C: CNN(T, F_, C),
+    "lstm": lambda T, F_, C: LSTM(T, F_, C),
 }
 
 

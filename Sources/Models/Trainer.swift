@@ -13,9 +13,19 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var balanceClasses: Bool = true
     /// Probability of silencing each receiver for a whole training window (0 = off).
     public var receiverDropout: Float = 0
+    /// Which weights training ends with; early stopping watches the best epoch either way.
+    public var keptWeights: KeptWeights = .best
+
+    public enum KeptWeights: String, Codable, Sendable {
+        /// The epoch with the best validation macro-F1 (the usual early-stopping rule).
+        case best
+        /// The last epoch trained: `patience` epochs past the best, or the epoch limit. On SPHERE the
+        /// validation recording is one recording, and its best epoch is a noisy pick (docs/RESULTS.md).
+        case last
+    }
 
     public init(epochs: Int = 40, batchSize: Int = 64, learningRate: Float = 1e-3, weightDecay: Float = 0,
-                patience: Int = 10, balanceClasses: Bool = true, receiverDropout: Float = 0) {
+                patience: Int = 10, balanceClasses: Bool = true, receiverDropout: Float = 0, keptWeights: KeptWeights = .best) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -23,6 +33,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         self.patience = patience
         self.balanceClasses = balanceClasses
         self.receiverDropout = receiverDropout
+        self.keptWeights = keptWeights
     }
 }
 
@@ -59,6 +70,7 @@ public struct TrainerState: Sendable {
     public var parameters: [[Float]]
     public var firstMoments: [[Float]]
     public var secondMoments: [[Float]]
+    /// The weights training ends with (`TrainingConfig.keptWeights`): the best epoch's, or the last's.
     public var bestParameters: [[Float]]
     public var parameterNames: [String]
 
@@ -262,6 +274,8 @@ public final class Trainer {
         if validationMetrics.macroF1 > bestF1 {
             bestF1 = validationMetrics.macroF1
             bestEpoch = epoch
+        }
+        if bestEpoch == epoch || config.keptWeights == .last {
             bestParameters = model.parameters.map { $0.value.array }
         }
         return EpochRecord(epoch: epoch, trainLoss: Float(lossSum / Double(train.count)), trainF1: trainMetrics.macroF1,
@@ -269,7 +283,8 @@ public final class Trainer {
                            validationAccuracy: validationMetrics.accuracy, seconds: Date().timeIntervalSince(started))
     }
 
-    /// Loads the best-on-validation weights into the model (what early stopping keeps).
+    /// Loads the weights training ends with into the model: the best-on-validation epoch's, or
+    /// the last epoch's with `keptWeights` `.last`.
     public func restoreBest() {
         for (p, values) in zip(model.parameters, bestParameters) { p.value.buffer.update(fromContentsOf: values) }
     }

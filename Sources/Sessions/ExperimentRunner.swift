@@ -107,6 +107,11 @@ public final class ExperimentRunner {
             let untrained = try IntegerModel(model, calibrationSet: train, maximumWindows: 8)
             onEvent(.memoryPlanned(try MemorySummary(model: model, integer: untrained, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)))
         }
+        if let change = try session.recipeChange(to: config.training) {
+            let kept = try session.discardCheckpoint()
+            onEvent(.stage("training options changed since the checkpoint (\(change)): training starts again"
+                           + (kept.map { "; the old weights are kept as \($0.lastPathComponent)" } ?? "")))
+        }
         if let state = try session.loadResumeState() {
             try trainer.restore(state)
             onEvent(.resumed(session.epochHistory()))

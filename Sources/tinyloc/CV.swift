@@ -44,8 +44,7 @@ struct CV: ParsableCommand {
     @Option(parsing: .unconditional, help: "Probability of silencing each receiver for a whole training window (0–0.9).")
     var receiverDropout: Float?
 
-    @Flag(help: "Plain cross-entropy instead of weighting rooms by inverse frequency; a decoder then divides the posteriors by the training room frequencies.")
-    var noClassBalance = false
+    @OptionGroup(title: "Training") var trainingOptions: TrainingOptions
 
     @Option(help: "Hold out only these recordings (names, numbers or ranges, e.g. 6,7); default: every recording.")
     var holdOut: String?
@@ -135,7 +134,7 @@ struct CV: ParsableCommand {
                                                      temperature: temperature, alpha: alpha)
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
-        if noClassBalance { config.training.balanceClasses = false }
+        try trainingOptions.apply(to: &config.training)
         let decoders = try decoderList(decode).filter { $0.mode != .none }
         if !decoders.isEmpty { config.decoders = decoders }
         if let scaling = dataOptions.featureScaling { config.scaling = scaling }
@@ -146,8 +145,11 @@ struct CV: ParsableCommand {
               + "receivers \(dataset.receivers.joined(separator: ", "))")
         for note in dataset.notes { print("note: \(note)") }
         print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
-              + "epochs ≤ \(config.training.epochs) · receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue)"
-              + (config.training.balanceClasses ? "" : " · plain (unweighted) loss"))
+              + "epochs ≤ \(config.training.epochs) · patience \(config.training.patience) · batch \(config.training.batchSize) · "
+              + "learning rate \(config.training.learningRate) · weight decay \(config.training.weightDecay) · "
+              + "receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue) · "
+              + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss")
+              + " · keeps the \(config.training.keptWeights.rawValue) epoch's weights")
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }

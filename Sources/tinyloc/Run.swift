@@ -55,6 +55,8 @@ struct Run: ParsableCommand {
     @Option(help: "Temporal decoders for the test predictions, comma-separated: none, offline, lag=N (N windows), each optionally followed, in this order, by +plan (only moves through the floor plan's doors), +freq (divide by the training room frequencies even after class-balanced training), +add=K (K pseudo-counts per allowed move instead of 1) and +weight=W (multiply the emissions by W). Ignored when resuming a session.")
     var decode = "none"
 
+    @OptionGroup(title: "Training") var trainingOptions: TrainingOptions
+
     @OptionGroup var dataOptions: DataOptions
 
     @Option(help: "Training recordings: names, numbers or ranges, e.g. 1-5 (default: all not used for validation or test).")
@@ -97,6 +99,7 @@ struct Run: ParsableCommand {
         if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
+        try trainingOptions.apply(to: &config.training)
         if let recordings { config.data.recordings = recordings }
         if let minutes { config.data.minutesPerRecording = minutes }
         if let intactRecordings { config.data.intactRecordings = intactRecordings }

@@ -28,6 +28,14 @@ extension Run {
         compare("--epochs", given: epochs != nil, \.training.epochs)
         compare("--seed", given: seed != nil, \.seed)
         compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
+        compare("--learning-rate", given: trainingOptions.learningRate != nil, \.training.learningRate)
+        compare("--batch-size", given: trainingOptions.batchSize != nil, \.training.batchSize)
+        compare("--patience", given: trainingOptions.patience != nil, \.training.patience)
+        compare("--weight-decay", given: trainingOptions.weightDecay != nil, \.training.weightDecay)
+        compare("--keep-weights", given: trainingOptions.keepWeights != nil, \.training.keptWeights.rawValue)
+        compare("--balance-classes", given: trainingOptions.balanceClasses != nil, \.training.balanceClasses) {
+            $0 ? "on" : "off"
+        }
         compare("--recordings", given: recordings != nil, \.data.recordings)
         compare("--minutes", given: minutes != nil, \.data.minutesPerRecording)
         compare("--intact-recordings", given: intactRecordings != nil, \.data.intactRecordings)

@@ -78,7 +78,32 @@ struct Distill: ParsableCommand {
         config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha)
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
-        let (studentSession, resumed) = try Session.openOrCreate(root: URL(fileURLWithPath: sessionsDir), config: config)
+        let root = URL(fileURLWithPath: sessionsDir)
+        let savedURL = root.appendingPathComponent(config.name).appendingPathComponent("session.json")
+        if FileManager.default.fileExists(atPath: savedURL.path) {
+            let differences = conflicts(asked: config, saved: try Session.readConfig(savedURL))
+            if !differences.isEmpty { throw SessionConflict(session: config.name, differences: differences) }
+        }
+        let (studentSession, resumed) = try Session.openOrCreate(root: root, config: config)
         try HeadlessRun(session: studentSession, resumed: resumed).run()
+    }
+}
+
+extension Distill {
+    /// What this command asks of an existing student session that its saved settings contradict:
+    /// the student keeps its own settings (its checkpoint is bound to them), as `run` does.
+    func conflicts(asked: SessionConfig, saved: SessionConfig) -> [String] {
+        var out: [String] = []
+        func compare<T: Equatable>(_ option: String, given: Bool, _ value: (SessionConfig) -> T) {
+            let a = value(asked), s = value(saved)
+            if given && a != s { out.append("\(option) \(a) (session: \(s))") }
+        }
+        compare("--student", given: true, { $0.model.kind.rawValue })
+        compare("--teacher", given: true, { $0.teacher.map { URL(fileURLWithPath: $0.session).standardizedFileURL.path } ?? "none" })
+        compare("--temperature", given: true, { $0.teacher?.temperature ?? 0 })
+        compare("--alpha", given: true, { $0.teacher?.alpha ?? 0 })
+        compare("--epochs", given: epochs != nil, \.training.epochs)
+        compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
+        return out
     }
 }

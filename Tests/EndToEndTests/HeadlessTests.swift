@@ -54,6 +54,13 @@ final class HeadlessTests: XCTestCase {
         XCTAssertTrue(plain.stdout.contains("distilling from cnn session t"), plain.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: sessions.appendingPathComponent("t-distil-student-tiny/report.json").path))
 
+        // The student session exists now: options that contradict it are refused, naming each.
+        let other = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--student", "mlp",
+                                     "--session", "t-distil-student-tiny", "--temperature", "2"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("--student mlp (session: student-tiny)"), other.stderr)
+        XCTAssertTrue(other.stderr.contains("--temperature 2.0 (session: 4.0)"), other.stderr)
+
         let dropped = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--student", "student-tiny",
                                        "--receiver-dropout", "0.3"])
         XCTAssertEqual(dropped.status, 0, dropped.stderr)

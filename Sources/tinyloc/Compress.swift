@@ -7,7 +7,7 @@ import Sessions
 /// sensitivity, search mixed precision under a budget. The same engine path as the workbench.
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a precision plan (or search one) for a trained session: macro-F1, RAM, flash, per-layer SQNR.",
+        abstract: "Evaluate a precision plan (or search one) for a trained session: macro-F1, RAM, flash, per-layer SQNR; --qat fine-tunes under it.",
         discussion: """
             The plan is a JSON file (--plan, docs/FORMATS.md) or a preset: int8 (default), int8-16x8 (int16 activations), \
             int4-weights. The session's validation and test windows score it; the result is saved as \

@@ -115,6 +115,20 @@ public enum DecodingStage {
         }
     }
 
+    /// The rooms the session's first decoder gives on `windows` (the replay's recording), from the
+    /// integer model's codes as the chip decodes them; nil without a decoder. The decoder's name
+    /// comes with them, for the screen to say what it shows.
+    public static func replayRooms(_ specs: [DecoderSpec], train: WindowSet, windows: WindowSet, integerScores: IntegerScores,
+                                   balancedClassifier: Bool, plan: FloorPlan?, dataset: Dataset) throws -> (decoder: String, rooms: [Int])? {
+        guard let spec = specs.first(where: { $0.mode != .none }) else { return nil }
+        var counted: [Counting: RoomTransitions] = [:]
+        let decoder = try temporalDecoding(spec, trainRuns: WindowRuns(train).labelRuns(train.labels), balancedClassifier: balancedClassifier,
+                                           plan: plan, dataset: dataset, counted: &counted)
+        let rooms = try decoder.decode(integerScores: integerScores.codes, scoreScale: integerScores.scale, runs: WindowRuns(windows),
+                                       mode: spec.mode, recordingNames: dataset.recordings.map(\.name))
+        return (spec.description, rooms)
+    }
+
     /// What a transition matrix is counted with: decoders that agree on it share one count.
     struct Counting: Hashable {
         var usesPlan: Bool

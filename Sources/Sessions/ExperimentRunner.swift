@@ -21,7 +21,9 @@ public enum PipelineEvent: Sendable {
     /// RAM depends only on shapes and bit widths, so it is known before training starts.
     case memoryPlanned(MemorySummary)
     case epoch(EpochRecord, validationPredictions: [Int])
-    case finished(ExperimentReport, replayPredictions: [Int])
+    /// The replay's rooms at the end: the integer model's (decoded, when the session has a decoder,
+    /// whose name `replayDecoder` gives), else the float model's.
+    case finished(ExperimentReport, replayPredictions: [Int], replayDecoder: String?)
 }
 
 /// A model as built for a run, and which of the later stages apply to it.
@@ -134,6 +136,7 @@ public final class ExperimentRunner {
         let floatValidation = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
         let floatTestMetrics = ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count)
         var replayPredictions = floatValidation
+        var replayDecoded: (decoder: String, rooms: [Int])?
         var int8Result: ExperimentReport.SplitResult?
         var layerReports = [LayerQuantizationReport]()
         var memory: MemorySummary?
@@ -145,7 +148,14 @@ public final class ExperimentRunner {
             let int8TestResult = ExperimentReport.SplitResult(
                 ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
             int8Result = int8TestResult
-            replayPredictions = quantized.predict(validation)
+            let replayScores = IntegerScores(codes: quantized.scores(validation), output: quantized.integer.output.quantization,
+                                             rooms: rooms.count)
+            replayPredictions = replayScores.predictions
+            if let decoded = try DecodingStage.replayRooms(config.decoders ?? [], train: train, windows: validation,
+                                                           integerScores: replayScores, balancedClassifier: config.training.balanceClasses,
+                                                           plan: plan, dataset: dataset) {
+                replayDecoded = decoded
+            }
             onEvent(.stage("planning RAM"))
             var planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
             if let decoder = try DecodingStage.chipDecoder(firstLagIn: config.decoders ?? [], train: train,
@@ -174,7 +184,7 @@ public final class ExperimentRunner {
             testInt8: int8Result, quantization: layerReports, memory: memory,
             scaling: config.scaling ?? .fixed, scaler: windows.scaler, testDecoded: decoded.isEmpty ? nil : decoded)
         try session.saveJSON(report, to: session.reportURL)
-        onEvent(.finished(report, replayPredictions: replayPredictions))
+        onEvent(.finished(report, replayPredictions: replayDecoded?.rooms ?? replayPredictions, replayDecoder: replayDecoded?.decoder))
         return report
     }
 

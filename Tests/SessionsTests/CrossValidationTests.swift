@@ -280,7 +280,13 @@ final class CrossValidationTests: XCTestCase {
         config.decoders = [DecoderSpec(mode: .lag(3)), DecoderSpec(mode: .offline)]
         let (session, _) = try Session.openOrCreate(root: root, config: config)
         XCTAssertEqual(try Session.openOrCreate(root: root, config: SessionConfig(name: "decoded")).session.config.decoders, config.decoders)
-        let report = try XCTUnwrap(try ExperimentRunner(session: session).run())
+        var replay: (rooms: [Int], decoder: String?)?
+        let report = try XCTUnwrap(try ExperimentRunner(session: session).run { event in
+            if case let .finished(_, rooms, decoder) = event { replay = (rooms, decoder) }
+        })
+        // The replay (the validation recording) shows the first decoder's rooms, from the integer model's codes.
+        XCTAssertEqual(replay?.decoder, "lag=3")
+        XCTAssertEqual(replay?.rooms.count, report.data.validationWindows)
         let decoded = try XCTUnwrap(report.testDecoded)
         XCTAssertEqual(decoded.map(\.decoder.description), ["lag=3", "offline"])
         XCTAssertEqual(decoded.map { $0.result.confusion.joined().reduce(0, +) }, [report.data.testWindows, report.data.testWindows])

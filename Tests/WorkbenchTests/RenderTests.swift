@@ -39,10 +39,23 @@ final class RenderTests: XCTestCase {
         let replayRect = layout.rect(for: .replay)
         let replay = screen.lines(in: replayRect).joined(separator: "\n")
         XCTAssertTrue(replay.contains("Replay · recording 00006 · 0:06 · ‖ ×8"))
+        XCTAssertFalse(replay.contains("decoded"), "an undecoded replay says nothing of a decoder")
         for name in ["ground", "first", "kitchen", "living", "bed1", "bath"] { XCTAssertTrue(replay.contains(name), name) }
         XCTAssertTrue(replay.contains("○ pred  living  ✗"))
         XCTAssertTrue(replay.contains("75% right so far"))
         assertMarkersInRooms(screen, within: replayRect)
+    }
+
+    /// A session with a temporal decoder replays the decoded rooms (SessionController passes on the
+    /// decoder the runner names in its `finished` event); the legend says which decoder.
+    func testADecodedReplaySaysWhichDecoder() {
+        var state = Fixtures.state()
+        state.replay?.decoder = "lag=10+add=0.01"
+        let screen = Fixtures.render(state, width: 120, height: 40)
+        let replay = screen.lines(in: Layout(size: screen.size).rect(for: .replay)).joined(separator: "\n")
+        XCTAssertTrue(replay.contains("Replay · recording 00006 · 0:06 · ‖ ×8"), replay)
+        XCTAssertTrue(replay.contains("rooms decoded by"), replay)
+        XCTAssertTrue(replay.contains("lag=10+add=0.01"), replay)
     }
 
     func testOverviewAt80x24StillShowsEveryPane() {

@@ -304,9 +304,12 @@ public struct WorkbenchState: Equatable, Sendable {
         public var playing: Bool
         /// Playback speed as a multiple of real time.
         public var speed: Double
+        /// The temporal decoder the predicted rooms went through (e.g. "lag=10"), nil when undecoded.
+        public var decoder: String?
 
         public init(recording: String, plan: FloorPlan, rooms: [String], steps: [ReplayStep], index: Int = 0,
-                    playing: Bool = false, speed: Double = 1) {
+                    playing: Bool = false, speed: Double = 1, decoder: String? = nil) {
+            self.decoder = decoder
             self.recording = recording
             self.plan = plan
             self.rooms = rooms

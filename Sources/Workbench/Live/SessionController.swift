@@ -32,6 +32,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     private var state: WorkbenchState
     private var replayTrack: ReplayTrack?
     private var replayPredictions: [Int] = []
+    /// The decoder the final replay's rooms went through, if the session has one.
+    private var replayDecoder: String?
     private var floorPlan: FloorPlan?
     private var rooms: [String] = []
     private var replayClock = Date()
@@ -71,6 +73,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         state.choices = choices
         replayTrack = nil
         replayPredictions = []
+        replayDecoder = nil
         floorPlan = nil
         rooms = []
         replayPosition = 0
@@ -151,7 +154,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.training.status = Self.bestSoFar(state.training.epochs)
             replayPredictions = predictions
             startReplayIfIdle()
-        case let .finished(report, predictions):
+        case let .finished(report, predictions, decoder):
             if !finishedSessions.contains(where: { $0.folder == session.folder }) {
                 finishedSessions.append(session)
                 state.choices.teachers = ["none"] + finishedSessions.map { "\($0.config.model.kind.rawValue) · \($0.config.name)" }
@@ -165,6 +168,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.quantization = Self.quantization(report)
             state.quantization.unavailable = noInt8
             replayPredictions = predictions
+            replayDecoder = decoder
             startReplayIfIdle()
             refreshVariants(root: session.folder.deletingLastPathComponent())
             if report.memory != nil {
@@ -196,7 +200,7 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         state.replay = WorkbenchState.Replay(
             recording: track.recording, plan: plan, rooms: rooms, steps: steps,
             index: min(Int(replayPosition), max(steps.count - 1, 0)),
-            playing: playing ?? previous?.playing ?? true, speed: previous?.speed ?? 16)
+            playing: playing ?? previous?.playing ?? true, speed: previous?.speed ?? 16, decoder: replayDecoder)
     }
 
     /// Moves the replay forward by the wall time since the last call, looping at the end.

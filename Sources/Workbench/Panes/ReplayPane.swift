@@ -1,5 +1,5 @@
 /// The validation recording on the floor plan: where the wearer was (●), where the model said
-/// (○), right or wrong, and the accuracy so far.
+/// (○), right or wrong, and the accuracy so far; with a temporal decoder, which one.
 struct ReplayPane {
     var replay: WorkbenchState.Replay?
 
@@ -54,6 +54,11 @@ struct ReplayPane {
             lines.append(("\(Int((accuracy * 100).rounded()))% right so far", Style(fg: .text)))
         }
         lines.append(("step \(replay.index + 1)/\(replay.steps.count)", Style(fg: .muted)))
+        // Decoded rooms wait for the next N windows before they answer: say so beside them.
+        if let decoder = replay.decoder {
+            lines.append(("rooms decoded by", Style(fg: .muted)))
+            lines.append((decoder, Style(fg: .muted)))
+        }
         return lines
     }
 
@@ -62,7 +67,8 @@ struct ReplayPane {
         let right = step.trueRoom == step.predictedRoom
         let accuracy = replay.accuracySoFar.map { " \(Int(($0 * 100).rounded()))%" } ?? ""
         return [("●" + replay.roomName(step.trueRoom) + " ○" + replay.roomName(step.predictedRoom)
-                 + (right ? " ✓" : " ✗") + accuracy, Style(fg: right ? .good : .bad, bold: true))]
+                 + (right ? " ✓" : " ✗") + accuracy + (replay.decoder.map { " · decoded \($0)" } ?? ""),
+                 Style(fg: right ? .good : .bad, bold: true))]
     }
 
     private func drawLegend(_ replay: WorkbenchState.Replay, in rect: Rect, lines: [Line], painter: Painter) {

@@ -144,20 +144,16 @@ public struct QuantizationAwareTraining {
             var learningRate: Float
             var patience: Int
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(Bound(session: session.config.digest, teacher: distillFrom, plan: plan, epochs: epochs, learningRate: learningRate,
-                                               patience: patience))) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return String(format: "%016llx", hash)
+        return jsonDigest(Bound(session: session.config.digest, teacher: distillFrom, plan: plan, epochs: epochs,
+                                learningRate: learningRate, patience: patience))
     }
 
-    /// Runs (or resumes) the fine-tune and returns the variant, its `qat` summary filled in; the
-    /// float figures stay those of the session's float model, so the report compares like with like.
-    public func run(_ trained: TrainedSession, plan: PrecisionPlan, name: String, control: TrainingControl? = nil,
+    /// Runs (or resumes) the fine-tune of `before`'s model (at its trained weights, which it changes)
+    /// and returns the variant, its `qat` summary filled in; the float figures stay those of the
+    /// session's float model, so the report compares like with like.
+    public func run(_ before: PlanEvaluator, plan: PrecisionPlan, name: String, control: TrainingControl? = nil,
                     onEpoch: (EpochRecord) -> Void = { _ in }) throws -> VariantReport {
-        let before = try PlanEvaluator(trained)
+        let trained = before.trained
         try plan.validate(for: before.graph)
         let ptq = try before.evaluate(plan, name: name)
         let config = trained.session.config
@@ -191,8 +187,8 @@ public struct QuantizationAwareTraining {
             onEpoch(record)
         }
         trainer.restoreBest()
-        let tuned = TrainedSession(session: trained.session, model: trained.model, windows: trained.windows, rooms: trained.rooms)
-        var report = try PlanEvaluator(tuned).evaluate(plan, name: name)
+        // A new evaluator: the old one's graph and calibration hold the weights before fine-tuning.
+        var report = try PlanEvaluator(trained).evaluate(plan, name: name)
         report.floatValidationMacroF1 = before.floatValidation
         report.floatTestMacroF1 = before.floatTest
         report.qat = QuantizationAwareTrainingSummary(epochs: trainer.epochsDone, bestEpoch: trainer.bestEpoch, learningRate: learningRate,

@@ -147,18 +147,21 @@ extension SessionConfig {
             var model: ModelConfig
             var teacher: TeacherReference?
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let bound = Bound(seed: seed, data: data, split: split, splitSpec: splitSpec, windowLength: windowLength, windowHop: windowHop,
-                          stepRate: stepRate, maxGap: maxGap, scaling: scaling, model: model, teacher: teacher)
-        // The fields are plain numbers, strings and bools, which always encode.
-        let bytes = (try? encoder.encode(bound)) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return String(hash, radix: 16).leftPadded(to: 16)
+        return jsonDigest(Bound(seed: seed, data: data, split: split, splitSpec: splitSpec, windowLength: windowLength,
+                                windowHop: windowHop, stepRate: stepRate, maxGap: maxGap, scaling: scaling, model: model,
+                                teacher: teacher))
     }
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+/// 16 hex digits of FNV-1a 64 over `value`'s JSON with sorted keys: what a saved state was made
+/// from, stable across runs. The values digested are plain numbers, strings and bools, which
+/// always encode.
+func jsonDigest<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let bytes = (try? encoder.encode(value)) ?? Data()
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
 }

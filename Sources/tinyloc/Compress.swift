@@ -154,7 +154,7 @@ struct Compress: ParsableCommand {
             print("quantization-aware training under the plan, \(qatEpochs) epochs at learning rate \(qatLearningRate)"
                   + (teacher.map { ", distilling from \($0.session)" } ?? "")
                   + (resumed ? " (continuing from \(QuantizationAwareTraining.checkpointURL(opened, variant: variantName).path))" : ""))
-            report = try fineTune.run(evaluator.trained, plan: evaluated, name: variantName) { record in
+            report = try fineTune.run(evaluator, plan: evaluated, name: variantName) { record in
                 print(String(format: "  epoch %2d  train loss %.4f  validation macro-F1 %.3f (weights as the chip holds them)",
                              record.epoch, record.trainLoss, record.validationF1))
             }
@@ -201,28 +201,10 @@ struct Compress: ParsableCommand {
     }
 
     /// The front as a text scatter, validation macro-F1 up, flash across; ◆ the chosen plan.
-    static func paretoPlot(_ front: [PlanPoint], chosen: PlanPoint, width: Int = 48, height: Int = 10) -> String {
-        guard let lowF1 = front.map(\.validationMacroF1).min(), let highF1 = front.map(\.validationMacroF1).max(),
-              let lowFlash = front.map(\.flashBytes).min(), let highFlash = front.map(\.flashBytes).max() else { return "" }
-        var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
-        func cell(_ p: PlanPoint) -> (row: Int, column: Int) {
-            let x = highFlash == lowFlash ? 0.5 : Double(p.flashBytes - lowFlash) / Double(highFlash - lowFlash)
-            let y = highF1 == lowF1 ? 0.5 : (p.validationMacroF1 - lowF1) / (highF1 - lowF1)
-            return (height - 1 - Int((y * Double(height - 1)).rounded()), Int((x * Double(width - 1)).rounded()))
-        }
-        for p in front {
-            let (row, column) = cell(p)
-            if grid[row][column] != "◆" { grid[row][column] = p == chosen ? "◆" : "•" }
-        }
-        var lines = grid.enumerated().map { index, row -> String in
-            let label = index == 0 ? String(format: "%.3f", highF1) : index == height - 1 ? String(format: "%.3f", lowF1) : ""
-            return label.padding(toLength: 6, withPad: " ", startingAt: 0) + "│" + String(row)
-        }
-        lines.append("      └" + String(repeating: "─", count: width))
-        let left = formatBytes(lowFlash), right = formatBytes(highFlash)
-        lines.append("       " + left + String(repeating: " ", count: max(1, width - left.count - right.count)) + right
-                     + "   validation macro-F1 against flash (◆ chosen)")
-        return lines.joined(separator: "\n")
+    static func paretoPlot(_ front: [PlanPoint], chosen: PlanPoint) -> String {
+        let others = front.filter { $0 != chosen }.map { (bytes: $0.flashBytes, score: $0.validationMacroF1, mark: Character("•")) }
+        return textScatter(others + [(chosen.flashBytes, chosen.validationMacroF1, "◆")], logarithmic: false, width: 48, height: 10,
+                           caption: "validation macro-F1 against flash (◆ chosen)")
     }
 
     static func table(_ report: VariantReport) -> String {

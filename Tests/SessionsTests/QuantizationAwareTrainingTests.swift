@@ -118,16 +118,16 @@ final class QuantizationAwareTrainingTests: XCTestCase {
         let plan = PrecisionPlan(weights: .int4)
         let fineTune = QuantizationAwareTraining(epochs: 3, learningRate: 1e-3, patience: 10)
 
-        let whole = try fineTune.run(TrainedSession.open(session), plan: plan, name: "whole")
+        let whole = try fineTune.run(PlanEvaluator(TrainedSession.open(session)), plan: plan, name: "whole")
         XCTAssertEqual(whole.qat?.epochs, 3)
         XCTAssertEqual(whole.plan, plan)
 
         let control = TrainingControl()
-        let interrupted = try fineTune.run(TrainedSession.open(session), plan: plan, name: "resumed", control: control) { record in
+        let interrupted = try fineTune.run(PlanEvaluator(TrainedSession.open(session)), plan: plan, name: "resumed", control: control) { record in
             if record.epoch == 1 { control.stop() }
         }
         XCTAssertEqual(interrupted.qat?.epochs, 1)
-        let resumed = try fineTune.run(TrainedSession.open(session), plan: plan, name: "resumed")
+        let resumed = try fineTune.run(PlanEvaluator(TrainedSession.open(session)), plan: plan, name: "resumed")
         XCTAssertEqual(resumed.qat?.epochs, 3)
         XCTAssertEqual(resumed.graph, whole.graph, "the resumed fine-tune holds other weights")
         XCTAssertEqual(resumed.validation, whole.validation)
@@ -136,12 +136,12 @@ final class QuantizationAwareTrainingTests: XCTestCase {
         // its soft targets change what the fine-tune learns.
         let taught = QuantizationAwareTraining(epochs: 3, learningRate: 1e-3, patience: 10,
                                                distillFrom: .init(session: session.folder.path, temperature: 2, alpha: 0.5))
-        let distilled = try taught.run(TrainedSession.open(session), plan: plan, name: "distilled")
+        let distilled = try taught.run(PlanEvaluator(TrainedSession.open(session)), plan: plan, name: "distilled")
         XCTAssertEqual(distilled.qat?.distilledFrom, session.folder.path)
         XCTAssertNotEqual(distilled.graph, whole.graph)
 
         let other = QuantizationAwareTraining(epochs: 5, learningRate: 1e-3, patience: 10)
-        XCTAssertThrowsError(try other.run(TrainedSession.open(session), plan: plan, name: "resumed")) { error in
+        XCTAssertThrowsError(try other.run(PlanEvaluator(TrainedSession.open(session)), plan: plan, name: "resumed")) { error in
             XCTAssertTrue("\(error)".contains("resumed.qat.ckpt"), "\(error)")
         }
     }

@@ -91,28 +91,11 @@ struct Pareto: ParsableCommand {
         }
     }
 
-    static func plot(_ points: [Point], metric: String, width: Int = 60, height: Int = 14) -> String {
-        let ram = points.map { log2(Double(max(1, $0.ramBytes))) }
-        let scores = points.map(\.score)
-        let (lowX, highX) = (ram.min()!, ram.max()!), (lowY, highY) = (scores.min()!, scores.max()!)
-        var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
-        for (i, v) in points.enumerated() {
-            let x = highX == lowX ? 0.5 : (ram[i] - lowX) / (highX - lowX)
-            let y = highY == lowY ? 0.5 : (scores[i] - lowY) / (highY - lowY)
-            let row = height - 1 - Int((y * Double(height - 1)).rounded()), column = Int((x * Double(width - 1)).rounded())
-            let letter = ModelKind(rawValue: v.model).flatMap { letters[$0] } ?? "?"
-            grid[row][column] = grid[row][column] == " " || grid[row][column] == letter ? letter : "*"
-        }
-        var lines = grid.enumerated().map { index, row -> String in
-            let label = index == 0 ? String(format: "%.3f", highY) : index == height - 1 ? String(format: "%.3f", lowY) : ""
-            return label.padding(toLength: 6, withPad: " ", startingAt: 0) + "│" + String(row)
-        }
-        lines.append("      └" + String(repeating: "─", count: width))
-        let left = formatBytes(Int(exp2(lowX).rounded())), right = formatBytes(Int(exp2(highX).rounded()))
-        lines.append("       " + left + String(repeating: " ", count: max(1, width - left.count - right.count)) + right)
+    static func plot(_ points: [Point], metric: String) -> String {
+        let marks = points.map { (bytes: $0.ramBytes, score: $0.score, mark: ModelKind(rawValue: $0.model).flatMap { letters[$0] } ?? "?") }
         let present = Set(points.compactMap { ModelKind(rawValue: $0.model) })
         let legend = ModelKind.allCases.filter(present.contains).map { "\(letters[$0]!) \($0.rawValue)" }.joined(separator: " · ")
-        lines.append("       \(metric) macro-F1 against RAM on the chip (log scale) · \(legend) · * several")
-        return lines.joined(separator: "\n")
+        return textScatter(marks, logarithmic: true, overlap: "*", width: 60, height: 14,
+                           caption: "\(metric) macro-F1 against RAM on the chip (log scale) · \(legend) · * several")
     }
 }

@@ -93,17 +93,13 @@ extension Distill {
     /// What this command asks of an existing student session that its saved settings contradict:
     /// the student keeps its own settings (its checkpoint is bound to them), as `run` does.
     func conflicts(asked: SessionConfig, saved: SessionConfig) -> [String] {
-        var out: [String] = []
-        func compare<T: Equatable>(_ option: String, given: Bool, _ value: (SessionConfig) -> T) {
-            let a = value(asked), s = value(saved)
-            if given && a != s { out.append("\(option) \(a) (session: \(s))") }
-        }
-        compare("--student", given: true, { $0.model.kind.rawValue })
-        compare("--teacher", given: true, { $0.teacher.map { URL(fileURLWithPath: $0.session).standardizedFileURL.path } ?? "none" })
-        compare("--temperature", given: true, { $0.teacher?.temperature ?? 0 })
-        compare("--alpha", given: true, { $0.teacher?.alpha ?? 0 })
-        compare("--epochs", given: epochs != nil, \.training.epochs)
-        compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
-        return out
+        var list = ConflictList(asked: asked, saved: saved)
+        list.compare("--student", given: true, { $0.model.kind.rawValue })
+        list.compare("--teacher", given: true, { $0.teacher.map { URL(fileURLWithPath: $0.session).standardizedFileURL.path } ?? "none" })
+        list.compare("--temperature", given: true, { $0.teacher?.temperature ?? 0 })
+        list.compare("--alpha", given: true, { $0.teacher?.alpha ?? 0 })
+        list.compare("--epochs", given: epochs != nil, \.training.epochs)
+        list.compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
+        return list.differences
     }
 }

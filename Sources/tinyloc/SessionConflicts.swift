@@ -14,39 +14,53 @@ struct SessionConflict: Error, CustomStringConvertible {
     }
 }
 
+/// Collects, option by option, what a command asks that a saved session's settings contradict, as
+/// "--option asked (session: saved)"; an option not given on the command line never conflicts.
+struct ConflictList {
+    let asked: SessionConfig
+    let saved: SessionConfig
+    private(set) var differences: [String] = []
+
+    init(asked: SessionConfig, saved: SessionConfig) {
+        self.asked = asked
+        self.saved = saved
+    }
+
+    mutating func compare<T: Equatable>(_ option: String, given: Bool, _ value: (SessionConfig) -> T,
+                                        _ show: (T) -> String = { "\($0)" }) {
+        let a = value(asked), s = value(saved)
+        if given && a != s { differences.append("\(option) \(show(a)) (session: \(show(s)))") }
+    }
+}
+
 extension Run {
-    /// Each option given on the command line whose value differs from the saved session's, as
-    /// "--option asked (session: saved)".
+    /// Each option given on the command line whose value differs from the saved session's.
     func conflicts(asked: SessionConfig, saved: SessionConfig) -> [String] {
-        var out: [String] = []
-        func compare<T: Equatable>(_ option: String, given: Bool, _ value: (SessionConfig) -> T, _ show: (T) -> String = { "\($0)" }) {
-            let a = value(asked), s = value(saved)
-            if given && a != s { out.append("\(option) \(show(a)) (session: \(show(s)))") }
-        }
-        compare("--data", given: dataOptions.data != nil, \.data) { $0.path ?? "the simulated home" }
-        compare("--model", given: model != nil || crf, { $0.model.kind.rawValue + ($0.model.labelsSteps ? " --crf" : "") })
-        compare("--epochs", given: epochs != nil, \.training.epochs)
-        compare("--seed", given: seed != nil, \.seed)
-        compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
-        compare("--learning-rate", given: trainingOptions.learningRate != nil, \.training.learningRate)
-        compare("--batch-size", given: trainingOptions.batchSize != nil, \.training.batchSize)
-        compare("--patience", given: trainingOptions.patience != nil, \.training.patience)
-        compare("--weight-decay", given: trainingOptions.weightDecay != nil, \.training.weightDecay)
-        compare("--keep-weights", given: trainingOptions.keepWeights != nil, \.training.keptWeights.rawValue)
-        compare("--balance-classes", given: trainingOptions.balanceClasses != nil, \.training.balanceClasses) {
+        var list = ConflictList(asked: asked, saved: saved)
+        list.compare("--data", given: dataOptions.data != nil, \.data) { $0.path ?? "the simulated home" }
+        list.compare("--model", given: model != nil || crf, { $0.model.kind.rawValue + ($0.model.labelsSteps ? " --crf" : "") })
+        list.compare("--epochs", given: epochs != nil, \.training.epochs)
+        list.compare("--seed", given: seed != nil, \.seed)
+        list.compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
+        list.compare("--learning-rate", given: trainingOptions.learningRate != nil, \.training.learningRate)
+        list.compare("--batch-size", given: trainingOptions.batchSize != nil, \.training.batchSize)
+        list.compare("--patience", given: trainingOptions.patience != nil, \.training.patience)
+        list.compare("--weight-decay", given: trainingOptions.weightDecay != nil, \.training.weightDecay)
+        list.compare("--keep-weights", given: trainingOptions.keepWeights != nil, \.training.keptWeights.rawValue)
+        list.compare("--balance-classes", given: trainingOptions.balanceClasses != nil, \.training.balanceClasses) {
             $0 ? "on" : "off"
         }
-        compare("--recordings", given: recordings != nil, \.data.recordings)
-        compare("--minutes", given: minutes != nil, \.data.minutesPerRecording)
-        compare("--intact-recordings", given: intactRecordings != nil, \.data.intactRecordings)
-        compare("--decode", given: decode != "none", { $0.decoders?.map(\.description).joined(separator: ",") ?? "none" })
-        compare("--budget-kb", given: budgetKB != nil, { $0.ramBudgetBytes / 1024 })
-        compare("--mcu", given: mcu != nil, \.mcu)
-        compare("--train/--val/--test", given: val != nil, \.splitSpec) { spec in
+        list.compare("--recordings", given: recordings != nil, \.data.recordings)
+        list.compare("--minutes", given: minutes != nil, \.data.minutesPerRecording)
+        list.compare("--intact-recordings", given: intactRecordings != nil, \.data.intactRecordings)
+        list.compare("--decode", given: decode != "none", { $0.decoders?.map(\.description).joined(separator: ",") ?? "none" })
+        list.compare("--budget-kb", given: budgetKB != nil, { $0.ramBudgetBytes / 1024 })
+        list.compare("--mcu", given: mcu != nil, \.mcu)
+        list.compare("--train/--val/--test", given: val != nil, \.splitSpec) { spec in
             spec.map { "\($0.train.isEmpty ? "" : "train \($0.train) ")val \($0.validation) test \($0.test)" } ?? "the default split"
         }
-        compare("--max-gap", given: dataOptions.maxGap != nil, \.maxGap) { $0.map { "\($0)" } ?? "one step" }
-        compare("--scaling", given: dataOptions.scaling != nil, \.scaling) { $0?.rawValue ?? "fixed" }
-        return out
+        list.compare("--max-gap", given: dataOptions.maxGap != nil, \.maxGap) { $0.map { "\($0)" } ?? "one step" }
+        list.compare("--scaling", given: dataOptions.scaling != nil, \.scaling) { $0?.rawValue ?? "fixed" }
+        return list.differences
     }
 }

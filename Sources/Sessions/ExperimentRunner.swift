@@ -151,11 +151,9 @@ public final class ExperimentRunner {
             let replayScores = IntegerScores(codes: quantized.scores(validation), output: quantized.integer.output.quantization,
                                              rooms: rooms.count)
             replayPredictions = replayScores.predictions
-            if let decoded = try DecodingStage.replayRooms(config.decoders ?? [], train: train, windows: validation,
-                                                           integerScores: replayScores, balancedClassifier: config.training.balanceClasses,
-                                                           plan: plan, dataset: dataset) {
-                replayDecoded = decoded
-            }
+            replayDecoded = try DecodingStage.replayRooms(config.decoders ?? [], train: train, windows: validation,
+                                                          integerScores: replayScores, balancedClassifier: config.training.balanceClasses,
+                                                          plan: plan, dataset: dataset)
             onEvent(.stage("planning RAM"))
             var planned = try MemorySummary(model: model, integer: quantized, mcu: profile, ramBudgetBytes: config.ramBudgetBytes)
             if let decoder = try DecodingStage.chipDecoder(firstLagIn: config.decoders ?? [], train: train,

@@ -302,24 +302,11 @@ final class SessionControllerTests: XCTestCase {
     /// shows every op, and a key narrowing the first layer's weights to int4 lowers the flash the
     /// view shows once the background evaluation lands; undo brings it back.
     func testCompressViewTunesALayerInTheBackground() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-compress-\(UUID().uuidString)")
+        let root = temporaryRoot("compress")
         defer { try? FileManager.default.removeItem(at: root) }
-        var config = SessionConfig(name: "tune")
-        config.data.recordings = 3
-        config.data.minutesPerRecording = 2
-        config.model = ModelConfig(kind: .studentTiny)
-        config.training.epochs = 1
-        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
-        controller.start()
-        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        let controller = try finishedRun("tune", model: ModelConfig(kind: .studentTiny), root: root)
         func wait(_ what: String, _ condition: (WorkbenchState.Compress) -> Bool) throws -> WorkbenchState.Compress {
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                let compress = controller.snapshot().compress
-                if condition(compress) { return compress }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            throw NSError(domain: "CompressViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+            try waitFor(controller, what) { condition($0.compress) }.compress
         }
         let ready = try wait("the first evaluation") { !$0.rows.isEmpty && $0.status == "ready" }
         XCTAssertEqual(ready.rows.first?.name, "embed")
@@ -360,18 +347,12 @@ final class SessionControllerTests: XCTestCase {
     /// A model without a graph lowering (a teacher with a CRF: it labels every step, so there is
     /// no single-window graph; a narrow one, so a debug build trains it quickly) gets panes that say so.
     func testATeacherRunSaysWhichStagesDoNotApplyToIt() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-controller-\(UUID().uuidString)")
+        let root = temporaryRoot("controller")
         defer { try? FileManager.default.removeItem(at: root) }
-        var config = SessionConfig(name: "teacher-run")
-        config.data.recordings = 3
-        config.data.minutesPerRecording = 2
-        config.model = ModelConfig(kind: .teacher)
-        config.model.teacher = TeacherConfig(width: 8)
-        config.model.addCRF()
-        config.training.epochs = 1
-        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
-        controller.start()
-        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        var teacher = ModelConfig(kind: .teacher)
+        teacher.teacher = TeacherConfig(width: 8)
+        teacher.addCRF()
+        let controller = try finishedRun("teacher-run", model: teacher, root: root)
         let state = controller.snapshot()
         XCTAssertEqual(state.memory.unavailable, "no RAM plan for teacher + CRF: it has no graph lowering yet")
         XCTAssertEqual(state.quantization.unavailable, "teacher + CRF stays float32: no graph lowering for it yet")
@@ -384,24 +365,11 @@ final class SessionControllerTests: XCTestCase {
     /// returns at once), its front lands in the view, the plan it chose becomes the one in the
     /// table, and undo returns to the plan before.
     func testAutomaticSearchShowsItsFrontAndAppliesTheChosenPlan() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-search-\(UUID().uuidString)")
+        let root = temporaryRoot("search")
         defer { try? FileManager.default.removeItem(at: root) }
-        var config = SessionConfig(name: "search")
-        config.data.recordings = 3
-        config.data.minutesPerRecording = 2
-        config.model = ModelConfig(kind: .mlp)
-        config.training.epochs = 1
-        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
-        controller.start()
-        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        let controller = try finishedRun("search", model: ModelConfig(kind: .mlp), root: root)
         func wait(_ what: String, _ condition: (WorkbenchState.Compress) -> Bool) throws -> WorkbenchState.Compress {
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                let compress = controller.snapshot().compress
-                if condition(compress) { return compress }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            throw NSError(domain: "SearchViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+            try waitFor(controller, what) { condition($0.compress) }.compress
         }
         let ready = try wait("the first evaluation") { !$0.rows.isEmpty && $0.status == "ready" }
         var ui = WorkbenchUI()
@@ -454,24 +422,11 @@ final class SessionControllerTests: XCTestCase {
     /// The Present view on a real run: the session's saved models, each replayed by its own
     /// integer model, in plain words only.
     func testPresentViewReplaysEachSavedModelInPlainWords() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-present-\(UUID().uuidString)")
+        let root = temporaryRoot("present")
         defer { try? FileManager.default.removeItem(at: root) }
-        var config = SessionConfig(name: "present")
-        config.data.recordings = 3
-        config.data.minutesPerRecording = 2
-        config.model = ModelConfig(kind: .mlp)
-        config.training.epochs = 1
-        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
-        controller.start()
-        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        let controller = try finishedRun("present", model: ModelConfig(kind: .mlp), root: root)
         func wait(_ what: String, _ condition: (WorkbenchState) -> Bool) throws -> WorkbenchState {
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                let state = controller.snapshot()
-                if condition(state) { return state }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            throw NSError(domain: "PresentViewTest", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
+            try waitFor(controller, what, condition)
         }
         let first = try wait("the int8 model's replay") { !$0.presentation.choices.isEmpty && $0.compress.status == "ready" }
         let only = try XCTUnwrap(first.presentation.choices.first)
@@ -499,6 +454,7 @@ final class SessionControllerTests: XCTestCase {
 
         // ← → move the paused replay by a minute of recording: 60 s over the window hop's seconds.
         controller.replay(.togglePlay)
+        let config = SessionConfig(name: "present")  // finishedRun keeps the default windows and step rate
         let minute = Int((60 / (Double(config.windowHop) / config.stepRate)).rounded())
         let before = try XCTUnwrap(controller.snapshot().replay)
         XCTAssertFalse(before.playing)
@@ -526,5 +482,35 @@ final class SessionControllerTests: XCTestCase {
                 XCTAssertFalse(text.contains(jargon), "\(jargon) on the clinician's screen:\n\(text)")
             }
         }
+    }
+
+    private func temporaryRoot(_ purpose: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-\(purpose)-\(UUID().uuidString)")
+    }
+
+    /// A real run of `model` on a small simulated home (3 recordings of 2 minutes, 1 epoch) in a
+    /// controller, waited for until its pipeline has finished.
+    private func finishedRun(_ name: String, model: ModelConfig, root: URL) throws -> SessionController {
+        var config = SessionConfig(name: name)
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = model
+        config.training.epochs = 1
+        let controller = SessionController(session: try Session.openOrCreate(root: root, config: config).session, epochPace: 0)
+        controller.start()
+        XCTAssertTrue(controller.waitUntilStopped(timeout: 120), "the run did not finish")
+        return controller
+    }
+
+    /// The controller's snapshot once `condition` holds: background work lands on its own time.
+    private func waitFor(_ controller: SessionController, _ what: String,
+                         _ condition: (WorkbenchState) -> Bool) throws -> WorkbenchState {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let state = controller.snapshot()
+            if condition(state) { return state }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw NSError(domain: "AppTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting for \(what)"])
     }
 }

@@ -3,6 +3,7 @@ import Compression
 import Deploy
 import Foundation
 import Localisation
+import Models
 import Sessions
 
 /// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller, or as a
@@ -83,7 +84,12 @@ struct Export: ParsableCommand {
     }
 
     private func writeTFLite(_ graph: IntegerGraph) throws {
-        let bytes = try TFLiteWriter(graph: graph).write()
+        let bytes: [UInt8]
+        do {
+            bytes = try TFLiteWriter(graph: graph).write()
+        } catch TFLiteExportError.unsupportedKernels where TFLiteDecomposition.covers(graph) {
+            return try writeDecomposedTFLite(graph)
+        }
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("model.tflite")
@@ -94,6 +100,55 @@ struct Export: ParsableCommand {
               + " · tinyloc's planned arena for the same graph \(arena) B")
     }
 
+    /// The student transformers: TFLite Micro has no layer norm, attention or GELU kernel, so the
+    /// float model is decomposed into builtins (`TFLiteDecomposition`) and calibrated afresh in
+    /// TFLite's int8 scheme on the session's training windows. Beside model.tflite go golden
+    /// vectors: the test windows' int8 codes, tinyloc's prediction of TFLM's scores and the labels.
+    private func writeDecomposedTFLite(_ graph: IntegerGraph) throws {
+        guard variant == "int8" else {
+            throw ValidationError("\(graph.name) goes to .tflite decomposed into TFLite Micro builtins and calibrated in TFLite's own int8 scheme "
+                                  + "from the float model, so only --variant int8 (the default) exports as tflite; --variant \(variant) exports as C")
+        }
+        let root = URL(fileURLWithPath: sessionsDir)
+        var config = try Session.readConfig(root.appendingPathComponent(session).appendingPathComponent("session.json"))
+        config.name = session
+        print("\(graph.name): TFLite Micro has no layer norm, attention or GELU kernel; decomposing the float model into builtins "
+              + "(loading data and the best weights)")
+        let trained = try TrainedSession.open(try Session.openOrCreate(root: root, config: config).session)
+        guard let float = trained.model.lowered(.windowed) else { throw ValidationError("\(graph.name) has no graph lowering") }
+        let calibration = trained.windows.train.evenlySpaced(IntegerModel.calibrationWindows)
+        let program = try TFLiteDecomposition.program(float).quantized(calibration: calibration)
+        let bytes = try TFLiteProgramWriter(program: program).write()
+        let reference = TFLiteReference(program)
+        let test = trained.windows.test, size = test.length * test.features
+        var inputs = [UInt8](), scores = [UInt8](), predictions = [Int]()
+        for w in 0..<test.count {
+            let codes = reference.quantizeInput(Array(test.x[(w * size)..<((w + 1) * size)]))
+            let out = reference.run(codes)
+            inputs += codes.map { UInt8(bitPattern: Int8($0)) }
+            scores += out.map { UInt8(bitPattern: Int8($0)) }
+            predictions.append(out.firstIndex(of: out.max()!)!)
+        }
+        let tfliteF1 = ClassificationMetrics(predictions: predictions, labels: test.labels, roomCount: trained.rooms.count).macroF1
+        let engineF1 = try Self.loadReport(sessionsDir: sessionsDir, session: session, variant: variant).test.macroF1
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("model.tflite")
+        try AtomicFile.write(Data(bytes), to: file)
+        try AtomicFile.write(Data(inputs), to: folder.appendingPathComponent("golden-inputs.bin"))
+        try AtomicFile.write(Data(scores), to: folder.appendingPathComponent("golden-scores.bin"))
+        try AtomicFile.write(Data(test.labels.map { UInt8($0) }), to: folder.appendingPathComponent("golden-labels.bin"))
+        let arena = try RAMReport(integer: graph).arenaBytes
+        let input = reference.inputQuantization
+        print("exported \(graph.name) (session \(session)) to \(file.path): \(bytes.count) B, \(program.steps.count) steps "
+              + "(\(Set(program.steps.map(\.builtin)).sorted().joined(separator: ", ")))")
+        print("  input int8 [\(test.length)×\(test.features)] scale \(input.scale) zero point \(input.zeroPoint) · calibrated on \(calibration.count) training windows")
+        print(String(format: "  test macro-F1 on %d windows: .tflite (tinyloc's prediction of TFLM) %.3f · tinyloc's int8 engine %.3f", test.count, tfliteF1, engineF1))
+        print("  golden vectors: golden-inputs.bin (\(size) int8 codes per window), golden-scores.bin (\(reference.outputQuantization.scale) per code, "
+              + "zero point \(reference.outputQuantization.zeroPoint)), golden-labels.bin (room index per window; rooms \(trained.rooms.joined(separator: ", ")))")
+        print("  tinyloc's planned arena for its own C export of this session: \(arena) B")
+    }
+
     /// The windowed integer graph of a session's variant and, when saved, its streaming graph.
     static func loadVariant(sessionsDir: String, session: String, variant: String) throws -> (IntegerGraph, IntegerGraph?) {
         let variants = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants")
@@ -102,16 +157,20 @@ struct Export: ParsableCommand {
             throw SessionError.mismatch("session \(session) has no variant \(variant) (\(file.path)): finish `tinyloc run --session \(session)` "
                                         + "or save one with `tinyloc compress` first (a teacher with a CRF has no integer model to export)")
         }
-        let report: VariantReport
-        do {
-            report = try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
-        } catch {
-            throw SessionError.corrupt(path: file.path, reason: "not a variant written by `tinyloc run` or `tinyloc compress`: \(error)")
-        }
+        let report = try loadReport(sessionsDir: sessionsDir, session: session, variant: variant)
         if !report.graph.floatIslands.isEmpty {
             throw SessionError.mismatch("variant \(variant) keeps \(report.graph.floatIslands.joined(separator: ", ")) in float (a float island); "
                                         + "the C export writes integer kernels only")
         }
         return (report.graph, report.streamingGraph)
+    }
+
+    static func loadReport(sessionsDir: String, session: String, variant: String) throws -> VariantReport {
+        let file = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants").appendingPathComponent("\(variant).json")
+        do {
+            return try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
+        } catch {
+            throw SessionError.corrupt(path: file.path, reason: "not a variant written by `tinyloc run` or `tinyloc compress`: \(error)")
+        }
     }
 }

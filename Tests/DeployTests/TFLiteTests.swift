@@ -36,6 +36,23 @@ final class TFLiteTests: XCTestCase {
         return graph
     }
 
+    /// The student fixtures: the seeded model of `fixtureGraph`, decomposed into TFLite Micro
+    /// builtins and calibrated on the same 16 seeded windows.
+    static func fixtureProgram(_ kind: ModelKind) throws -> TFLiteProgram {
+        let model = ModelConfig(kind: kind).build(shape: shape, seed: 21)
+        var state: UInt64 = 22
+        func uniform(_ low: Float, _ high: Float) -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return low + (high - low) * Float(state >> 40) / Float(1 << 24)
+        }
+        for p in model.parameters { for i in 0..<p.count { p.value[i] += uniform(-0.2, 0.2) } }
+        let calibration = (0..<16).map { _ in
+            (0..<(shape.steps * shape.features)).map { i in i % shape.features < 8 ? uniform(0, 1) : uniform(-1, 1) }
+        }
+        let float = try XCTUnwrap(model.lowered(.windowed))
+        return try TFLiteDecomposition.program(float).quantized(calibration: calibration)
+    }
+
     /// FNV-1a, 64 bits: bench/tflite/check.py records it of the file TFLM ran.
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
         bytes.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
@@ -50,11 +67,15 @@ final class TFLiteTests: XCTestCase {
             let bytes = try TFLiteWriter(graph: try Self.fixtureGraph(kind)).write()
             try Data(bytes).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(name).tflite"), options: .atomic)
         }
+        for (name, kind) in [("student-tiny", ModelKind.studentTiny), ("student", .student)] {
+            let bytes = try TFLiteProgramWriter(program: try Self.fixtureProgram(kind)).write()
+            try Data(bytes).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(name).tflite"), options: .atomic)
+        }
     }
 }
 
 extension TFLiteTests {
-    private static func decodeHex(_ text: String) -> [Int32] {
+    static func decodeHex(_ text: String) -> [Int32] {
         let digits = Array(text.utf8)
         return stride(from: 0, to: digits.count, by: 2).map { i in
             Int32(Int8(bitPattern: UInt8(String(decoding: digits[i..<(i + 2)], as: UTF8.self), radix: 16)!))

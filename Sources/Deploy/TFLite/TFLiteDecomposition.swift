@@ -14,6 +14,12 @@ import Graph
 ///   mean over steps → MEAN (first axis); dense layers → FULLY_CONNECTED.
 /// Anything else is refused by op name.
 public enum TFLiteDecomposition {
+    /// The integer kernels (`IntegerKernel.typeName`) of graphs this decomposition covers.
+    public static let kernels: Set<String> = ["FULLY_CONNECTED", "ADD", "ADD_CONST", "LAYER_NORM", "ATTENTION", "LUT(gelu)", "MEAN"]
+
+    /// Whether an integer graph's float model can be decomposed (the student transformers).
+    public static func covers(_ graph: IntegerGraph) -> Bool { graph.ops.allSatisfy { kernels.contains($0.kernel.typeName) } }
+
     public static func program(_ graph: Graph) throws -> TFLiteProgram {
         guard graph.mode == .windowed, let input = graph.inputs.first, let output = graph.outputs.first else {
             throw TFLiteExportError.unsupported(model: graph.name, op: "graph", reason: "needs one windowed input and one output")

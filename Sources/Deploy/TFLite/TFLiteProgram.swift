@@ -39,6 +39,23 @@ public struct TFLiteProgram: Sendable {
             }
         }
 
+        /// The TFLite builtins the step is written as.
+        public var builtin: String {
+            switch self {
+            case .fullyConnected: return "FULLY_CONNECTED"
+            case .add: return "ADD"
+            case .sub: return "SUB"
+            case .mul: return "MUL"
+            case .mean: return "MEAN"
+            case .rsqrt: return "RSQRT"
+            case .reshape: return "RESHAPE"
+            case .transpose: return "TRANSPOSE"
+            case .batchMatMul: return "BATCH_MATMUL"
+            case .softmax: return "SOFTMAX"
+            case .gelu: return "GELU as CAST+ADD+GATHER"
+            }
+        }
+
         public var output: String {
             switch self {
             case .fullyConnected(_, _, _, let y), .add(_, _, let y), .sub(_, _, let y), .mul(_, _, let y), .mean(_, _, let y),

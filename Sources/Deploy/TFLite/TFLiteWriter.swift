@@ -60,8 +60,8 @@ public enum TFLiteExportError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedKernels(let model, let kernels):
             return "tflite export of \(model): the writer maps \(TFLiteWriter.supportedKernels.joined(separator: " and ")) only (mlp, cnn), "
-                + "and this model also has \(kernels.joined(separator: "; ")); TensorFlow Lite Micro has no layer norm and no fused "
-                + "attention, so export it as C instead (docs/EXPORT.md)"
+                + "and this model also has \(kernels.joined(separator: "; ")); TensorFlow Lite Micro has no kernel for these "
+                + "(the student transformers go to .tflite decomposed into builtins by TFLiteDecomposition), so export it as C instead (docs/EXPORT.md)"
         case .unsupported(let model, let op, let reason):
             return "tflite export of \(model): op \(op): \(reason)"
         }

@@ -23,9 +23,11 @@ struct Export: ParsableCommand {
             streaming models add tinyloc_reset() and tinyloc_step(step_codes, scores). The output equals tinyloc's \
             integer engine byte for byte (tested on the host for every family). \
             --format tflite writes <out>/model.tflite instead: int8 activations with zero points, per-channel int8 weights, \
-            int32 biases, for models made of FULLY_CONNECTED and MAX_POOL only (mlp, cnn); other kernels (layer norm, \
-            attention, the scan, the LSTM) are refused by name. TFLite Micro's outputs on it are within 1 LSB of tinyloc's \
-            engine (docs/EXPORT.md).
+            int32 biases. mlp and cnn are written kernel for kernel (TFLite Micro's outputs equal tinyloc's engine's); \
+            student and student-tiny (int8 variant only) are decomposed into TFLite Micro builtins (layer norm as MEAN, \
+            SUB, MUL, RSQRT; attention as BATCH_MATMUL and SOFTMAX; GELU as a GATHER table), calibrated afresh on the \
+            session's training windows, with golden-inputs/scores/labels.bin of the test windows beside the file and the \
+            file's test macro-F1 printed. Other kernels (the scan, the LSTM, RMS norm) are refused by name (docs/EXPORT.md).
             """
     )
 
@@ -41,7 +43,7 @@ struct Export: ParsableCommand {
     @Option(help: "Folder to write model.h, model.c and README.md (or model.tflite) into (created if missing).")
     var out: String
 
-    @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp and cnn).")
+    @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp, cnn, student, student-tiny).")
     var format: Format = .c
 
     @Option(help: ArgumentHelp(

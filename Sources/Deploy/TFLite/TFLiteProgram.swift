@@ -31,14 +31,6 @@ public struct TFLiteProgram: Sendable {
         /// table read with GATHER (CAST to int32, ADD 128), which is exact in int8.
         case gelu(input: String, output: String)
 
-        public var inputs: [String] {
-            switch self {
-            case .fullyConnected(let x, let w, let b, _): return [x, w, b]
-            case .add(let a, let b, _), .sub(let a, let b, _), .mul(let a, let b, _), .batchMatMul(let a, let b, _, _): return [a, b]
-            case .mean(let x, _, _), .rsqrt(let x, _, _), .reshape(let x, _), .transpose(let x, _, _), .softmax(let x, _), .gelu(let x, _): return [x]
-            }
-        }
-
         /// The TFLite builtins the step is written as.
         public var builtin: String {
             switch self {

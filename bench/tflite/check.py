@@ -1,5 +1,7 @@
 """tinyloc's .tflite export run by TensorFlow Lite Micro (the `tflite-micro` Python runtime).
 
+    python3 -m venv bench/.venv && bench/.venv/bin/pip install -r bench/tflite/requirements.txt
+
     check.py check --tflite DIR/model.tflite --c-export CDIR --windows windows.csv [--json out.json]
         Runs every window through TFLM and through the C export of the same session variant (which
         equals tinyloc's integer engine byte for byte), counts the windows whose scores differ by

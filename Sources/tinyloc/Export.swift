@@ -123,27 +123,20 @@ struct Export: ParsableCommand {
         let bytes = try TFLiteProgramWriter(program: program).write()
         let reference = TFLiteReference(program)
         let test = trained.windows.test, size = test.length * test.features
-        var inputs = [UInt8](), scores = [UInt8](), predictions = [Int]()
-        for w in 0..<test.count {
-            let codes = reference.quantizeInput(Array(test.x[(w * size)..<((w + 1) * size)]))
-            let out = reference.run(codes)
-            inputs += codes.map { UInt8(bitPattern: Int8($0)) }
-            scores += out.map { UInt8(bitPattern: Int8($0)) }
-            predictions.append(out.firstIndex(of: out.max()!)!)
-        }
-        let tfliteF1 = ClassificationMetrics(predictions: predictions, labels: test.labels, roomCount: trained.rooms.count).macroF1
+        let golden = reference.golden(windows: test.x, windowSize: size)
+        let tfliteF1 = ClassificationMetrics(predictions: golden.predictions, labels: test.labels, roomCount: trained.rooms.count).macroF1
         let engineF1 = try Self.loadReport(sessionsDir: sessionsDir, session: session, variant: variant).test.macroF1
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("model.tflite")
         try AtomicFile.write(Data(bytes), to: file)
-        try AtomicFile.write(Data(inputs), to: folder.appendingPathComponent("golden-inputs.bin"))
-        try AtomicFile.write(Data(scores), to: folder.appendingPathComponent("golden-scores.bin"))
+        try AtomicFile.write(Data(golden.inputs.map { UInt8(bitPattern: $0) }), to: folder.appendingPathComponent("golden-inputs.bin"))
+        try AtomicFile.write(Data(golden.scores.map { UInt8(bitPattern: $0) }), to: folder.appendingPathComponent("golden-scores.bin"))
         try AtomicFile.write(Data(test.labels.map { UInt8($0) }), to: folder.appendingPathComponent("golden-labels.bin"))
         let arena = try RAMReport(integer: graph).arenaBytes
         let input = reference.inputQuantization
-        print("exported \(graph.name) (session \(session)) to \(file.path): \(bytes.count) B, \(program.steps.count) steps "
-              + "(\(Set(program.steps.map(\.builtin)).sorted().joined(separator: ", ")))")
+        print("exported \(graph.name) (session \(session)) to \(file.path): \(bytes.count) B, "
+              + "\(program.steps.reduce(0) { $0 + $1.operatorCount }) operators (\(Set(program.steps.map(\.builtin)).sorted().joined(separator: ", ")))")
         print("  input int8 [\(test.length)×\(test.features)] scale \(input.scale) zero point \(input.zeroPoint) · calibrated on \(calibration.count) training windows")
         print(String(format: "  test macro-F1 on %d windows: .tflite (tinyloc's prediction of TFLM) %.3f · tinyloc's int8 engine %.3f", test.count, tfliteF1, engineF1))
         print("  golden vectors: golden-inputs.bin (\(size) int8 codes per window), golden-scores.bin (\(reference.outputQuantization.scale) per code, "

@@ -48,6 +48,12 @@ public struct TFLiteProgram: Sendable {
             }
         }
 
+        /// How many TFLite operators the step is written as.
+        public var operatorCount: Int {
+            if case .gelu = self { return 3 }
+            return 1
+        }
+
         public var output: String {
             switch self {
             case .fullyConnected(_, _, _, let y), .add(_, _, let y), .sub(_, _, let y), .mul(_, _, let y), .mean(_, _, let y),

@@ -20,6 +20,21 @@ public struct TFLiteReference {
     /// Input codes as TFLite quantizes a float input: round(x / scale) in double, ties away from zero.
     public func quantizeInput(_ x: [Float]) -> [Int32] { x.map(inputQuantization.quantize) }
 
+    /// Golden vectors for windows given row-major one after another: each window's int8 input
+    /// codes, the int8 scores TFLM is predicted to output, and the room they pick (the first
+    /// largest score).
+    public func golden(windows x: [Float], windowSize: Int) -> (inputs: [Int8], scores: [Int8], predictions: [Int]) {
+        var inputs = [Int8](), scores = [Int8](), predictions = [Int]()
+        for start in stride(from: 0, to: x.count, by: windowSize) {
+            let codes = quantizeInput(Array(x[start..<(start + windowSize)]))
+            let out = run(codes)
+            inputs += codes.map { Int8($0) }
+            scores += out.map { Int8($0) }
+            predictions.append(out.firstIndex(of: out.max()!)!)
+        }
+        return (inputs, scores, predictions)
+    }
+
     /// One inference on int8 input codes; returns the output codes.
     public func run(_ codes: [Int32]) -> [Int32] {
         var values: [String: [Int32]] = [program.input: codes]

@@ -80,7 +80,7 @@ public struct IntegerModel: Sendable {
 
 extension WindowSet {
     /// Up to `count` windows spread evenly over the set, each as its own array.
-    func evenlySpaced(_ count: Int) -> [[Float]] {
+    public func evenlySpaced(_ count: Int) -> [[Float]] {
         let n = min(count, self.count), size = length * features
         guard n > 0 else { return [] }
         return (0..<n).map { i in

@@ -3,6 +3,7 @@ import Compression
 import Deploy
 import Foundation
 import Localisation
+import Models
 import Sessions
 
 /// `tinyloc export`: a finished session's integer model as plain C99 for a microcontroller, or as a
@@ -22,9 +23,11 @@ struct Export: ParsableCommand {
             streaming models add tinyloc_reset() and tinyloc_step(step_codes, scores). The output equals tinyloc's \
             integer engine byte for byte (tested on the host for every family). \
             --format tflite writes <out>/model.tflite instead: int8 activations with zero points, per-channel int8 weights, \
-            int32 biases, for models made of FULLY_CONNECTED and MAX_POOL only (mlp, cnn); other kernels (layer norm, \
-            attention, the scan, the LSTM) are refused by name. TFLite Micro's outputs on it are within 1 LSB of tinyloc's \
-            engine (docs/EXPORT.md).
+            int32 biases. mlp and cnn are written kernel for kernel (TFLite Micro's outputs equal tinyloc's engine's); \
+            student and student-tiny (int8 variant only) are decomposed into TFLite Micro builtins (layer norm as MEAN, \
+            SUB, MUL, RSQRT; attention as BATCH_MATMUL and SOFTMAX; GELU as a GATHER table), calibrated afresh on the \
+            session's training windows, with golden-inputs/scores/labels.bin of the test windows beside the file and the \
+            file's test macro-F1 printed. Other kernels (the scan, the LSTM, RMS norm) are refused by name (docs/EXPORT.md).
             """
     )
 
@@ -40,7 +43,7 @@ struct Export: ParsableCommand {
     @Option(help: "Folder to write model.h, model.c and README.md (or model.tflite) into (created if missing).")
     var out: String
 
-    @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp and cnn).")
+    @Option(help: "c: C99 source; tflite: a TensorFlow Lite flatbuffer (mlp, cnn, student, student-tiny).")
     var format: Format = .c
 
     @Option(help: ArgumentHelp(
@@ -83,7 +86,12 @@ struct Export: ParsableCommand {
     }
 
     private func writeTFLite(_ graph: IntegerGraph) throws {
-        let bytes = try TFLiteWriter(graph: graph).write()
+        let bytes: [UInt8]
+        do {
+            bytes = try TFLiteWriter(graph: graph).write()
+        } catch TFLiteExportError.unsupportedKernels where TFLiteDecomposition.covers(graph) {
+            return try writeDecomposedTFLite(graph)
+        }
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("model.tflite")
@@ -94,6 +102,48 @@ struct Export: ParsableCommand {
               + " · tinyloc's planned arena for the same graph \(arena) B")
     }
 
+    /// The student transformers: TFLite Micro has no layer norm, attention or GELU kernel, so the
+    /// float model is decomposed into builtins (`TFLiteDecomposition`) and calibrated afresh in
+    /// TFLite's int8 scheme on the session's training windows. Beside model.tflite go golden
+    /// vectors: the test windows' int8 codes, tinyloc's prediction of TFLM's scores and the labels.
+    private func writeDecomposedTFLite(_ graph: IntegerGraph) throws {
+        guard variant == "int8" else {
+            throw ValidationError("\(graph.name) goes to .tflite decomposed into TFLite Micro builtins and calibrated in TFLite's own int8 scheme "
+                                  + "from the float model, so only --variant int8 (the default) exports as tflite; --variant \(variant) exports as C")
+        }
+        let root = URL(fileURLWithPath: sessionsDir)
+        var config = try Session.readConfig(root.appendingPathComponent(session).appendingPathComponent("session.json"))
+        config.name = session
+        print("\(graph.name): TFLite Micro has no layer norm, attention or GELU kernel; decomposing the float model into builtins "
+              + "(loading data and the best weights)")
+        let trained = try TrainedSession.open(try Session.openOrCreate(root: root, config: config).session)
+        guard let float = trained.model.lowered(.windowed) else { throw ValidationError("\(graph.name) has no graph lowering") }
+        let calibration = trained.windows.train.evenlySpaced(IntegerModel.calibrationWindows)
+        let program = try TFLiteDecomposition.program(float).quantized(calibration: calibration)
+        let bytes = try TFLiteProgramWriter(program: program).write()
+        let reference = TFLiteReference(program)
+        let test = trained.windows.test, size = test.length * test.features
+        let golden = reference.golden(windows: test.x, windowSize: size)
+        let tfliteF1 = ClassificationMetrics(predictions: golden.predictions, labels: test.labels, roomCount: trained.rooms.count).macroF1
+        let engineF1 = try Self.loadReport(sessionsDir: sessionsDir, session: session, variant: variant).test.macroF1
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("model.tflite")
+        try AtomicFile.write(Data(bytes), to: file)
+        try AtomicFile.write(Data(golden.inputs.map { UInt8(bitPattern: $0) }), to: folder.appendingPathComponent("golden-inputs.bin"))
+        try AtomicFile.write(Data(golden.scores.map { UInt8(bitPattern: $0) }), to: folder.appendingPathComponent("golden-scores.bin"))
+        try AtomicFile.write(Data(test.labels.map { UInt8($0) }), to: folder.appendingPathComponent("golden-labels.bin"))
+        let arena = try RAMReport(integer: graph).arenaBytes
+        let input = reference.inputQuantization
+        print("exported \(graph.name) (session \(session)) to \(file.path): \(bytes.count) B, "
+              + "\(program.steps.reduce(0) { $0 + $1.operatorCount }) operators (\(Set(program.steps.map(\.builtin)).sorted().joined(separator: ", ")))")
+        print("  input int8 [\(test.length)×\(test.features)] scale \(input.scale) zero point \(input.zeroPoint) · calibrated on \(calibration.count) training windows")
+        print(String(format: "  test macro-F1 on %d windows: .tflite (tinyloc's prediction of TFLM) %.3f · tinyloc's int8 engine %.3f", test.count, tfliteF1, engineF1))
+        print("  golden vectors: golden-inputs.bin (\(size) int8 codes per window), golden-scores.bin (\(reference.outputQuantization.scale) per code, "
+              + "zero point \(reference.outputQuantization.zeroPoint)), golden-labels.bin (room index per window; rooms \(trained.rooms.joined(separator: ", ")))")
+        print("  tinyloc's planned arena for its own C export of this session: \(arena) B")
+    }
+
     /// The windowed integer graph of a session's variant and, when saved, its streaming graph.
     static func loadVariant(sessionsDir: String, session: String, variant: String) throws -> (IntegerGraph, IntegerGraph?) {
         let variants = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants")
@@ -102,16 +152,20 @@ struct Export: ParsableCommand {
             throw SessionError.mismatch("session \(session) has no variant \(variant) (\(file.path)): finish `tinyloc run --session \(session)` "
                                         + "or save one with `tinyloc compress` first (a teacher with a CRF has no integer model to export)")
         }
-        let report: VariantReport
-        do {
-            report = try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
-        } catch {
-            throw SessionError.corrupt(path: file.path, reason: "not a variant written by `tinyloc run` or `tinyloc compress`: \(error)")
-        }
+        let report = try loadReport(sessionsDir: sessionsDir, session: session, variant: variant)
         if !report.graph.floatIslands.isEmpty {
             throw SessionError.mismatch("variant \(variant) keeps \(report.graph.floatIslands.joined(separator: ", ")) in float (a float island); "
                                         + "the C export writes integer kernels only")
         }
         return (report.graph, report.streamingGraph)
+    }
+
+    static func loadReport(sessionsDir: String, session: String, variant: String) throws -> VariantReport {
+        let file = URL(fileURLWithPath: sessionsDir).appendingPathComponent(session).appendingPathComponent("variants").appendingPathComponent("\(variant).json")
+        do {
+            return try JSONDecoder().decode(VariantReport.self, from: Data(contentsOf: file))
+        } catch {
+            throw SessionError.corrupt(path: file.path, reason: "not a variant written by `tinyloc run` or `tinyloc compress`: \(error)")
+        }
     }
 }

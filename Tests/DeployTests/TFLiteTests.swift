@@ -10,11 +10,9 @@ import XCTest
 final class TFLiteTests: XCTestCase {
     private static let shape = ModelShape(steps: 20, features: 11, classes: 9)
 
-    /// The fixture models: seeded weights moved ±0.2 off their initialisation, calibrated on 16
-    /// seeded windows, so the test rebuilds the very graph (and file) the fixture was made from.
-    /// The mlp takes its window as T×F and flattens it in its first layer, so the file has the
-    /// RESHAPE a converted Keras Flatten has (the graph of the planner's TFLM anchor).
-    static func fixtureGraph(_ kind: ModelKind) throws -> IntegerGraph {
+    /// The fixture models: seeded weights moved ±0.2 off their initialisation, and 16 seeded
+    /// calibration windows, so a test rebuilds the very graph (and file) the fixture was made from.
+    static func fixtureModel(_ kind: ModelKind) throws -> (float: Graph, calibration: [[Float]]) {
         let model = ModelConfig(kind: kind).build(shape: shape, seed: 21)
         var state: UInt64 = 22
         func uniform(_ low: Float, _ high: Float) -> Float {
@@ -25,7 +23,14 @@ final class TFLiteTests: XCTestCase {
         let calibration = (0..<16).map { _ in
             (0..<(shape.steps * shape.features)).map { i in i % shape.features < 8 ? uniform(0, 1) : uniform(-1, 1) }
         }
-        let float = try XCTUnwrap(model.lowered(.windowed))
+        return (try XCTUnwrap(model.lowered(.windowed)), calibration)
+    }
+
+    /// The fixture model's integer graph. The mlp takes its window as T×F and flattens it in its
+    /// first layer, so the file has the RESHAPE a converted Keras Flatten has (the graph of the
+    /// planner's TFLM anchor).
+    static func fixtureGraph(_ kind: ModelKind) throws -> IntegerGraph {
+        let (float, calibration) = try fixtureModel(kind)
         var graph = try GraphQuantizer(calibration: try Calibration(graph: float, windows: calibration)).quantize(float)
         if kind == .mlp, let input = graph.tensors.firstIndex(where: { $0.role == .input }), case .fullyConnected(var first) = graph.ops[0].kernel {
             graph.tensors[input].rows = shape.steps
@@ -34,6 +39,13 @@ final class TFLiteTests: XCTestCase {
             graph.ops[0].kernel = .fullyConnected(first)
         }
         return graph
+    }
+
+    /// The student fixtures: the fixture model decomposed into TFLite Micro builtins and calibrated
+    /// on the same windows.
+    static func fixtureProgram(_ kind: ModelKind) throws -> TFLiteProgram {
+        let (float, calibration) = try fixtureModel(kind)
+        return try TFLiteDecomposition.program(float).quantized(calibration: calibration)
     }
 
     /// FNV-1a, 64 bits: bench/tflite/check.py records it of the file TFLM ran.
@@ -50,11 +62,15 @@ final class TFLiteTests: XCTestCase {
             let bytes = try TFLiteWriter(graph: try Self.fixtureGraph(kind)).write()
             try Data(bytes).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(name).tflite"), options: .atomic)
         }
+        for (name, kind) in [("student-tiny", ModelKind.studentTiny), ("student", .student)] {
+            let bytes = try TFLiteProgramWriter(program: try Self.fixtureProgram(kind)).write()
+            try Data(bytes).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(name).tflite"), options: .atomic)
+        }
     }
 }
 
 extension TFLiteTests {
-    private static func decodeHex(_ text: String) -> [Int32] {
+    static func decodeHex(_ text: String) -> [Int32] {
         let digits = Array(text.utf8)
         return stride(from: 0, to: digits.count, by: 2).map { i in
             Int32(Int8(bitPattern: UInt8(String(decoding: digits[i..<(i + 2)], as: UTF8.self), radix: 16)!))

@@ -1,14 +1,24 @@
 """tinyloc's .tflite export run by TensorFlow Lite Micro (the `tflite-micro` Python runtime).
 
+    python3 -m venv bench/.venv && bench/.venv/bin/pip install -r bench/tflite/requirements.txt
+
     check.py check --tflite DIR/model.tflite --c-export CDIR --windows windows.csv [--json out.json]
         Runs every window through TFLM and through the C export of the same session variant (which
         equals tinyloc's integer engine byte for byte), counts the windows whose scores differ by
         0, 1 and more LSB, and prints TFLM's smallest working arena beside tinyloc's planned arena.
 
+    check.py golden --dir DIR [--c-export CDIR] [--json out.json]
+        For a student transformer exported with `tinyloc export --format tflite --out DIR` (decomposed
+        into TFLite Micro builtins): runs DIR/golden-inputs.bin (the session's test windows as int8
+        codes) through TFLM, counts the windows whose scores differ from tinyloc's prediction
+        (golden-scores.bin) by 0, 1 and more LSB, prints the test macro-F1 of TFLM's and tinyloc's
+        predictions (golden-labels.bin), TFLM's smallest working arena and, with --c-export, the
+        arena of tinyloc's own C export of the session.
+
     check.py fixture --models DIR --windows windows.csv --out Tests/DeployTests/Fixtures/TFLiteFixtures.swift
-        For DIR/mlp.tflite and DIR/cnn.tflite (written by `TINYLOC_TFLITE_FIXTURE_DIR=DIR swift test
-        --filter TFLiteTests`): the int8 codes of evenly spaced real windows, TFLM's scores on them and
-        TFLM's arena figures, as the Swift fixture the TFLite and planner tests read.
+        For DIR/{mlp,cnn,student-tiny,student}.tflite (written by `TINYLOC_TFLITE_FIXTURE_DIR=DIR swift
+        test --filter TFLiteTests`): the int8 codes of evenly spaced real windows, TFLM's scores on them
+        and TFLM's arena figures, as the Swift fixture the TFLite and planner tests read.
 
     check.py probe MODEL ARENA [--allocations]
         One interpreter with an ARENA-byte arena and one inference (the arena search runs this in a
@@ -202,8 +212,58 @@ def check(args):
         raise SystemExit("TFLM and tinyloc differ by more than 1 LSB")
 
 
+def macro_f1(predictions, labels):
+    """Mean F1 over the rooms present in the labels (tinyloc's ClassificationMetrics)."""
+    scores = []
+    for room in np.unique(labels):
+        tp = int(((predictions == room) & (labels == room)).sum())
+        predicted, actual = int((predictions == room).sum()), int((labels == room).sum())
+        p = tp / predicted if predicted else 0.0
+        r = tp / actual if actual else 0.0
+        scores.append(2 * p * r / (p + r) if p + r else 0.0)
+    return float(np.mean(scores))
+
+
+def golden(args):
+    path = os.path.join(args.dir, "model.tflite")
+    model = open(path, "rb").read()
+    layout = misaligned(model)
+    if layout:
+        raise SystemExit(f"{path}: misaligned in the flatbuffer: {', '.join(layout)}")
+    shape, scale, zero = input_quantization(model)
+    size = int(np.prod(shape))
+    codes = np.fromfile(os.path.join(args.dir, "golden-inputs.bin"), dtype=np.int8).reshape(-1, size)
+    labels = np.fromfile(os.path.join(args.dir, "golden-labels.bin"), dtype=np.uint8).astype(int)
+    reference = np.fromfile(os.path.join(args.dir, "golden-scores.bin"), dtype=np.int8).reshape(len(codes), -1)
+    tflm = run_tflm(model, codes)
+    result = compare(tflm, reference)
+    result.update({"tflm_macro_f1": round(macro_f1(tflm.argmax(axis=1), labels), 4),
+                   "tinyloc_macro_f1": round(macro_f1(reference.argmax(axis=1), labels), 4)})
+    arena = smallest_arena(path)
+    result.update({"tflm_smallest_arena": arena, "tflm": allocations(path, arena), "file_bytes": len(model)})
+    print(f"{path}: {len(model)} B, input {[int(d) for d in shape]} int8 scale {scale:.6g} zero point {zero}; every vector aligned")
+    print(f"  {result['windows']} test windows: TFLM's scores equal tinyloc's prediction in {result['exact']}, within ±1 LSB in "
+          f"{result['within1']}, worst {result['worst']} LSB; same room in {result['same_room']}")
+    print(f"  test macro-F1: TFLM {result['tflm_macro_f1']:.3f}, tinyloc's reference {result['tinyloc_macro_f1']:.3f}")
+    print(f"  TFLM smallest working arena {arena} B (head {result['tflm']['head']} B, tail {result['tflm']['tail']} B)")
+    if args.c_export:
+        _, tinyloc_arena = run_c_export(args.c_export, codes[:1])
+        result.update({"tinyloc_arena": tinyloc_arena, "ratio": round(tinyloc_arena / arena, 3)})
+        print(f"  tinyloc's C export arena {tinyloc_arena} B = {result['ratio']}× TFLM's")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    if result["within1"] != result["windows"]:
+        raise SystemExit("TFLM and tinyloc's reference differ by more than 1 LSB")
+
+
 def swift_hex(rows):
     return "[\n" + "".join(f'            "{bytes(r.astype(np.uint8)).hex()}",\n' for r in rows) + "        ]"
+
+
+def swift_name(name):
+    head, *rest = name.split("-")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def fixture(args):
@@ -215,7 +275,7 @@ def fixture(args):
         "// SPHERE windows (Twomey et al., The SPHERE Challenge, arXiv:1603.00797), recording/start s:",
         "// " + ", ".join(f"{names[i][0]}/{names[i][1]}" for i in picks[:12]) + ", …",
         "",
-        "/// TFLM's own results on the fixture models of `TFLiteTests.fixtureGraph`.",
+        "/// TFLM's own results on the fixture models of `TFLiteTests.fixtureGraph` (mlp, cnn) and `fixtureProgram` (students).",
         "enum TFLiteFixtures {",
         "    struct Model {",
         "        /// Size and FNV-1a hash of the .tflite file TFLM ran.",
@@ -232,7 +292,7 @@ def fixture(args):
         "    }",
         "",
     ]
-    for name in ("mlp", "cnn"):
+    for name in ("mlp", "cnn", "student-tiny", "student"):
         path = os.path.join(args.models, f"{name}.tflite")
         model = open(path, "rb").read()
         layout = misaligned(model)
@@ -245,7 +305,7 @@ def fixture(args):
         figures = allocations(path, arena)
         print(f"{name}: {len(model)} B, TFLM smallest arena {arena} B, head {figures['head']} B, tail {figures['tail']} B")
         text += [
-            f"    static let {name} = Model(",
+            f"    static let {swift_name(name)} = Model(",
             f"        fileBytes: {len(model)}, fnv1a: 0x{fnv1a(model):016x},",
             f"        inputs: {swift_hex(codes)},",
             f"        scores: {swift_hex(scores)},",
@@ -264,6 +324,10 @@ def fixture(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    g = commands.add_parser("golden")
+    g.add_argument("--dir", required=True)
+    g.add_argument("--c-export")
+    g.add_argument("--json")
     c = commands.add_parser("check")
     c.add_argument("--tflite", required=True)
     c.add_argument("--c-export", required=True)
@@ -281,6 +345,8 @@ def main():
     args = parser.parse_args()
     if args.command == "check":
         check(args)
+    elif args.command == "golden":
+        golden(args)
     elif args.command == "fixture":
         fixture(args)
     else:

@@ -45,6 +45,7 @@ public enum FlatField: Equatable {
     public static func bool(_ v: Bool) -> FlatField { .scalar(bytes: [v ? 1 : 0]) }
     public static func int32(_ v: Int32) -> FlatField { .scalar(bytes: littleEndian(UInt64(UInt32(bitPattern: v)), size: 4)) }
     public static func uint32(_ v: UInt32) -> FlatField { .scalar(bytes: littleEndian(UInt64(v), size: 4)) }
+    public static func float32(_ v: Float) -> FlatField { .scalar(bytes: littleEndian(UInt64(v.bitPattern), size: 4)) }
 
     static func littleEndian(_ value: UInt64, size: Int) -> [UInt8] {
         (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }

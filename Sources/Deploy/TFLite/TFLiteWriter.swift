@@ -60,8 +60,8 @@ public enum TFLiteExportError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedKernels(let model, let kernels):
             return "tflite export of \(model): the writer maps \(TFLiteWriter.supportedKernels.joined(separator: " and ")) only (mlp, cnn), "
-                + "and this model also has \(kernels.joined(separator: "; ")); TensorFlow Lite Micro has no layer norm and no fused "
-                + "attention, so export it as C instead (docs/EXPORT.md)"
+                + "and this model also has \(kernels.joined(separator: "; ")); TensorFlow Lite Micro has no kernel for these "
+                + "(the student transformers go to .tflite decomposed into builtins by TFLiteDecomposition), so export it as C instead (docs/EXPORT.md)"
         case .unsupported(let model, let op, let reason):
             return "tflite export of \(model): op \(op): \(reason)"
         }
@@ -69,11 +69,17 @@ public enum TFLiteExportError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Codes and option tables of the TFLite schema (tensorflow/compiler/mlir/lite/schema/schema.fbs).
-private enum Schema {
+enum Schema {
     enum TensorType: Int8 { case int32 = 2, int8 = 9 }
-    enum Builtin: Int32 { case fullyConnected = 9, maxPool2d = 17, reshape = 22 }
+    enum Builtin: Int32 {
+        case add = 0, fullyConnected = 9, maxPool2d = 17, mul = 18, reshape = 22, softmax = 25, gather = 36, transpose = 39
+        case mean = 40, sub = 41, cast = 53, rsqrt = 76, batchMatMul = 126
+    }
     /// Indices in the BuiltinOptions union (1-based; 0 is NONE).
-    enum Options: UInt8 { case pool2d = 5, fullyConnected = 8, reshape = 17 }
+    enum Options: UInt8 {
+        case pool2d = 5, fullyConnected = 8, softmax = 9, add = 11, reshape = 17, mul = 21, gather = 23, transpose = 26
+        case reducer = 27, sub = 28, cast = 37, batchMatMul = 101
+    }
     enum Activation: Int8 { case none = 0, relu = 1 }
     static let paddingValid: Int8 = 1
     /// Model.version of every file the current schema describes.

@@ -17,7 +17,7 @@ struct Run: ParsableCommand {
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
-    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; every kind but a teacher with a CRF is also converted to integers).")
+    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (every kind but a teacher with a CRF is also converted to integers). Default: in the workbench without --session, the study's path (a teacher of width 16, at most 20 epochs, then the student distilled from it and its integer model: sessions <name>-teacher and <name>-student); otherwise mlp.")
     var model: String?
 
     @Flag(help: "teacher / teacher-paper: add a linear-chain CRF over the per-step emissions, train it on the room of every step and classify a window by the majority of its Viterbi path.")
@@ -118,13 +118,15 @@ struct Run: ParsableCommand {
         let config = try makeConfig()
         if !headless { try WorkbenchLauncher.checkTerminal() }
         let root = URL(fileURLWithPath: sessionsDir)
-        let (session, resumed) = try Session.openOrCreate(root: root, config: config)
+        // A user who names a model or a session gets exactly that; the bare workbench shows the study's path.
+        let path = headless || model != nil || crf || self.session != nil ? nil : StudyPath.demo(config)
+        let (session, resumed) = try Session.openOrCreate(root: root, config: path?.teacher ?? config)
         let differences = resumed ? conflicts(asked: config, saved: session.config) : []
         if !differences.isEmpty { throw SessionConflict(session: session.config.name, differences: differences) }
         if headless {
             try HeadlessRun(session: session, resumed: resumed).run()
         } else {
-            try WorkbenchLauncher(session: session, pace: pace, baseConfig: config, sessionsRoot: root).run()
+            try WorkbenchLauncher(session: session, pace: pace, baseConfig: config, sessionsRoot: root, path: path).run()
         }
     }
 }

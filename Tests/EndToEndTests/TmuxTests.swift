@@ -199,6 +199,27 @@ final class TmuxTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tui/report.json").path))
     }
 
+    /// With no model and no session named, the workbench walks the study's path: a teacher, the
+    /// student distilled from it, its integer model, each stage's figure on screen as it finishes.
+    func testTheBareWorkbenchWalksTheStudysPath() throws {
+        let exitFile = try start(width: 80, height: 24, arguments: [
+            "--sessions-dir", folder.path, "--recordings", "3", "--minutes", "1", "--epochs", "1", "--pace", "0",
+        ])
+        let done = try waitFor(120, "the integer model's figure") { $0.range(of: #"→ int8 +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil }
+        XCTAssertTrue(done.range(of: #"  teacher 39\.0 k +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil, done)
+        XCTAssertTrue(done.range(of: #"→ student 18\.5 k +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil, done)
+        XCTAssertTrue(done.contains("-student · student int8"), "the header names the student's session:\n\(done)")
+        try tmux(["send-keys", "-t", "tl", "q"])
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        let sessions = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("demo-") }.sorted()
+        XCTAssertEqual(sessions.map { $0.hasSuffix("-student") ? "student" : $0.hasSuffix("-teacher") ? "teacher" : $0 }, ["student", "teacher"])
+        for session in sessions {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(session)/report.json").path), session)
+        }
+    }
+
     /// On a terminal, a headless run shows how far the epoch in training has got on a line it
     /// redraws in place, and wipes it before printing anything else.
     func testHeadlessRunOnATerminalShowsEpochProgressAndLeavesNoTrace() throws {

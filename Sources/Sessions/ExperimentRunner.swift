@@ -21,6 +21,9 @@ public enum PipelineEvent: Sendable {
     /// RAM depends only on shapes and bit widths, so it is known before training starts.
     case memoryPlanned(MemorySummary)
     case epoch(EpochRecord, validationPredictions: [Int])
+    /// Training is over and its best weights are back: the float model's test macro-F1, before
+    /// the integer conversion starts (so a screen can time the two apart).
+    case trained(testFloatMacroF1: Double)
     /// The replay's rooms at the end: the integer model's (decoded, when the session has a decoder,
     /// whose name `replayDecoder` gives), else the float model's.
     case finished(ExperimentReport, replayPredictions: [Int], replayDecoder: String?)
@@ -135,6 +138,7 @@ public final class ExperimentRunner {
                                                  balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset)
         let floatValidation = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
         let floatTestMetrics = ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count)
+        onEvent(.trained(testFloatMacroF1: floatTestMetrics.macroF1))
         var replayPredictions = floatValidation
         var replayDecoded: (decoder: String, rooms: [Int])?
         var int8Result: ExperimentReport.SplitResult?

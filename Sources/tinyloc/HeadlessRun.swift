@@ -41,7 +41,7 @@ struct HeadlessRun {
                 output.print(String(format: "  epoch %3d  loss %.3f  train F1 %.3f  val loss %.3f  val F1 %.3f  (%.0f ms)",
                              record.epoch, record.trainLoss, record.trainF1, record.validationLoss, record.validationF1,
                              record.seconds * 1000))
-            case .finished, .memoryPlanned:
+            case .finished, .memoryPlanned, .trained:
                 break
             }
         }

@@ -17,8 +17,11 @@ struct Run: ParsableCommand {
     @Option(help: "Folder that holds the sessions.")
     var sessionsDir = "sessions"
 
-    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (default mlp; every kind but a teacher with a CRF is also converted to integers).")
+    @Option(help: "Model to train: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")) (every kind but a teacher with a CRF is also converted to integers). Default: in the workbench without --session, the study's path (a teacher of width 16, at most 20 epochs, then the student distilled from it and its integer model: sessions <name>-teacher and <name>-student); otherwise mlp.")
     var model: String?
+
+    @Option(parsing: .unconditional, help: "teacher / teacher-paper: the model width d instead of the preset's (64 / 256); the default demo's teacher is --model teacher --teacher-width 16.")
+    var teacherWidth: Int?
 
     @Flag(help: "teacher / teacher-paper: add a linear-chain CRF over the per-step emissions, train it on the room of every step and classify a window by the majority of its Viterbi path.")
     var crf = false
@@ -72,6 +75,10 @@ struct Run: ParsableCommand {
         let kind = try model.map { try parseModelKind($0) }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         try checkCRF(crf, model: kind ?? .mlp)
+        if let teacherWidth {
+            guard ModelConfig(kind: kind ?? .mlp).canLabelSteps else { throw ValidationError("--teacher-width needs --model teacher or teacher-paper") }
+            guard (1...1024).contains(teacherWidth) else { throw ValidationError("--teacher-width must be in 1…1024, got \(teacherWidth)") }
+        }
         if let recordings, recordings < 3 { throw ValidationError("--recordings must be at least 3 (train, validation, test), got \(recordings)") }
         if let intactRecordings, intactRecordings < 0 { throw ValidationError("--intact-recordings must not be negative") }
         if let minutes, !(minutes > 0 && minutes <= 24 * 60) { throw ValidationError("--minutes must be in (0, 1440], got \(minutes)") }
@@ -96,6 +103,11 @@ struct Run: ParsableCommand {
         var config = SessionConfig(name: session ?? "demo-\(formatter.string(from: Date()))")
         if let seed { config.seed = seed }
         if let model { config.model.kind = try parseModelKind(model) }
+        if let teacherWidth {
+            var teacher = config.model.teacher ?? (config.model.kind == .teacher ? .teacher : .paper)
+            teacher.width = teacherWidth
+            config.model.teacher = teacher
+        }
         if crf { config.model.addCRF() }
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
@@ -118,13 +130,15 @@ struct Run: ParsableCommand {
         let config = try makeConfig()
         if !headless { try WorkbenchLauncher.checkTerminal() }
         let root = URL(fileURLWithPath: sessionsDir)
-        let (session, resumed) = try Session.openOrCreate(root: root, config: config)
+        // A user who names a model or a session gets exactly that; the bare workbench shows the study's path.
+        let path = headless || model != nil || crf || self.session != nil ? nil : StudyPath.demo(config)
+        let (session, resumed) = try Session.openOrCreate(root: root, config: path?.teacher ?? config)
         let differences = resumed ? conflicts(asked: config, saved: session.config) : []
         if !differences.isEmpty { throw SessionConflict(session: session.config.name, differences: differences) }
         if headless {
             try HeadlessRun(session: session, resumed: resumed).run()
         } else {
-            try WorkbenchLauncher(session: session, pace: pace, baseConfig: config, sessionsRoot: root).run()
+            try WorkbenchLauncher(session: session, pace: pace, baseConfig: config, sessionsRoot: root, path: path).run()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Sessions
 
 /// Options given to `run` that an existing session's saved settings contradict. A session keeps
@@ -39,6 +40,7 @@ extension Run {
         var list = ConflictList(asked: asked, saved: saved)
         list.compare("--data", given: dataOptions.data != nil, \.data) { $0.path ?? "the simulated home" }
         list.compare("--model", given: model != nil || crf, { $0.model.kind.rawValue + ($0.model.labelsSteps ? " --crf" : "") })
+        list.compare("--teacher-width", given: teacherWidth != nil, { $0.model.teacher?.width ?? ($0.model.kind == .teacherPaper ? TeacherConfig.paper : TeacherConfig.teacher).width })
         list.compare("--epochs", given: epochs != nil, \.training.epochs)
         list.compare("--seed", given: seed != nil, \.seed)
         list.compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)

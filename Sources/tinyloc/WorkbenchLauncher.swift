@@ -11,6 +11,8 @@ struct WorkbenchLauncher {
     /// The configuration the command line asked for; new runs started with `n` start from it.
     let baseConfig: SessionConfig
     let sessionsRoot: URL
+    /// The default demo: `session` is the path's teacher, and its student follows.
+    var path: StudyPath?
 
     /// Refuses a terminal the workbench cannot draw on, before anything (a session folder) is made.
     static func checkTerminal() throws {
@@ -48,7 +50,7 @@ struct WorkbenchLauncher {
             try config.checkTrainable()
             return try Session.openOrCreate(root: sessionsRoot, config: config).session
         }
-        let controller = SessionController(session: session, epochPace: pace, catalogue: catalogue, current: current)
+        let controller = SessionController(session: session, epochPace: pace, catalogue: catalogue, current: current, path: path)
         controller.start()
         try WorkbenchApp.runInTerminal(controller: controller)
         controller.quit()
@@ -60,7 +62,11 @@ struct WorkbenchLauncher {
         if let notice = controller.snapshot().notice, notice.isError {
             FileHandle.standardError.write(Data("tinyloc: \(notice.text)\n".utf8))
         }
-        print("session \(session.config.name) saved in \(session.folder.path)")
+        let last = controller.currentSession
+        if last.folder != session.folder {
+            print("session \(session.config.name) saved in \(session.folder.path)")
+        }
+        print("session \(last.config.name) saved in \(last.folder.path)")
     }
 
     /// Every model kind, and each teacher once more with its CRF head.

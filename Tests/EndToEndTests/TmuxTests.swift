@@ -76,8 +76,9 @@ final class TmuxTests: XCTestCase {
 
     /// The Compress view as a person uses it: after a short run, `2` opens it, `-` narrows the
     /// first layer's weights to int4 and the flash figure drops once the background evaluation
-    /// lands, `s` saves the plan as a variant of the session.
-    func testCompressViewChangesALayerAndSavesAVariant() throws {
+    /// lands, `s` saves the plan as a variant of the session. Then the Present view (`6`) offers
+    /// both models, and a mouse click on the one not chosen (the bytes an xterm sends) chooses it.
+    func testCompressViewSavesAVariantAndAClickChoosesItInThePresentView() throws {
         _ = try start(width: 120, height: 40, arguments: [
             "--sessions-dir", folder.path, "--session", "tune", "--recordings", "3", "--minutes", "3", "--epochs", "2", "--pace", "0",
         ])
@@ -98,6 +99,30 @@ final class TmuxTests: XCTestCase {
         try tmux(["send-keys", "-t", "tl", "s"])
         _ = try waitFor(30, "the saved variant") { $0.contains("saved variants/tuned-1.json") }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tune/variants/tuned-1.json").path))
+
+        try tmux(["send-keys", "-t", "tl", "6"])
+        // The int8 model is the largest, the int4 one the smallest (and it may also be the one that fits the watch).
+        let present = try waitFor(30, "two models to choose from") { $0.contains("▶ largest") && $0.contains("smallest") }
+        let lines = present.components(separatedBy: "\n")
+        let row = try XCTUnwrap(lines.firstIndex { $0.contains("smallest") && !$0.contains("▶") }, present)
+        let col = try XCTUnwrap(lines[row].range(of: "smallest")).lowerBound.utf16Offset(in: lines[row])
+        // X10 mouse encoding (what tmux forwards with the standard mouse mode ncurses asks for):
+        // ESC [ M, then 32 + button (0 press, 3 release), 32 + column, 32 + row, both 1-based.
+        func click(row: Int, col: Int) throws {
+            for button in [0, 3] {
+                try tmux(["send-keys", "-t", "tl", "-H", "1b", "5b", "4d"] + [32 + button, 33 + col, 33 + row].map { String($0, radix: 16) })
+            }
+        }
+        // In the debug build this test runs, the first mouse report after the workbench starts is
+        // lost (a tab click too; the release build takes it; not yet explained): so a first click
+        // on the floor plan, which must choose nothing.
+        try click(row: row, col: 3)
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(try screen().contains("▶ largest"), "a click on the floor plan chose a model")
+        try click(row: row, col: col)
+        _ = try waitFor(10, "the clicked model chosen") { text in
+            !text.contains("▶ largest") && text.components(separatedBy: "\n").contains { $0.contains("▶") && $0.contains("smallest") }
+        }
         try tmux(["send-keys", "-t", "tl", "q"])
     }
 
@@ -197,6 +222,27 @@ final class TmuxTests: XCTestCase {
         let status = try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(status, "0")
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tui/report.json").path))
+    }
+
+    /// With no model and no session named, the workbench walks the study's path: a teacher, the
+    /// student distilled from it, its integer model, each stage's figure on screen as it finishes.
+    func testTheBareWorkbenchWalksTheStudysPath() throws {
+        let exitFile = try start(width: 80, height: 24, arguments: [
+            "--sessions-dir", folder.path, "--recordings", "3", "--minutes", "1", "--epochs", "1", "--pace", "0",
+        ])
+        let done = try waitFor(120, "the integer model's figure") { $0.range(of: #"→ int8 +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil }
+        XCTAssertTrue(done.range(of: #"  teacher 39\.0 k +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil, done)
+        XCTAssertTrue(done.range(of: #"→ student 18\.5 k +test F1 0\.\d+ · \d+ s"#, options: .regularExpression) != nil, done)
+        XCTAssertTrue(done.contains("-student · student int8"), "the header names the student's session:\n\(done)")
+        try tmux(["send-keys", "-t", "tl", "q"])
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: exitFile.path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(try String(contentsOf: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), "0")
+        let sessions = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("demo-") }.sorted()
+        XCTAssertEqual(sessions.map { $0.hasSuffix("-student") ? "student" : $0.hasSuffix("-teacher") ? "teacher" : $0 }, ["student", "teacher"])
+        for session in sessions {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(session)/report.json").path), session)
+        }
     }
 
     /// On a terminal, a headless run shows how far the epoch in training has got on a line it

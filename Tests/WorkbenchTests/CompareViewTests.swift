@@ -172,3 +172,37 @@ extension ClickTests {
         XCTAssertEqual(controller.commands.count, 1, "a click on the header line selects nothing")
     }
 }
+
+extension ClickTests {
+    /// In the Present view a click on any line of a model (its name or its figures) chooses it, as
+    /// ↑↓ would; a click elsewhere in the column chooses nothing.
+    func testAClickOnAPresentedModelChoosesIt() throws {
+        var state = Fixtures.state()
+        let steps = try XCTUnwrap(state.replay).steps.count
+        state.presentation.choices = [
+            .init(label: "largest", variant: "int8", accuracy: 0.9, ramBytes: 3300, flashBytes: 26_000,
+                  predictions: Array(repeating: 1, count: steps)),
+            .init(label: "fits the watch · smallest", variant: "tuned-1", accuracy: 0.7, ramBytes: 2100, flashBytes: 9000,
+                  predictions: Array(repeating: 0, count: steps)),
+        ]
+        for (width, height) in [(120, 40), (80, 24)] {
+            let screen = InMemoryScreen(width: width, height: height)
+            let app = WorkbenchApp(terminal: screen, controller: FakeController(state), ui: WorkbenchUI(view: .present),
+                                   frameInterval: .zero)
+            app.redrawIfNeeded()
+            let smallest = try XCTUnwrap(screen.find("fits the watch").first, screen.text)
+            app.handle(.click(row: smallest.row, col: smallest.col + 2))
+            XCTAssertEqual(app.ui.presentChoice, 1, screen.text)
+            app.redrawIfNeeded()
+            XCTAssertFalse(screen.find("▶ fits the watch").isEmpty, "the clicked model is marked:\n\(screen.text)")
+            // The largest model's figures line ("right 9 in 10 · …") belongs to it.
+            let figures = try XCTUnwrap(screen.find("right 9 in 10").first, screen.text)
+            app.handle(.click(row: figures.row, col: figures.col))
+            XCTAssertEqual(app.ui.presentChoice, 0)
+            let heading = try XCTUnwrap(screen.find("Choose a model:").first)
+            app.handle(.click(row: heading.row, col: heading.col))
+            app.handle(.click(row: smallest.row, col: 3))
+            XCTAssertEqual(app.ui.presentChoice, 0, "a click on the heading or the floor plan chooses nothing")
+        }
+    }
+}

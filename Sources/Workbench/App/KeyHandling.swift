@@ -76,7 +76,7 @@ extension WorkbenchUI {
 
     /// A click on a tab opens that view as its number key would; in the overview a click on a
     /// pane gives it focus; in the Compare view a click on a variant selects it, in the Compress
-    /// view a click on an op.
+    /// view a click on an op, in the Present view a click on a model to choose.
     mutating func click(row: Int, col: Int, state: WorkbenchState, size: Size, controller: WorkbenchController) {
         let layout = Layout(size: size)
         guard layout.fits, picker == nil else { return }
@@ -93,6 +93,9 @@ extension WorkbenchUI {
         case .compare:
             let pane = ComparePane(state: state, order: variantOrder, selected: selectedVariant)
             if let index = pane.variant(atRow: row, in: layout.body) { selectedVariant = index }
+        case .present:
+            let pane = PresentPane(replay: state.replay, presentation: state.presentation, selected: presentChoice)
+            if let index = pane.choice(atRow: row, col: col, in: layout.body) { presentChoice = index }
         case .zoomed(.quantization):
             if let index = CompressPane(compress: state.compress).op(atRow: row, in: layout.body), index != state.compress.selected {
                 controller.compress(.select(index - state.compress.selected))

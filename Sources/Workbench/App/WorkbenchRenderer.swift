@@ -42,7 +42,7 @@ extension WorkbenchApp {
     private static func draw(_ pane: Pane, state: WorkbenchState, in rect: Rect, focused: Bool, painter: Painter) {
         switch pane {
         case .train:
-            TrainPane(training: state.training).draw(in: rect, focused: focused, painter: painter)
+            TrainPane(training: state.training, studyPath: state.studyPath).draw(in: rect, focused: focused, painter: painter)
         case .memory:
             MemoryPane(memory: state.memory, selectedLayer: state.quantization.selectedTensor?.layer)
                 .draw(in: rect, focused: focused, painter: painter)

@@ -22,6 +22,8 @@ public struct WorkbenchState: Equatable, Sendable {
     /// change what is shown.
     public var backgroundWork = false
     public var presentation = Presentation()
+    /// The default demo's stages, in order; empty for any other run.
+    public var studyPath: [PathStage] = []
 
     public struct VariantRow: Equatable, Sendable {
         public var session: String

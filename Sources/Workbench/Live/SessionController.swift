@@ -46,14 +46,27 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     private var generation = 0
     /// Seconds of recording between two replay steps (the window hop).
     private var stepSeconds: Double
+    /// The default demo: when the current (teacher) run finishes, a student is distilled from it.
+    private var followUp: StudyPath?
+    /// When the path's running stage started.
+    private var stageStart = Date()
+    /// Set by `quit` and while `switchRun` stops the current run, so a finished teacher does not
+    /// hand over to its student meanwhile.
+    private var stopping = false
 
-    public init(session: Session, epochPace: Double, catalogue: RunCatalogue? = nil, current: (dataSource: Int, model: Int) = (0, 0)) {
+    /// With `path`, `session` is its teacher's, and the student follows when the teacher finishes.
+    public init(session: Session, epochPace: Double, catalogue: RunCatalogue? = nil, current: (dataSource: Int, model: Int) = (0, 0),
+                path: StudyPath? = nil) {
         self.session = session
         self.epochPace = epochPace
         self.catalogue = catalogue
         runner = ExperimentRunner(session: session, epochPace: epochPace)
         stepSeconds = 1
         state = WorkbenchState()
+        followUp = path
+        if path != nil {
+            state.studyPath = [.init(.teacher, progress: .running), .init(.student), .init(.int8)]
+        }
         reset(for: session)
         if let catalogue {
             state.choices = .init(dataSources: catalogue.dataSources, models: catalogue.models,
@@ -66,11 +79,12 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
         let config = session.config
         stepSeconds = Double(config.windowHop) / config.stepRate
         let dataName = config.data.kind == .simulated ? "\(config.data.floorPlan)-sim" : config.data.kind.rawValue
-        let choices = state.choices
+        let (choices, studyPath) = (state.choices, state.studyPath)
         state = WorkbenchState(
             header: .init(session: config.name, dataset: dataName, model: config.model.kind.rawValue, stage: "starting"),
             training: .init(maxEpochs: config.training.epochs, running: true, status: "starting"))
         state.choices = choices
+        state.studyPath = studyPath
         replayTrack = nil
         replayPredictions = []
         replayDecoder = nil
@@ -81,23 +95,92 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
 
     /// Starts the pipeline thread for the current session.
     public func start() {
-        let runner = self.runner
-        let generation = self.generation
+        lock.lock()
+        let (runner, generation) = (self.runner, self.generation)
+        stageStart = Date()
+        lock.unlock()
         let thread = Thread { [self] in
+            var completed = false
             do {
-                try runner.run { event in self.record(event, generation: generation) }
+                completed = try runner.run { event in self.record(event, generation: generation) } != nil
             } catch {
                 update(generation) {
                     $0.notice = .init("\(error)", isError: true)
                     $0.training.running = false
                     $0.training.status = "failed"
+                    if let running = $0.studyPath.firstIndex(where: { $0.progress == .running }) { $0.studyPath[running].progress = .waiting }
                 }
             }
             update(generation) { $0.training.running = false }
+            // The student's pipeline thread signals when it ends, for both.
+            if completed, distilFromFinishedTeacher(generation: generation) { return }
             finished.signal()
         }
         thread.name = "tinyloc.pipeline"
         thread.start()
+    }
+
+    /// The default demo's second stage: the run that just finished is the teacher; the student
+    /// distilled from it takes its place, unless the user quit or started another run meanwhile.
+    private func distilFromFinishedTeacher(generation: Int) -> Bool {
+        lock.lock()
+        guard generation == self.generation, !stopping, let path = followUp else {
+            lock.unlock()
+            return false
+        }
+        followUp = nil
+        let teacher = session
+        lock.unlock()
+        let student: Session
+        do {
+            student = try Session.openOrCreate(root: teacher.folder.deletingLastPathComponent(),
+                                               config: path.studentConfig(teacher: teacher)).session
+        } catch {
+            update(generation) { $0.notice = .init("cannot distil the student from \(teacher.config.name): \(error)", isError: true) }
+            return false
+        }
+        lock.lock()
+        guard generation == self.generation, !stopping else {
+            lock.unlock()
+            return false
+        }
+        replaceRun(with: student)
+        state.studyPath[1].progress = .running
+        lock.unlock()
+        start()
+        return true
+    }
+
+    /// Under `lock`: the next run's session and runner; its events are the only ones shown from now on.
+    private func replaceRun(with next: Session) {
+        generation += 1
+        session = next
+        runner = ExperimentRunner(session: next, epochPace: epochPace)
+        reset(for: next)
+    }
+
+    /// Under `lock`: the path's running stage is done; the next one (if any) starts now.
+    private func finishStage(testF1: Double) {
+        guard let running = state.studyPath.firstIndex(where: { $0.progress == .running }) else { return }
+        let now = Date()
+        state.studyPath[running].progress = .done(testF1: testF1, seconds: now.timeIntervalSince(stageStart))
+        stageStart = now
+        // The student's integer conversion follows in the same run; the student itself is started by the hand-over.
+        if running + 1 < state.studyPath.count, state.studyPath[running + 1].step == .int8 {
+            state.studyPath[running + 1].progress = .running
+        }
+    }
+
+    /// The running stage of the path, if any.
+    private var runningStage: WorkbenchState.PathStage.Step? {
+        state.studyPath.first { $0.progress == .running }?.step
+    }
+
+    /// The session on screen (the student's once the demo has handed over to it, or another run's).
+    public var currentSession: Session {
+        lock.lock()
+        defer { lock.unlock() }
+        return session
     }
 
     /// Waits until the pipeline thread has stopped (after `quit()`, at the next batch).
@@ -134,6 +217,9 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             if !notes.isEmpty { state.notice = .init(notes.joined(separator: "; ")) }
         case .modelBuilt(let model):
             state.training.parameters = model.parameters
+            if let running = state.studyPath.firstIndex(where: { $0.progress == .running }) {
+                state.studyPath[running].detail = Text.count(model.parameters)
+            }
             state.compress.unavailable = model.hasGraph ? "tuning opens when training has finished" : nil
             // Said now, so the panes do not promise a plan or integer layers that will never come.
             if !model.hasGraph {
@@ -154,7 +240,14 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             state.training.status = Self.bestSoFar(state.training.epochs)
             replayPredictions = predictions
             startReplayIfIdle()
+        case .trained(let testF1):
+            if runningStage == .student { finishStage(testF1: testF1) }
         case let .finished(report, predictions, decoder):
+            switch runningStage {
+            case .teacher: finishStage(testF1: report.testFloat.macroF1)
+            case .int8: report.testInt8.map { finishStage(testF1: $0.macroF1) }
+            default: break
+            }
             if !finishedSessions.contains(where: { $0.folder == session.folder }) {
                 finishedSessions.append(session)
                 state.choices.teachers = ["none"] + finishedSessions.map { "\($0.config.model.kind.rawValue) · \($0.config.name)" }
@@ -171,7 +264,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             replayDecoder = decoder
             startReplayIfIdle()
             refreshVariants(root: session.folder.deletingLastPathComponent())
-            if report.memory != nil {
+            if followUp != nil, !stopping {
+                // The demo's teacher: its student trains next and needs the cores more than tuning would.
+                state.compress.unavailable = "tuning opens on the student, which trains next"
+                state.presentation.waiting = "the choices appear when the student has finished"
+            } else if report.memory != nil {
                 state.compress.unavailable = "loading the trained model for tuning…"
                 state.presentation.waiting = "getting the choices ready…"
                 prepareCompress(session: session, generation: generation)
@@ -249,10 +346,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
 
     public func togglePause() {
         lock.lock()
-        let running = state.training.running
+        // The demo's hand-over replaces the runner from the pipeline thread: read it under the lock.
+        let (running, control) = (state.training.running, runner.control)
         lock.unlock()
         guard running else { return }
-        runner.control.setPaused(!runner.control.isPaused)
+        control.setPaused(!control.isPaused)
     }
 
     public func selectLayer(delta: Int) {
@@ -296,7 +394,11 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     }
 
     public func quit() {
-        runner.control.stop()
+        lock.lock()
+        stopping = true
+        let current = runner
+        lock.unlock()
+        current.control.stop()
     }
 
     public func openSession(_ name: String) {
@@ -318,16 +420,21 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
     /// Stops the current run and starts `next` in its place; false when the run would not stop.
     @discardableResult
     private func switchRun(to next: Session) -> Bool {
-        runner.control.stop()
+        lock.lock()
+        stopping = true
+        let current = runner
+        lock.unlock()
+        current.control.stop()
         if !waitUntilStopped(timeout: 10) {
             update(generation) { $0.notice = .init("the current run did not stop within 10 s; try again", isError: true) }
             return false
         }
         lock.lock()
-        generation += 1
-        session = next
-        runner = ExperimentRunner(session: next, epochPace: epochPace)
-        reset(for: next)
+        stopping = false
+        // Another run leaves the demo's path.
+        followUp = nil
+        state.studyPath = []
+        replaceRun(with: next)
         lock.unlock()
         start()
         return true

@@ -15,46 +15,73 @@ struct PresentPane {
         guard box.height >= 6 else { return }
         let (inner, keysRow) = box.splitBottom(1)
         painter.put(Text.truncate(Self.keys, to: keysRow.width - 1), row: keysRow.row, col: keysRow.col + 1, style: Style(fg: .muted))
-        let choice = presentation.choices.isEmpty ? nil : presentation.choices[min(max(selected, 0), presentation.choices.count - 1)]
-        let textWidth = inner.width >= 110 ? 46 : 36
-        let (planArea, column) = inner.splitRight(textWidth)
+        let (planArea, column) = Self.planAndColumn(inside: inner)
         if let replay, let step = replay.current {
             FloorPlanView(plan: replay.plan, trueRoom: replay.roomName(step.trueRoom),
-                          predictedRoom: predicted(by: choice, at: replay.index).map(replay.roomName))
+                          predictedRoom: predicted(by: chosen, at: replay.index).map(replay.roomName))
                 .draw(in: planArea.splitRight(2).0, painter: painter)
         }
-        var lines: [(String, Style)] = []
+        for (i, line) in lines(width: column.width).prefix(column.height).enumerated() {
+            painter.put(Text.truncate(line.text, to: column.width - 2), row: column.row + i, col: column.col + 1, style: line.style)
+        }
+    }
+
+    /// The choice whose lines (label and figures) are drawn at screen cell (`row`, `col`) when the
+    /// pane fills `rect`, so a click there picks it as ↑↓ would; the floor plan beside them picks nothing.
+    func choice(atRow row: Int, col: Int, in rect: Rect) -> Int? {
+        let box = rect.inset(by: 1)
+        guard box.height >= 6 else { return nil }
+        let column = Self.planAndColumn(inside: box.splitBottom(1).0).column
+        guard column.contains(row: row, col: col) else { return nil }
+        let index = row - column.row
+        let shown = lines(width: column.width).prefix(column.height)
+        return shown.indices.contains(index) ? shown[index].choice : nil
+    }
+
+    /// The floor plan on the left, the words on the right.
+    private static func planAndColumn(inside inner: Rect) -> (plan: Rect, column: Rect) {
+        inner.splitRight(inner.width >= 110 ? 46 : 36)
+    }
+
+    private var chosen: WorkbenchState.Presentation.Choice? {
+        presentation.choices.isEmpty ? nil : presentation.choices[min(max(selected, 0), presentation.choices.count - 1)]
+    }
+
+    /// The text column, top to bottom; a line that belongs to a choice says which.
+    private func lines(width: Int) -> [(text: String, style: Style, choice: Int?)] {
+        var lines: [(text: String, style: Style, choice: Int?)] = []
+        func add(_ text: String, _ style: Style, choice: Int? = nil) { lines.append((text, style, choice)) }
         if let replay, let step = replay.current {
-            lines.append(("At \(Text.clock(step.time)) on the recorded day", Style(fg: .muted)))
-            lines.append(("● the resident: \(replay.roomName(step.trueRoom))", Style(fg: .trueRoom, bold: true)))
-            if let guess = predicted(by: choice, at: replay.index) {
+            add("At \(Text.clock(step.time)) on the recorded day", Style(fg: .muted))
+            add("● the resident: \(replay.roomName(step.trueRoom))", Style(fg: .trueRoom, bold: true))
+            if let guess = predicted(by: chosen, at: replay.index) {
                 let right = guess == step.trueRoom
-                lines.append(("○ the wristband says: \(replay.roomName(guess)) " + (right ? "✓" : "✗"), Style(fg: right ? .good : .bad, bold: true)))
+                add("○ the wristband says: \(replay.roomName(guess)) " + (right ? "✓" : "✗"), Style(fg: right ? .good : .bad, bold: true))
             }
-            lines.append(("", .plain))
+            add("", .plain)
         }
-        guard let choice else {
-            lines.append((presentation.waiting, Style(fg: .muted)))
-            draw(lines, in: column, painter: painter)
-            return
+        guard let chosen else {
+            add(presentation.waiting, Style(fg: .muted))
+            return lines
         }
-        for line in Text.wrap(Self.sentence(choice), to: column.width - 2) { lines.append((line, Style(fg: .accent, bold: true))) }
-        lines.append(("", .plain))
-        lines.append(("Choose a model:", Style(fg: .muted)))
+        for line in Text.wrap(Self.sentence(chosen), to: width - 2) { add(line, Style(fg: .accent, bold: true)) }
+        add("", .plain)
+        add("Choose a model:", Style(fg: .muted))
         for (i, option) in presentation.choices.enumerated() {
-            let chosen = i == min(max(selected, 0), presentation.choices.count - 1)
+            let isChosen = i == min(max(selected, 0), presentation.choices.count - 1)
             // A label naming several roles ("largest · fits the watch · smallest") wraps rather than losing one.
-            for (n, part) in Text.wrap(option.label, to: column.width - 4).enumerated() {
-                lines.append(((n > 0 ? "  " : chosen ? "▶ " : "  ") + part, chosen ? Style(fg: .accent, bold: true, reverse: true) : Style(bold: true)))
+            for (n, part) in Text.wrap(option.label, to: width - 4).enumerated() {
+                add((n > 0 ? "  " : isChosen ? "▶ " : "  ") + part,
+                    isChosen ? Style(fg: .accent, bold: true, reverse: true) : Style(bold: true), choice: i)
             }
-            lines.append(("    right \(Self.tenths(option.accuracy)) in 10 · \(Text.bytes(option.ramBytes)) memory", .plain))
+            add("    right \(Self.tenths(option.accuracy)) in 10 · \(Text.bytes(option.ramBytes)) memory", .plain, choice: i)
             if let replay, let step = replay.current, let guess = predicted(by: option, at: replay.index) {
                 var text = "    now: \(replay.roomName(guess)) " + (guess == step.trueRoom ? "✓" : "✗")
                 if let share = Self.rightSoFar(option.predictions, replay) { text += " · \(share)% today" }
-                lines.append((text, Style(fg: guess == step.trueRoom ? .good : .bad)))
+                add(text, Style(fg: guess == step.trueRoom ? .good : .bad), choice: i)
             }
         }
-        draw(lines, in: column, painter: painter)
+        return lines
     }
 
     /// "Right room 9 times in 10, and it fits a 32 KB wristband chip."
@@ -82,11 +109,5 @@ struct PresentPane {
         guard predictions.count == replay.steps.count, replay.steps.indices.contains(replay.index) else { return nil }
         let right = (0...replay.index).filter { predictions[$0] == replay.steps[$0].trueRoom }.count
         return Int((Double(right) / Double(replay.index + 1) * 100).rounded())
-    }
-
-    private func draw(_ lines: [(String, Style)], in rect: Rect, painter: Painter) {
-        for (i, line) in lines.prefix(rect.height).enumerated() {
-            painter.put(Text.truncate(line.0, to: rect.width - 2), row: rect.row + i, col: rect.col + 1, style: line.1)
-        }
     }
 }

@@ -1,6 +1,8 @@
-/// Loss and macro-F1 curves (train solid, validation dashed) and the run's status.
+/// Loss and macro-F1 curves (train solid, validation dashed) and the run's status; in the default
+/// demo, the study's path above them (teacher → student → int8, each stage's test macro-F1 and time).
 struct TrainPane {
     var training: WorkbenchState.Training
+    var studyPath: [WorkbenchState.PathStage] = []
 
     /// Two charts need this many inner rows to stay readable; below it only loss is charted.
     static let rowsForTwoCharts = 12
@@ -8,8 +10,14 @@ struct TrainPane {
     func draw(in rect: Rect, focused: Bool, painter: Painter) {
         let inner = Box(title: "Loss / macro-F1", focused: focused).draw(in: rect, painter: painter)
         guard !inner.isEmpty else { return }
-        let (body, statusRow) = inner.splitBottom(1)
+        var (body, statusRow) = inner.splitBottom(1)
         drawStatus(in: statusRow, painter: painter)
+        // The path keeps its rows while a chart still gets three.
+        if !studyPath.isEmpty, body.height >= studyPath.count + 3 {
+            let (pathRows, rest) = body.splitTop(studyPath.count)
+            drawPath(in: pathRows, painter: painter)
+            body = rest
+        }
         let epochs = training.epochs
         guard !epochs.isEmpty else {
             let size = training.parameters.map { " (\(Text.count($0)) parameters)" } ?? ""
@@ -44,6 +52,26 @@ struct TrainPane {
                 painter.put("macro-F1  train \(Text.fixed(last.trainF1, 2))  val \(Text.fixed(last.valF1, 2))",
                             row: f1Row.row, col: f1Row.col, style: Style(fg: .muted))
             }
+        }
+    }
+
+    private func drawPath(in rect: Rect, painter: Painter) {
+        for (i, stage) in studyPath.enumerated() {
+            let lead = (i == 0 ? "  " : "→ ") + Text.padRight(stage.step.rawValue, to: 8) + Text.padRight(stage.detail, to: 8)
+            let style: Style
+            var line: String
+            switch stage.progress {
+            case .waiting:
+                (line, style) = (lead + "waiting", Style(fg: .muted))
+            case .running:
+                (line, style) = (lead + (stage.step == .int8 ? "converting…" : "training…"), Style(fg: .accent, bold: true))
+            case let .done(f1, seconds):
+                let time = " · " + String(format: "%.0f s", seconds)
+                line = lead + "test F1 " + Text.fixed(f1, 3) + time
+                if line.count > rect.width { line = lead + "test F1 " + Text.fixed(f1, 2) + time }
+                style = Style(fg: .good)
+            }
+            painter.put(Text.truncate(line, to: rect.width), row: rect.row + i, col: rect.col, style: style)
         }
     }
 

@@ -15,7 +15,7 @@ struct HelpOverlay {
         ("a", "Compress (2): automatic mixed-precision search under the RAM budget; shows its Pareto front"),
         ("↑ ↓  s  Enter", "Compare (5): select a variant · sort by the next column · open its session"),
         ("e", "Deploy (3): export the integer model as C into the session's export/ folder"),
-        ("click", "a tab opens its view; a pane, an op (2) or a variant (5) is selected"),
+        ("click", "a tab opens its view; a pane, an op (2), a variant (5) or a model (6) is selected"),
         ("n", "new run: pick the data source and the model"),
         ("m", "show or hide the whole of the last message"),
         ("?", "show or hide this help"),

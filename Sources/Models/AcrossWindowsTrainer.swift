@@ -28,6 +28,9 @@ public final class AcrossWindowsTrainer {
     public private(set) var epochsDone = 0
     public private(set) var bestF1: Double = -1
     public private(set) var bestEpoch = 0
+    /// The validation predictions of the last epoch, in the order of the validation windows the
+    /// streams' readouts index (the replay shows them as training goes).
+    public private(set) var lastValidationPredictions: [Int] = []
     private var bestParameters: [[Float]]
 
     /// `hop`: steps between window starts (segments are cut in hops).
@@ -116,6 +119,7 @@ public final class AcrossWindowsTrainer {
         }
         control?.report(EpochProgress(epoch: epoch, windowsDone: trainWindows, windows: trainWindows, validating: true))
         let validationScore = evaluate(validation)
+        lastValidationPredictions = validationScore.byWindow
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
         epochsDone = epoch
         if validationScore.metrics.macroF1 > bestF1 {
@@ -132,8 +136,8 @@ public final class AcrossWindowsTrainer {
 
     /// The streams' readouts scored as the chip would produce them: macro-F1 and mean (unweighted)
     /// cross-entropy.
-    func evaluate(_ streams: [RecordingStream]) -> (metrics: ClassificationMetrics, loss: Float) {
-        var predicted: [Int] = [], labels: [Int] = []
+    func evaluate(_ streams: [RecordingStream]) -> (metrics: ClassificationMetrics, loss: Float, byWindow: [Int]) {
+        var predicted: [Int] = [], labels: [Int] = [], windows: [Int] = []
         var lossSum: Double = 0
         for stream in streams where !stream.readouts.isEmpty {
             let logits = model.streamedLogits(stream)
@@ -141,13 +145,16 @@ public final class AcrossWindowsTrainer {
                 let row = Array(logits[(r * classes)..<((r + 1) * classes)])
                 predicted.append(argmax(row))
                 labels.append(readout.label)
+                windows.append(readout.window)
                 let top = row.max()!
                 let logSum = top + logf(row.reduce(0) { $0 + expf($1 - top) })
                 lossSum += Double(logSum - row[readout.label])
             }
         }
+        var byWindow = [Int](repeating: 0, count: (windows.max() ?? -1) + 1)
+        for (window, room) in zip(windows, predicted) { byWindow[window] = room }
         return (ClassificationMetrics(predictions: predicted, labels: labels, roomCount: classes),
-                labels.isEmpty ? .nan : Float(lossSum / Double(labels.count)))
+                labels.isEmpty ? .nan : Float(lossSum / Double(labels.count)), byWindow)
     }
 
     /// Loads the weights training ends with (`TrainingConfig.keptWeights`).
@@ -189,6 +196,7 @@ public protocol EpochTraining: AnyObject {
     var epochsDone: Int { get }
     var bestEpoch: Int { get }
     var bestF1: Double { get }
+    var lastValidationPredictions: [Int] { get }
     func runEpoch(control: TrainingControl?) -> EpochRecord?
     func restoreBest()
     func state() -> TrainerState

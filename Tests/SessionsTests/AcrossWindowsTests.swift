@@ -100,6 +100,37 @@ final class AcrossWindowsTests: XCTestCase {
         XCTAssertLessThanOrEqual(errors.suffix(tenth).max()!, errors.prefix(tenth).max()! + 2 * scores.scale)
     }
 
+    /// `run --across-windows`: the session keeps the setting in session.json, trains across windows,
+    /// scores float, int8 and decoded on the streamed test recording, and resumes from its checkpoint.
+    func testASessionAcrossWindowsRunsAndResumes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tinyloc-across-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = SessionConfig(name: "across")
+        config.data.recordings = 3
+        config.data.minutesPerRecording = 2
+        config.model = ModelConfig(kind: .mamba)
+        config.model.mamba = MambaConfig(pooling: .last)
+        config.training.epochs = 1
+        config.decoders = [DecoderSpec(mode: .lag(2))]
+        config.acrossWindows = AcrossWindowsConfig(windowsPerSegment: 4, burnInWindows: 2)
+        let session = try Session.openOrCreate(root: root, config: config).session
+        let first = try XCTUnwrap(try ExperimentRunner(session: session).run())
+        XCTAssertEqual(first.testFloat.confusion.joined().reduce(0, +), first.data.testWindows)
+        XCTAssertEqual(try XCTUnwrap(first.testInt8).confusion.joined().reduce(0, +), first.data.testWindows)
+        XCTAssertNotNil(first.testDecoded)
+        XCTAssertEqual(try Session.readConfig(session.configURL).acrossWindows, config.acrossWindows)
+
+        config.training.epochs = 2
+        let reopened = try Session.openOrCreate(root: root, config: config).session
+        try reopened.saveJSON(config, to: reopened.configURL)
+        var resumedEpochs: Int?
+        let second = try XCTUnwrap(try ExperimentRunner(session: Session.openOrCreate(root: root, config: config).session).run { event in
+            if case .resumed(let history) = event { resumedEpochs = history.count }
+        })
+        XCTAssertEqual(resumedEpochs, 1)
+        XCTAssertEqual(second.epochsTrained, 2)
+    }
+
     func testWhatCannotRunAcrossWindowsFailsBeforeTraining() {
         let across = AcrossWindowsConfig()
         XCTAssertThrowsError(try AcrossWindows.check(across, model: ModelConfig(kind: .mlp), window: WindowConfig())) {

@@ -26,7 +26,7 @@ struct TrainingOptions: ParsableArguments {
         discussion: "Sets the Mamba's pooling to last (its output at each window's end). Each segment begins with --burn-in windows' hops without loss, so the state is warm where the loss starts."))
     var acrossWindows: Int?
 
-    @Option(parsing: .unconditional, help: "With --across-windows: hops of warm-up (no loss) at the start of every training segment (default 16).")
+    @Option(parsing: .unconditional, help: "With --across-windows: hops of warm-up (no loss) at the start of every training segment (default 64: longer scored higher on SPHERE, docs/RESULTS.md).")
     var burnIn: Int?
 
     func validate() throws {

@@ -96,8 +96,18 @@ public final class MambaBlock {
             + scan.parameters + outProj.parameters
     }
 
+    /// The sequence length of the last forward, for its backward.
+    private var forwardSteps = 0
+
     /// x: [batch·T, d] → [batch·T, d] (the block's own buffer).
     public func forward(_ x: Tensor, batch: Int) -> Tensor {
+        forward(x, batch: batch, steps: steps)
+    }
+
+    /// The same block on sequences of any length (across-window training runs segments of many
+    /// windows): x [batch·steps, d] → [batch·steps, d], the state starting at zero in each sequence.
+    public func forward(_ x: Tensor, batch: Int, steps: Int) -> Tensor {
+        forwardSteps = steps
         let rows = batch * steps
         let e = inner, n = stateSize, r = rank, dbcWidth = r + 2 * n
         let xz = inProj.forward(norm.forward(x, rows: rows), rows: rows)
@@ -123,10 +133,12 @@ public final class MambaBlock {
         return out
     }
 
-    /// dout: [batch·T, d] → dx: [batch·T, d]; accumulates every parameter gradient.
+    /// dout: [batch·steps, d] → dx: [batch·steps, d] for the sequences of the last forward;
+    /// accumulates every parameter gradient.
     public func backward(_ dout: Tensor, batch: Int) -> Tensor {
         // gate: z, the pre-activation of SiLU.
         guard let (y, gate) = gateInputs else { preconditionFailure("MambaBlock.backward before forward") }
+        let steps = forwardSteps
         let rows = batch * steps
         let e = inner, n = stateSize, r = rank, dbcWidth = r + 2 * n
         // out = x + out_proj(g): dx gets dout directly, dg = dout · out_projᵀ.

@@ -64,7 +64,7 @@ extension Session {
     /// progress is lost. Returns true when training ran to completion; throws when the loss stops
     /// being finite, leaving the last finite epoch on disk.
     @discardableResult
-    public func train(_ trainer: Trainer, control: TrainingControl? = nil,
+    public func train(_ trainer: EpochTraining, control: TrainingControl? = nil,
                       onEpoch: (EpochRecord) -> Void = { _ in }) throws -> Bool {
         // Before the first checkpoint of this recipe, so a checkpoint never sits beside another recipe's record.
         try saveJSON(trainer.config, to: trainedWithURL)

@@ -30,6 +30,9 @@ public enum CrossValidation {
         /// Temporal decoders applied to every fold's test predictions (nil: none); training is
         /// unchanged, so one run scores them all on the same predictions.
         public var decoders: [DecoderSpec]? = nil
+        /// Train a Mamba (pooling `last`) to keep its state across the windows of a recording and
+        /// score it streamed over whole recordings, float and integer (nil: windowed, as usual).
+        public var acrossWindows: AcrossWindowsConfig? = nil
 
         public init(model: ModelConfig = ModelConfig(), training: TrainingConfig = TrainingConfig(),
                     window: WindowConfig = WindowConfig(), scaling: FeatureScaling = .fixed, seeds: [UInt64] = [1],
@@ -127,6 +130,12 @@ public enum CrossValidation {
         if let previous, let difference = previous.difference(from: config, dataset: dataset) {
             throw SessionError.mismatch("the saved progress is of another cross-validation (\(difference))")
         }
+        if let across = config.acrossWindows {
+            try AcrossWindows.check(across, model: config.model, window: config.window)
+            if config.distillation != nil || config.qatEpochs != nil {
+                throw SessionError.mismatch("across windows: a Mamba trained across windows is neither distilled nor fine-tuned under a plan yet")
+            }
+        }
         let perRecording = dataset.recordings.indices.map { makeWindows(dataset: dataset, recordings: [$0], config: config.window) }
         let counts = perRecording.map(\.count)
         let plans = try plan(windowCounts: counts, testRecordings: config.testRecordings)
@@ -162,8 +171,16 @@ public enum CrossValidation {
                     let metrics = ClassificationMetrics(predictions: predictions.predicted, labels: windows.test.labels, roomCount: shape.classes)
                     return .init(metrics, rooms: dataset.rooms)
                 }
+                let streams = config.acrossWindows.map { _ in
+                    (train: AcrossWindows.streams(of: windows.train, dataset: dataset, config: config.window, scaler: windows.scaler),
+                     validation: AcrossWindows.streams(of: windows.validation, dataset: dataset, config: config.window, scaler: windows.scaler),
+                     test: AcrossWindows.streams(of: windows.test, dataset: dataset, config: config.window, scaler: windows.scaler))
+                }
                 func testPredictions(_ model: ClassifierModel) -> Predictions {
-                    predict(model, on: windows.labelledTest, classes: shape.classes)
+                    if let streams, let mamba = model as? Mamba {
+                        return mamba.streamedPredictions(streams.test, windows: windows.test.count)
+                    }
+                    return predict(model, on: windows.labelledTest, classes: shape.classes)
                 }
                 var distillation: Distillation?
                 var teacherScore: TeacherScore?
@@ -176,19 +193,30 @@ public enum CrossValidation {
                                                 validationMacroF1: trained.bestF1, result: testResult(testPredictions(trained.teacher)))
                 }
                 let model = config.model.build(shape: shape, seed: seed)
-                let trainer = Trainer(model: model, config: config.training, classes: shape.classes,
+                let trainer: EpochTraining
+                if let across = config.acrossWindows, let streams, let mamba = model as? Mamba {
+                    trainer = AcrossWindowsTrainer(model: mamba, config: config.training, acrossWindows: across, hop: config.window.hop,
+                                                   classes: shape.classes, train: streams.train, validation: streams.validation, seed: seed)
+                } else {
+                    trainer = Trainer(model: model, config: config.training, classes: shape.classes,
                                       train: windows.labelledTrain, validation: windows.labelledValidation, seed: seed,
                                       distillation: distillation)
+                }
                 while !trainer.isFinished {
                     guard let record = trainer.runEpoch(control: control) else { break run }
                     onEvent(.epoch(record))
                 }
                 trainer.restoreBest()
                 func integerResult() throws -> (result: ExperimentReport.SplitResult, scores: IntegerScores)? {
-                    guard let integer = try IntegerModel(model, calibrationSet: windows.train, plan: config.plan ?? PrecisionPlan()) else {
-                        return nil
+                    let plan = config.plan ?? PrecisionPlan()
+                    let scores: IntegerScores
+                    if let streams, let mamba = model as? Mamba {
+                        let integer = try AcrossWindows.integerModel(mamba, calibrationStreams: streams.train, plan: plan)
+                        scores = try AcrossWindows.integerScores(integer, streams: streams.test, windows: windows.test.count)
+                    } else {
+                        guard let integer = try IntegerModel(model, calibrationSet: windows.train, plan: plan) else { return nil }
+                        scores = IntegerScores(codes: integer.scores(windows.test), output: integer.integer.output.quantization, rooms: shape.classes)
                     }
-                    let scores = IntegerScores(codes: integer.scores(windows.test), output: integer.integer.output.quantization, rooms: shape.classes)
                     let metrics = ClassificationMetrics(predictions: scores.predictions, labels: windows.test.labels, roomCount: shape.classes)
                     return (.init(metrics, rooms: dataset.rooms), scores)
                 }

@@ -103,9 +103,26 @@ public final class ExperimentRunner {
                                    augmented: config.training.receiverDropout > 0,
                                    temperature: reference.temperature, alpha: reference.alpha)
         }
-        let trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
+        // Across windows: every recording of the split streamed whole, its windows read at their ends.
+        let streams = config.acrossWindows.map { _ in
+            (train: AcrossWindows.streams(of: train, dataset: dataset, config: config.windowConfig, scaler: windows.scaler),
+             validation: AcrossWindows.streams(of: validation, dataset: dataset, config: config.windowConfig, scaler: windows.scaler),
+             test: AcrossWindows.streams(of: test, dataset: dataset, config: config.windowConfig, scaler: windows.scaler))
+        }
+        let trainer: EpochTraining
+        if let across = config.acrossWindows, let streams, let mamba = model as? Mamba {
+            trainer = AcrossWindowsTrainer(model: mamba, config: config.training, acrossWindows: across, hop: config.windowHop,
+                                           classes: dataset.rooms.count, train: streams.train, validation: streams.validation,
+                                           seed: config.seed)
+        } else {
+            trainer = Trainer(model: model, config: config.training, classes: dataset.rooms.count,
                               train: windows.labelledTrain, validation: windows.labelledValidation, seed: config.seed,
                               distillation: distillation)
+        }
+        func floatPredictions(_ set: WindowSet, labelled: LabelledWindows, streams: [RecordingStream]?) -> Predictions {
+            if let streams, let mamba = model as? Mamba { return mamba.streamedPredictions(streams, windows: set.count) }
+            return predict(model, on: labelled, classes: shape.classes)
+        }
         let profile = MCUProfile.catalogue.first { $0.name == config.mcu } ?? .nRF52840
         if hasGraph {
             // Sizes depend on shapes and bit widths only: a few windows calibrate the untrained model.
@@ -133,10 +150,10 @@ public final class ExperimentRunner {
         trainer.restoreBest()
 
         let rooms = dataset.rooms
-        let floatTest = predict(model, on: windows.labelledTest, classes: shape.classes)
+        let floatTest = floatPredictions(test, labelled: windows.labelledTest, streams: streams?.test)
         let decoded = try DecodingStage.evaluate(config.decoders ?? [], train: train, test: test, testLogits: floatTest.logits,
                                                  balancedClassifier: config.training.balanceClasses, plan: plan, dataset: dataset)
-        let floatValidation = predict(model, on: windows.labelledValidation, classes: shape.classes).predicted
+        let floatValidation = floatPredictions(validation, labelled: windows.labelledValidation, streams: streams?.validation).predicted
         let floatTestMetrics = ClassificationMetrics(predictions: floatTest.predicted, labels: test.labels, roomCount: rooms.count)
         onEvent(.trained(testFloatMacroF1: floatTestMetrics.macroF1))
         var replayPredictions = floatValidation
@@ -146,14 +163,23 @@ public final class ExperimentRunner {
         var memory: MemorySummary?
         if hasGraph {
             onEvent(.stage("quantizing to integers"))
-            guard let quantized = try IntegerModel(model, calibrationSet: train) else { preconditionFailure("a lowered model lowers") }
+            let quantized: IntegerModel
+            if let streams, let mamba = model as? Mamba {
+                quantized = try AcrossWindows.integerModel(mamba, calibrationStreams: streams.train)
+            } else {
+                guard let windowed = try IntegerModel(model, calibrationSet: train) else { preconditionFailure("a lowered model lowers") }
+                quantized = windowed
+            }
+            func integerScores(_ set: WindowSet, streams: [RecordingStream]?) throws -> IntegerScores {
+                if let streams { return try AcrossWindows.integerScores(quantized, streams: streams, windows: set.count) }
+                return IntegerScores(codes: quantized.scores(set), output: quantized.integer.output.quantization, rooms: rooms.count)
+            }
             layerReports = try quantized.quantizationReport(on: validation)
-            let int8Test = quantized.predict(test)
+            let int8Test = try integerScores(test, streams: streams?.test).predictions
             let int8TestResult = ExperimentReport.SplitResult(
                 ClassificationMetrics(predictions: int8Test, labels: test.labels, roomCount: rooms.count), rooms: rooms)
             int8Result = int8TestResult
-            let replayScores = IntegerScores(codes: quantized.scores(validation), output: quantized.integer.output.quantization,
-                                             rooms: rooms.count)
+            let replayScores = try integerScores(validation, streams: streams?.validation)
             replayPredictions = replayScores.predictions
             replayDecoded = try DecodingStage.replayRooms(config.decoders ?? [], train: train, windows: validation,
                                                           integerScores: replayScores, balancedClassifier: config.training.balanceClasses,

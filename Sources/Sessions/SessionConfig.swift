@@ -73,6 +73,9 @@ public struct SessionConfig: Codable, Sendable, Equatable {
     public var mcu: String = "nRF52840"
     /// Temporal decoders applied to the test predictions after training (nil: none).
     public var decoders: [DecoderSpec]?
+    /// Train the Mamba to keep its state across the windows of a recording, and score it streamed
+    /// over whole recordings (nil: windowed).
+    public var acrossWindows: AcrossWindowsConfig?
 
     public init(name: String) { self.name = name }
 
@@ -146,6 +149,10 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         if model.labelsSteps && teacher != nil {
             throw SessionError.mismatch("\(model.kind.rawValue) with a CRF head trains on the room of every step and "
                                         + "cannot be distilled from a teacher; choose the teacher without CRF, or no teacher")
+        }
+        if let acrossWindows {
+            try AcrossWindows.check(acrossWindows, model: model, window: windowConfig)
+            if teacher != nil { throw SessionError.mismatch("across windows: a Mamba trained across windows is not distilled from a teacher yet") }
         }
     }
 }

@@ -6,7 +6,7 @@ import Models
 extension SessionConfig {
     enum CodingKeys: String, CodingKey {
         case name, seed, data, split, defaultSplit, splitSpec, windowLength, windowHop, stepRate, maxGap, scaling, model, training,
-             teacher, ramBudgetBytes, mcu, decoders
+             teacher, ramBudgetBytes, mcu, decoders, acrossWindows
     }
 
     public init(from decoder: Decoder) throws {
@@ -29,6 +29,7 @@ extension SessionConfig {
         ramBudgetBytes = try c.value(.ramBudgetBytes, or: ramBudgetBytes)
         mcu = try c.value(.mcu, or: mcu)
         decoders = try c.decodeIfPresent([DecoderSpec].self, forKey: .decoders)
+        acrossWindows = try c.decodeIfPresent(AcrossWindowsConfig.self, forKey: .acrossWindows)
     }
 }
 

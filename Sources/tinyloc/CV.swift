@@ -135,6 +135,11 @@ struct CV: ParsableCommand {
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         try trainingOptions.apply(to: &config.training)
+        if let across = trainingOptions.acrossWindowsConfig {
+            trainingOptions.applyAcrossWindows(to: &config.model)
+            config.acrossWindows = across
+            do { try AcrossWindows.check(across, model: config.model, window: config.window) } catch { throw ValidationError("\(error)") }
+        }
         let decoders = try decoderList(decode).filter { $0.mode != .none }
         if !decoders.isEmpty { config.decoders = decoders }
         if let scaling = dataOptions.featureScaling { config.scaling = scaling }
@@ -150,6 +155,10 @@ struct CV: ParsableCommand {
               + "receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue) · "
               + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss")
               + " · keeps the \(config.training.keptWeights.rawValue) epoch's weights")
+        if let across = config.acrossWindows {
+            print("across windows: state kept over each recording (pooling last) · trained on segments of \(across.burnInWindows) warm-up + "
+                  + "\(across.windowsPerSegment) scored hops · scored streaming each recording from one reset")
+        }
         if let spec = config.distillation {
             print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
         }

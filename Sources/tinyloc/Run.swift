@@ -112,6 +112,10 @@ struct Run: ParsableCommand {
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         try trainingOptions.apply(to: &config.training)
+        if let across = trainingOptions.acrossWindowsConfig {
+            trainingOptions.applyAcrossWindows(to: &config.model)
+            config.acrossWindows = across
+        }
         if let recordings { config.data.recordings = recordings }
         if let minutes { config.data.minutesPerRecording = minutes }
         if let intactRecordings { config.data.intactRecordings = intactRecordings }

@@ -55,6 +55,9 @@ extension Run {
         list.compare("--recordings", given: recordings != nil, \.data.recordings)
         list.compare("--minutes", given: minutes != nil, \.data.minutesPerRecording)
         list.compare("--intact-recordings", given: intactRecordings != nil, \.data.intactRecordings)
+        list.compare("--across-windows/--burn-in", given: trainingOptions.acrossWindows != nil, \.acrossWindows) { across in
+            across.map { "\($0.windowsPerSegment) scored + \($0.burnInWindows) warm-up windows" } ?? "windowed"
+        }
         list.compare("--decode", given: decode != "none", { $0.decoders?.map(\.description).joined(separator: ",") ?? "none" })
         list.compare("--budget-kb", given: budgetKB != nil, { $0.ramBudgetBytes / 1024 })
         list.compare("--mcu", given: mcu != nil, \.mcu)

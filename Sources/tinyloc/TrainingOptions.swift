@@ -21,7 +21,22 @@ struct TrainingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Weight the loss by inverse room frequency (default on: it scored higher than plain cross-entropy leave-one-recording-out on SPHERE, docs/RESULTS.md); --no-balance-classes: plain cross-entropy, and a decoder then divides the posteriors by the training room frequencies.")
     var balanceClasses: Bool?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "mamba / mamba-wide: keep the state across the consecutive windows of a recording, trained on segments with a loss at the end of each of their last N windows (truncated back-propagation through time); scored with each recording streamed whole, never reset, as the chip runs it.",
+        discussion: "Sets the Mamba's pooling to last (its output at each window's end). Each segment begins with --burn-in windows' hops without loss, so the state is warm where the loss starts."))
+    var acrossWindows: Int?
+
+    @Option(parsing: .unconditional, help: "With --across-windows: hops of warm-up (no loss) at the start of every training segment (default 64: longer scored higher on SPHERE, docs/RESULTS.md).")
+    var burnIn: Int?
+
     func validate() throws {
+        if burnIn != nil && acrossWindows == nil { throw ValidationError("--burn-in belongs to --across-windows") }
+        if let across = acrossWindowsConfig {
+            let limits = AcrossWindowsConfig.limits
+            for (name, value) in [("--across-windows", across.windowsPerSegment), ("--burn-in", across.burnInWindows)] where !limits.contains(value) {
+                throw ValidationError("\(name) must be in \(limits.lowerBound)…\(limits.upperBound), got \(value)")
+            }
+        }
         if let learningRate, !(learningRate > 0 && learningRate <= 10) {
             throw ValidationError("--learning-rate must be in (0, 10], got \(learningRate)")
         }
@@ -41,6 +56,20 @@ struct TrainingOptions: ParsableArguments {
             }
             return kept
         }
+    }
+
+    /// The across-window recipe asked for, nil without --across-windows.
+    var acrossWindowsConfig: AcrossWindowsConfig? {
+        acrossWindows.map { AcrossWindowsConfig(windowsPerSegment: $0, burnInWindows: burnIn ?? AcrossWindowsConfig().burnInWindows) }
+    }
+
+    /// With --across-windows: the Mamba's config with pooling last (a kind without one is left for
+    /// the engine's check to name).
+    func applyAcrossWindows(to model: inout ModelConfig) {
+        guard acrossWindows != nil, model.kind == .mamba || model.kind == .mambaWide else { return }
+        var mamba = model.mamba ?? (model.kind == .mamba ? .mamba : .wide)
+        mamba.pooling = .last
+        model.mamba = mamba
     }
 
     func apply(to training: inout TrainingConfig) throws {

@@ -159,28 +159,17 @@ public final class AcrossWindowsTrainer {
 
     /// Loads the weights training ends with (`TrainingConfig.keptWeights`).
     public func restoreBest() {
-        for (p, values) in zip(model.parameters, bestParameters) { p.value.buffer.update(fromContentsOf: values) }
+        TrainerState.copy(bestParameters, into: model.parameters)
     }
 
     public func state() -> TrainerState {
-        TrainerState(epochsDone: epochsDone, optimizerStep: optimizer.step, bestF1: bestF1, bestEpoch: bestEpoch,
-                     parameters: model.parameters.map { $0.value.array },
-                     firstMoments: optimizer.firstMoments.map { $0.array },
-                     secondMoments: optimizer.secondMoments.map { $0.array },
-                     bestParameters: bestParameters, parameterNames: model.parameters.map(\.name))
+        TrainerState(parameters: model.parameters, optimizer: optimizer, epochsDone: epochsDone, bestF1: bestF1,
+                     bestEpoch: bestEpoch, bestParameters: bestParameters)
     }
 
     /// Continues from a saved state. Throws if the state belongs to a different network.
     public func restore(_ state: TrainerState) throws {
-        let names = model.parameters.map(\.name)
-        let counts = model.parameters.map(\.count)
-        guard state.parameterNames == names, state.parameters.map(\.count) == counts,
-              state.bestParameters.map(\.count) == counts,
-              state.firstMoments.map(\.count) == counts, state.secondMoments.map(\.count) == counts else {
-            throw TrainerError.mismatchedState(expected: names, found: state.parameterNames)
-        }
-        for (p, values) in zip(model.parameters, state.parameters) { p.value.buffer.update(fromContentsOf: values) }
-        optimizer.restore(step: state.optimizerStep, first: state.firstMoments, second: state.secondMoments)
+        try state.load(into: model.parameters, optimizer: optimizer)
         epochsDone = state.epochsDone
         bestF1 = state.bestF1
         bestEpoch = state.bestEpoch

@@ -86,6 +86,33 @@ public struct TrainerState: Sendable {
         self.bestParameters = bestParameters
         self.parameterNames = parameterNames
     }
+
+    /// The state of a trainer whose network holds `parameters` and whose optimizer is `optimizer`.
+    init(parameters: [Parameter], optimizer: Adam, epochsDone: Int, bestF1: Double, bestEpoch: Int, bestParameters: [[Float]]) {
+        self.init(epochsDone: epochsDone, optimizerStep: optimizer.step, bestF1: bestF1, bestEpoch: bestEpoch,
+                  parameters: parameters.map { $0.value.array },
+                  firstMoments: optimizer.firstMoments.map { $0.array },
+                  secondMoments: optimizer.secondMoments.map { $0.array },
+                  bestParameters: bestParameters, parameterNames: parameters.map(\.name))
+    }
+
+    /// Puts the saved weights into `parameters` and the saved moments into `optimizer`; throws,
+    /// changing nothing, if the state was saved from a different network.
+    func load(into parameters: [Parameter], optimizer: Adam) throws {
+        let names = parameters.map(\.name)
+        let counts = parameters.map(\.count)
+        guard parameterNames == names, self.parameters.map(\.count) == counts, bestParameters.map(\.count) == counts,
+              firstMoments.map(\.count) == counts, secondMoments.map(\.count) == counts else {
+            throw TrainerError.mismatchedState(expected: names, found: parameterNames)
+        }
+        Self.copy(self.parameters, into: parameters)
+        optimizer.restore(step: optimizerStep, first: firstMoments, second: secondMoments)
+    }
+
+    /// Overwrites each parameter's values with the matching array.
+    public static func copy(_ values: [[Float]], into parameters: [Parameter]) {
+        for (p, v) in zip(parameters, values) { _ = p.value.buffer.update(fromContentsOf: v) }
+    }
 }
 
 /// How far the epoch in progress has got: training windows done of all, then validating.
@@ -286,28 +313,17 @@ public final class Trainer {
     /// Loads the weights training ends with into the model: the best-on-validation epoch's, or
     /// the last epoch's with `keptWeights` `.last`.
     public func restoreBest() {
-        for (p, values) in zip(model.parameters, bestParameters) { p.value.buffer.update(fromContentsOf: values) }
+        TrainerState.copy(bestParameters, into: model.parameters)
     }
 
     public func state() -> TrainerState {
-        TrainerState(epochsDone: epochsDone, optimizerStep: optimizer.step, bestF1: bestF1, bestEpoch: bestEpoch,
-                     parameters: model.parameters.map { $0.value.array },
-                     firstMoments: optimizer.firstMoments.map { $0.array },
-                     secondMoments: optimizer.secondMoments.map { $0.array },
-                     bestParameters: bestParameters, parameterNames: model.parameters.map(\.name))
+        TrainerState(parameters: model.parameters, optimizer: optimizer, epochsDone: epochsDone, bestF1: bestF1,
+                     bestEpoch: bestEpoch, bestParameters: bestParameters)
     }
 
     /// Continues from a saved state. Throws if the state belongs to a different network.
     public func restore(_ state: TrainerState) throws {
-        let names = model.parameters.map(\.name)
-        let counts = model.parameters.map(\.count)
-        guard state.parameterNames == names, state.parameters.map(\.count) == counts,
-              state.bestParameters.map(\.count) == counts,
-              state.firstMoments.map(\.count) == counts, state.secondMoments.map(\.count) == counts else {
-            throw TrainerError.mismatchedState(expected: names, found: state.parameterNames)
-        }
-        for (p, values) in zip(model.parameters, state.parameters) { p.value.buffer.update(fromContentsOf: values) }
-        optimizer.restore(step: state.optimizerStep, first: state.firstMoments, second: state.secondMoments)
+        try state.load(into: model.parameters, optimizer: optimizer)
         epochsDone = state.epochsDone
         bestF1 = state.bestF1
         bestEpoch = state.bestEpoch

@@ -65,12 +65,12 @@ public final class FakeQuantizedWeights: WeightProjection {
     public func project() {
         masters = entries.map { $0.parameter.value.array }
         for (entry, master) in zip(entries, masters) {
-            entry.parameter.value.buffer.update(fromContentsOf: Self.rounded(master, entry))
+            _ = entry.parameter.value.buffer.update(fromContentsOf: Self.rounded(master, entry))
         }
     }
 
     public func restore() {
-        for (entry, master) in zip(entries, masters) { entry.parameter.value.buffer.update(fromContentsOf: master) }
+        for (entry, master) in zip(entries, masters) { _ = entry.parameter.value.buffer.update(fromContentsOf: master) }
         masters = []
     }
 

@@ -122,7 +122,7 @@ public struct Session {
               state.bestParameters.map(\.count) == model.parameters.map(\.count) else {
             throw TrainerError.mismatchedState(expected: model.parameters.map(\.name), found: state.parameterNames)
         }
-        for (parameter, values) in zip(model.parameters, state.bestParameters) { parameter.value.buffer.update(fromContentsOf: values) }
+        TrainerState.copy(state.bestParameters, into: model.parameters)
         return (model, state)
     }
 

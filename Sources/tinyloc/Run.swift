@@ -132,6 +132,8 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let config = try makeConfig()
+        // Refused before a session folder exists (a resumed session without --model is checked against its own model).
+        if config.acrossWindows != nil, model != nil || self.session == nil { try config.checkTrainable() }
         if !headless { try WorkbenchLauncher.checkTerminal() }
         let root = URL(fileURLWithPath: sessionsDir)
         // A user who names a model or a session gets exactly that; the bare workbench shows the study's path.

@@ -25,4 +25,17 @@ final class DemoPathCLITests: XCTestCase {
         XCTAssertEqual(student.status, 0, student.stderr)
         XCTAssertTrue(student.stdout.contains("distilling from teacher session t"), student.stdout)
     }
+
+    /// Across windows is a Mamba's setting: without `--model` (the workbench would walk the demo's
+    /// teacher) it is refused before any session folder is written, naming the model it got.
+    func testAcrossWindowsWithoutAMambaIsRefusedBeforeASessionExists() throws {
+        let sessions = try Harness.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: sessions) }
+        for launch in [["run", "--headless"], []] {
+            let refused = try Harness.run(launch + ["--sessions-dir", sessions.path, "--across-windows", "4"])
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.contains("only a Mamba keeps a state across windows, not mlp"), refused.stderr)
+            XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? [], [])
+        }
+    }
 }

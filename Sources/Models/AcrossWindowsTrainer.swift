@@ -54,20 +54,10 @@ public final class AcrossWindowsTrainer {
         bestParameters = model.parameters.map { $0.value.array }
         let labels = train.flatMap { $0.readouts.map(\.label) }
         trainWindows = labels.count
-        if config.balanceClasses {
-            var counts = [Int](repeating: 0, count: classes)
-            for label in labels { counts[label] += 1 }
-            let present = counts.filter { $0 > 0 }.count
-            // w_c = N / (present · n_c), as the windowed trainer weighs.
-            classWeights = counts.map { $0 == 0 ? 0 : Float(labels.count) / Float(present * $0) }
-        } else {
-            classWeights = nil
-        }
+        classWeights = config.classWeights(labels: labels, classes: classes)
     }
 
-    public var isFinished: Bool {
-        epochsDone >= config.epochs || (epochsDone - bestEpoch >= config.patience && epochsDone > 0)
-    }
+    public var isFinished: Bool { config.isFinished(epochsDone: epochsDone, bestEpoch: bestEpoch) }
 
     /// Trains one epoch over every segment in a seeded order, then streams the validation
     /// recordings. nil when stopped mid-epoch.

@@ -227,20 +227,10 @@ public final class Trainer {
         self.projection = projection
         precondition(labeller == nil || distillation == nil, "a CRF model trains on step labels, not by distillation")
         bestParameters = model.parameters.map { $0.value.array }
-        if config.balanceClasses {
-            var counts = [Int](repeating: 0, count: classes)
-            for label in train.labels { counts[label] += 1 }
-            let present = counts.filter { $0 > 0 }.count
-            // w_c = N / (present · n_c): the mean weight over training windows is 1.
-            classWeights = counts.map { $0 == 0 ? 0 : Float(train.count) / Float(present * $0) }
-        } else {
-            classWeights = nil
-        }
+        classWeights = config.classWeights(labels: train.labels, classes: classes)
     }
 
-    public var isFinished: Bool {
-        epochsDone >= config.epochs || (epochsDone - bestEpoch >= config.patience && epochsDone > 0)
-    }
+    public var isFinished: Bool { config.isFinished(epochsDone: epochsDone, bestEpoch: bestEpoch) }
 
     /// Trains one epoch and evaluates on the validation windows. Returns nil if stopped mid-epoch
     /// (the epoch's partial updates are then discarded by the caller reloading its checkpoint).
@@ -338,5 +328,22 @@ public enum TrainerError: Error, CustomStringConvertible {
         case let .mismatchedState(expected, found):
             return "checkpoint does not match the model: it holds parameters \(found), the model has \(expected)"
         }
+    }
+}
+
+extension TrainingConfig {
+    /// With `balanceClasses`, w_c = N / (present · n_c) over the training labels, so the mean weight
+    /// over training windows is 1 and an absent room weighs 0; nil (every window weighs 1) otherwise.
+    func classWeights(labels: [Int], classes: Int) -> [Float]? {
+        guard balanceClasses else { return nil }
+        var counts = [Int](repeating: 0, count: classes)
+        for label in labels { counts[label] += 1 }
+        let present = counts.filter { $0 > 0 }.count
+        return counts.map { $0 == 0 ? 0 : Float(labels.count) / Float(present * $0) }
+    }
+
+    /// Early stopping: the epoch limit, or `patience` epochs without a better validation score.
+    func isFinished(epochsDone: Int, bestEpoch: Int) -> Bool {
+        epochsDone >= epochs || (epochsDone - bestEpoch >= patience && epochsDone > 0)
     }
 }

@@ -277,6 +277,13 @@ def main():
         summary["difference"] = dict(mean=statistics.mean(differences), standardError=error)
         print(f"tinyloc − PyTorch over the {len(differences)} fold × seed pairs: {100 * statistics.mean(differences):+.1f} points "
               f"(standard error {100 * error:.1f})")
+        if args.init == "tinyloc-weights" and args.order == "tinyloc":
+            # From one start the two trainers should walk the same path; a run that parts names a
+            # difference in arithmetic, or tinyloc_start.py no longer drawing as tinyloc's sources do.
+            same = sum(abs(results[("tinyloc", s, f["test"])]["macroF1"] - results[("torch", s, f["test"])]["macroF1"]) < 1e-9
+                       and results[("tinyloc", s, f["test"])]["bestEpoch"] == results[("torch", s, f["test"])]["bestEpoch"]
+                       for s in seeds for f in folds)
+            print(f"same start: {same} of {len(differences)} runs end with the same best epoch and test macro-F1 on both sides")
     if args.json:
         with open(args.json + ".tmp", "w") as f:
             json.dump(dict(args=vars(args), summary=summary,

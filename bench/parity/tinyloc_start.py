@@ -7,15 +7,24 @@ arithmetic of the layers, the loss or the optimizer, not the luck of the draw.
 
 Written from tinyloc's sources (Sources/TinyTensor/RNG.swift: SplitMix64-seeded xoshiro256**,
 Box–Muller normals; Sources/TinyNN/Linear.swift: weight [in, out] then bias, each U(±1/√in);
-Sources/TinyNN/LearnedPositionEmbedding.swift: N(0, 0.02²); Sources/Models/Student.swift and
-EncoderBlock.swift: the order layers draw in; Sources/Models/Trainer.swift: Fisher–Yates per
+Sources/TinyNN/LearnedPositionEmbedding.swift: N(0, 0.02²); Sources/Models/Student.swift,
+EncoderBlock.swift, Mamba.swift and MambaBlock.swift: the order layers draw in; Sources/Models/Trainer.swift: Fisher–Yates per
 epoch from the seed's stream `epoch`). Float32 arithmetic is repeated step for step, so the
 weights are bit-identical to tinyloc's.
 """
+import ctypes
+import ctypes.util
 import math
 
 import numpy as np
 import torch
+
+# Mamba's dt_proj bias goes through expf/logf/expm1f; numpy's float32 versions may round
+# differently by an ulp, so the C library's own (the ones tinyloc calls on Linux) are used.
+_libm = ctypes.CDLL(ctypes.util.find_library("m"))
+for _name in ("expf", "logf", "expm1f"):
+    getattr(_libm, _name).restype = ctypes.c_float
+    getattr(_libm, _name).argtypes = [ctypes.c_float]
 
 MASK = (1 << 64) - 1
 
@@ -66,13 +75,21 @@ class SeededRNG:
         return self.next() % n
 
 
-def linear(rng, inputs, outputs):
-    """tinyloc's Linear: weight [in, out] row-major, then bias, U(±1/√in) in float32."""
-    bound = np.float32(1) / np.sqrt(np.float32(inputs))
+def uniform_values(rng, count, fan_in):
+    """`count` draws of U(±1/√fan_in) as tinyloc's layers make them, in float32."""
+    bound = np.float32(1) / np.sqrt(np.float32(fan_in))
     two, one = np.float32(2), np.float32(1)
-    weight = np.array([(rng.uniform() * two - one) * bound for _ in range(inputs * outputs)], dtype=np.float32)
-    bias = np.array([(rng.uniform() * two - one) * bound for _ in range(outputs)], dtype=np.float32)
-    return weight.reshape(inputs, outputs), bias
+    return np.array([(rng.uniform() * two - one) * bound for _ in range(count)], dtype=np.float32)
+
+
+def linear(rng, inputs, outputs, bias=True):
+    """tinyloc's Linear: weight [in, out] row-major, then (unless it has none) bias, U(±1/√in)."""
+    weight = uniform_values(rng, inputs * outputs, inputs).reshape(inputs, outputs)
+    return weight, (uniform_values(rng, outputs, inputs) if bias else None)
+
+
+def load_weight(module, weight):
+    module.weight.copy_(torch.from_numpy(weight.T.copy()))
 
 
 def epoch_order(seed, epoch, count):
@@ -118,4 +135,34 @@ def load_student(model, seed, steps, features, classes):
         load_linear(model.head, *linear(rng, width, classes))
 
 
-LOADERS = {"mlp": load_mlp, "student": load_student, "student-tiny": load_student}
+def load_mamba(model, seed, steps, features, classes):
+    """Mamba: embed; per block in_proj (no bias), the depthwise conv (weight [k, E] then bias,
+    U(±1/√k); tinyloc's weight[j, e] is PyTorch's weight[e, 0, j]), x_proj (no bias), dt_proj (weight
+    and bias drawn as a Linear), out_proj (no bias), then dt_proj's bias drawn again as the reference
+    Mamba sets it (softplus⁻¹ of Δ₀, log-uniform in [0.001, 0.1]); the head. RMSNorm weights, A_log
+    and D are set, not drawn, alike on both sides."""
+    rng = SeededRNG(seed)
+    width = model.embed.out_features
+    f32 = np.float32
+    with torch.no_grad():
+        load_linear(model.embed, *linear(rng, features, width))
+        for block in model.blocks:
+            inner, kernel = block.inner, block.kernel
+            load_weight(block.in_proj, linear(rng, width, 2 * inner, bias=False)[0])
+            weight = uniform_values(rng, kernel * inner, kernel).reshape(kernel, inner)
+            block.conv.weight.copy_(torch.from_numpy(weight.T.copy()).unsqueeze(1))
+            block.conv.bias.copy_(torch.from_numpy(uniform_values(rng, inner, kernel)))
+            load_weight(block.x_proj, linear(rng, inner, block.rank + 2 * block.state, bias=False)[0])
+            load_linear(block.dt_proj, *linear(rng, block.rank, inner))
+            load_weight(block.out_proj, linear(rng, inner, width, bias=False)[0])
+            low, high = _libm.logf(0.001), _libm.logf(0.1)
+            dt_bias = []
+            for _ in range(inner):
+                dt = max(f32(_libm.expf(f32(low) + rng.uniform() * (f32(high) - f32(low)))), f32(1e-4))
+                dt_bias.append(dt + f32(_libm.logf(-_libm.expm1f(-dt))))
+            block.dt_proj.bias.copy_(torch.from_numpy(np.array(dt_bias, dtype=f32)))
+        load_linear(model.head, *linear(rng, width, classes))
+
+
+LOADERS = {"mlp": load_mlp, "student": load_student, "student-tiny": load_student,
+           "mamba": load_mamba, "mamba-wide": load_mamba}

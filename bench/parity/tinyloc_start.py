@@ -1,5 +1,5 @@
 """tinyloc's own starting point, drawn in Python: its random generator, the initial weights of
-the MLP and the student transformers, and the order of the training windows in every epoch.
+the MLP, the student transformers and Mamba, and the order of the training windows in every epoch.
 
 With these the twin can start from exactly tinyloc's weights and see exactly tinyloc's batches
 (parity.py --same-start), so that whatever still differs between the two learning curves is the
@@ -8,9 +8,11 @@ arithmetic of the layers, the loss or the optimizer, not the luck of the draw.
 Written from tinyloc's sources (Sources/TinyTensor/RNG.swift: SplitMix64-seeded xoshiro256**,
 Box–Muller normals; Sources/TinyNN/Linear.swift: weight [in, out] then bias, each U(±1/√in);
 Sources/TinyNN/LearnedPositionEmbedding.swift: N(0, 0.02²); Sources/Models/Student.swift,
-EncoderBlock.swift, Mamba.swift and MambaBlock.swift: the order layers draw in; Sources/Models/Trainer.swift: Fisher–Yates per
-epoch from the seed's stream `epoch`). Float32 arithmetic is repeated step for step, so the
-weights are bit-identical to tinyloc's.
+EncoderBlock.swift, Mamba.swift and MambaBlock.swift: the order the layers draw in;
+Sources/Models/Trainer.swift: Fisher–Yates per epoch from the seed's stream `epoch`). Float32
+arithmetic is repeated step for step, so the weights are tinyloc's bit for bit; if tinyloc's
+layers change how they draw, this file must follow (parity.py --same-start then counts runs that
+no longer end alike).
 """
 import ctypes
 import ctypes.util

@@ -6,7 +6,9 @@ train). tinyloc trains them through `tinyloc cv --json`; the twin from bench/tor
 in this process with the same recipe:
 
 - initialisation: PyTorch's defaults, which tinyloc's layers reproduce (Linear: U(±1/√in)),
-  with the few layers where they differ redrawn as tinyloc draws them (`--init`);
+  with the few layers where they differ redrawn as tinyloc draws them (`--init`); or, with
+  `--same-start`, tinyloc's own initial weights and its own order of the windows every epoch
+  (tinyloc_start.py), which leaves only the arithmetic of the two trainers to differ;
 - a fresh random order of the training windows every epoch, batches of --batch-size, the last
   batch smaller;
 - cross-entropy, optionally class-balanced with w_c = N / (present · n_c) (the loss is then
@@ -37,6 +39,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import torch_models  # noqa: E402
+import tinyloc_start  # noqa: E402
 
 
 def load_windows(path):
@@ -105,7 +108,9 @@ def train_torch(args, kind, classes, train, validation, seed):
     torch.manual_seed(seed)
     x_train, y_train = train
     model = torch_models.BUILDERS[kind](x_train.shape[1], x_train.shape[2], classes)
-    if args.init == "tinyloc":
+    if args.init == "tinyloc-weights":
+        tinyloc_start.LOADERS[kind](model, seed, x_train.shape[1], x_train.shape[2], classes)
+    elif args.init == "tinyloc":
         tinyloc_initialisation(model)
     if args.weight_decay > 0:
         optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, eps=args.epsilon,
@@ -120,14 +125,23 @@ def train_torch(args, kind, classes, train, validation, seed):
     once = torch.randperm(len(ys), generator=order_rng)
     for epoch in range(1, args.epochs + 1):
         model.train()
-        order = torch.randperm(len(ys), generator=order_rng) if args.order == "per-epoch" else once
+        if args.order == "tinyloc":
+            order = tinyloc_start.epoch_order(seed, epoch, len(ys))
+        else:
+            order = torch.randperm(len(ys), generator=order_rng) if args.order == "per-epoch" else once
+        loss_sum = 0.0
         for start in range(0, len(ys), args.batch_size):
             batch = order[start:start + args.batch_size]
             optimizer.zero_grad()
-            loss_function(model(xs[batch]), ys[batch]).backward()
+            loss = loss_function(model(xs[batch]), ys[batch])
+            loss.backward()
             optimizer.step()
+            loss_sum += loss.item() * len(batch)
         epochs = epoch
         f1 = macro_f1(predict(model, validation[0]), validation[1], classes)
+        if args.verbose:
+            # The same line as `tinyloc cv --verbose`, to set the two learning curves side by side.
+            print(f"    epoch {epoch:3d}  loss {loss_sum / len(ys):.3f}  val F1 {f1:.3f}", flush=True)
         if f1 > best_f1:
             best_f1, best_epoch, best_state = f1, epoch, copy.deepcopy(model.state_dict())
         if epoch - best_epoch >= args.patience:
@@ -167,11 +181,17 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--epsilon", type=float, default=1e-8, help="PyTorch side's Adam ε (tinyloc's is 1e-8)")
     parser.add_argument("--balance-classes", action=argparse.BooleanOptionalAction, default=False)
-    parser.add_argument("--order", choices=["per-epoch", "once"], default="per-epoch",
-                        help="PyTorch side only, to measure a cause: shuffle every epoch (as tinyloc) or once")
-    parser.add_argument("--init", choices=["tinyloc", "pytorch"], default="tinyloc",
-                        help="PyTorch side only: draw the initial weights as tinyloc does (default) or keep PyTorch's "
-                             "defaults where they differ (attention, Mamba's dt_proj bias), to measure that cause")
+    parser.add_argument("--order", choices=["per-epoch", "once", "tinyloc"], default="per-epoch",
+                        help="PyTorch side only, to measure a cause: shuffle every epoch (as tinyloc), once, or take "
+                             "tinyloc's own order for the fold's seed (mlp, student, student-tiny, mamba, mamba-wide; tinyloc_start.py)")
+    parser.add_argument("--init", choices=["tinyloc", "pytorch", "tinyloc-weights"], default="tinyloc",
+                        help="PyTorch side only: draw the initial weights as tinyloc does (default), keep PyTorch's "
+                             "defaults where they differ (attention, Mamba's dt_proj bias), or start from tinyloc's own "
+                             "initial weights for the fold's seed (mlp, student, student-tiny, mamba, mamba-wide; tinyloc_start.py)")
+    parser.add_argument("--same-start", action="store_true",
+                        help="short for --init tinyloc-weights --order tinyloc: the twin starts where tinyloc starts and "
+                             "sees the same batches, so the two sides differ only in arithmetic")
+    parser.add_argument("--verbose", action="store_true", help="print the twin's training loss and validation F1 every epoch")
     parser.add_argument("--keep", choices=["best", "last"], default="best",
                         help="test the best-on-validation epoch's weights or the last epoch's (tinyloc: --keep-weights)")
     parser.add_argument("--side", choices=["both", "tinyloc", "torch"], default="both")
@@ -179,6 +199,10 @@ def main():
     parser.add_argument("--workdir", default="/tmp/tinyloc-parity")
     parser.add_argument("--json", help="write every fold of both sides here")
     args = parser.parse_args()
+    if args.same_start:
+        args.init, args.order = "tinyloc-weights", "tinyloc"
+    if (args.init == "tinyloc-weights" or args.order == "tinyloc") and args.model not in tinyloc_start.LOADERS:
+        parser.error(f"tinyloc's own initial weights and order are drawn here only for {', '.join(sorted(tinyloc_start.LOADERS))}")
     seeds = [int(s) for s in args.seeds.split(",")]
     os.makedirs(args.workdir, exist_ok=True)
     torch.set_num_threads(1)
@@ -253,6 +277,13 @@ def main():
         summary["difference"] = dict(mean=statistics.mean(differences), standardError=error)
         print(f"tinyloc − PyTorch over the {len(differences)} fold × seed pairs: {100 * statistics.mean(differences):+.1f} points "
               f"(standard error {100 * error:.1f})")
+        if args.init == "tinyloc-weights" and args.order == "tinyloc":
+            # From one start the two trainers should walk the same path; a run that parts names a
+            # difference in arithmetic, or tinyloc_start.py no longer drawing as tinyloc's sources do.
+            same = sum(abs(results[("tinyloc", s, f["test"])]["macroF1"] - results[("torch", s, f["test"])]["macroF1"]) < 1e-9
+                       and results[("tinyloc", s, f["test"])]["bestEpoch"] == results[("torch", s, f["test"])]["bestEpoch"]
+                       for s in seeds for f in folds)
+            print(f"same start: {same} of {len(differences)} runs end with the same best epoch and test macro-F1 on both sides")
     if args.json:
         with open(args.json + ".tmp", "w") as f:
             json.dump(dict(args=vars(args), summary=summary,

@@ -70,7 +70,16 @@ final class TmuxTests: XCTestCase {
         let exitFile = folder.appendingPathComponent("exit-status")
         let command = "LANG=C.UTF-8 LC_ALL=C.UTF-8 '\(Harness.executable.path)' " + arguments.joined(separator: " ")
             + "; echo $? > '\(exitFile.path)'; sleep 60"
-        try tmux(["new-session", "-d", "-s", "tl", "-x", "\(width)", "-y", "\(height)", command])
+        // After `kill-session` of the last session the server exits in the background; a client that
+        // reaches it while it is going down fails, so a few retries ride out that moment.
+        for attempt in 1... {
+            do {
+                try tmux(["new-session", "-d", "-s", "tl", "-x", "\(width)", "-y", "\(height)", command])
+                break
+            } catch is TmuxFailure where attempt < 10 {
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
         return exitFile
     }
 

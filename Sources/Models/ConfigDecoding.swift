@@ -11,7 +11,7 @@ extension KeyedDecodingContainer {
 
 extension TrainingConfig {
     enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, learningRate, weightDecay, patience, balanceClasses, receiverDropout, keptWeights
+        case epochs, batchSize, learningRate, weightDecay, patience, balanceClasses, receiverDropout, rssiNoiseDB, keptWeights
     }
 
     public init(from decoder: Decoder) throws {
@@ -24,6 +24,7 @@ extension TrainingConfig {
         patience = try c.value(.patience, or: patience)
         balanceClasses = try c.value(.balanceClasses, or: balanceClasses)
         receiverDropout = try c.value(.receiverDropout, or: receiverDropout)
+        rssiNoiseDB = try c.value(.rssiNoiseDB, or: rssiNoiseDB)
         keptWeights = try c.value(.keptWeights, or: keptWeights)
     }
 }

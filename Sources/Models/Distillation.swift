@@ -100,7 +100,7 @@ extension Distillation {
             onEpoch(record)
         }
         trainer.restoreBest()
-        let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.receiverDropout > 0,
+        let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.augmentsInputs,
                                   temperature: spec.temperature, alpha: spec.alpha)
         return TrainedTeacher(distillation: distillation, teacher: teacher, epochsTrained: trainer.epochsDone,
                               bestEpoch: trainer.bestEpoch, bestF1: trainer.bestF1)

@@ -152,7 +152,7 @@ struct CV: ParsableCommand {
         print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
               + "epochs ≤ \(config.training.epochs) · patience \(config.training.patience) · batch \(config.training.batchSize) · "
               + "learning rate \(config.training.learningRate) · weight decay \(config.training.weightDecay) · "
-              + "receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue) · "
+              + "receiver dropout \(config.training.receiverDropout) · RSSI noise \(config.training.rssiNoiseDB) dB · scaling \(config.scaling.rawValue) · "
               + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss")
               + " · keeps the \(config.training.keptWeights.rawValue) epoch's weights")
         if let across = config.acrossWindows {

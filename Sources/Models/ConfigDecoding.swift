@@ -43,3 +43,15 @@ extension ModelConfig {
         lstm = try c.decodeIfPresent(LSTMClassifier.Config.self, forKey: .lstm)
     }
 }
+
+extension DistillationConfig {
+    enum CodingKeys: String, CodingKey { case teacher, temperature, alpha, teachers }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(teacher: try c.value(.teacher, or: ModelConfig(kind: .teacher)))
+        temperature = try c.value(.temperature, or: temperature)
+        alpha = try c.value(.alpha, or: alpha)
+        teachers = try c.value(.teachers, or: teachers)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Localisation
 import Models
 import XCTest
 @testable import Sessions
@@ -41,5 +42,22 @@ final class RSSINoiseSessionTests: XCTestCase {
         XCTAssertThrowsError(try across.validate()) { error in
             XCTAssertEqual((error as? SessionConfig.Problem)?.path, "training.rssiNoiseDB", "\(error)")
         }
+    }
+
+    /// The noise is asked in dB, so its scale must follow the features: (dBm + 120)/60 on the fixed
+    /// map, then divided by the fitted range with min/max scaling.
+    func testTheDBScaleFollowsTheScaler() {
+        // Two receivers, no accelerometer: features RSSI 0, RSSI 1, heard 0, heard 1. Receiver 0
+        // spans 0…0.5 of the fixed map (−120…−90 dBm), receiver 1 0…0.25 (−120…−105 dBm).
+        let x: [Float] = [0.5, 0.25, 1, 1,
+                          0.1, 0, 1, 0]
+        let set = WindowSet(count: 2, length: 1, features: 4, x: x, labels: [0, 1], recordingIndex: [0, 0],
+                            startTimes: [0, 1], rooms: ["a", "b"], featureNames: ["r0", "r1", "h0", "h1"])
+        let fixed = SplitWindows(train: set, validation: set, test: set, scaling: .fixed, receivers: 2)
+        XCTAssertEqual(fixed.labelledTrain.rssiPerDB, [1 / 60, 1 / 60])
+        let minmax = SplitWindows(train: set, validation: set, test: set, scaling: .minmax, receivers: 2)
+        // 1 dB is 1/60 of the fixed map; the scaler divides by the range 0.5 and 0.25.
+        XCTAssertEqual(minmax.labelledTrain.rssiPerDB[0], 1 / 30, accuracy: 1e-7)
+        XCTAssertEqual(minmax.labelledTrain.rssiPerDB[1], 1 / 15, accuracy: 1e-7)
     }
 }

@@ -71,6 +71,9 @@ public struct WindowSet: Sendable {
 /// The floor for a receiver that heard nothing, dBm.
 public let silentRSSI: Float = -120
 
+/// The dB that one unit of an RSSI feature stands for: the feature is (dBm − silentRSSI) / 60.
+public let rssiDBPerFeatureUnit: Float = 60
+
 /// Features of every step of one recording plus the room at each step's centre.
 public struct StepFeatures: Sendable {
     public var steps: Int
@@ -115,7 +118,7 @@ public struct StepFeatures: Sendable {
             for j in 0..<r {
                 let h = heard[k * r + j]
                 let dBm = h > 0 ? Float(sum[k * r + j] / Double(h)) : silentRSSI
-                values[k * f + j] = (dBm - silentRSSI) / 60
+                values[k * f + j] = (dBm - silentRSSI) / rssiDBPerFeatureUnit
                 values[k * f + r + j] = packets[k] > 0 ? Float(h) / Float(packets[k]) : 0
             }
             if useAccel {

@@ -11,7 +11,7 @@ extension KeyedDecodingContainer {
 
 extension TrainingConfig {
     enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, learningRate, weightDecay, patience, balanceClasses, receiverDropout, keptWeights
+        case epochs, batchSize, learningRate, weightDecay, patience, balanceClasses, receiverDropout, rssiNoiseDB, keptWeights
     }
 
     public init(from decoder: Decoder) throws {
@@ -24,6 +24,7 @@ extension TrainingConfig {
         patience = try c.value(.patience, or: patience)
         balanceClasses = try c.value(.balanceClasses, or: balanceClasses)
         receiverDropout = try c.value(.receiverDropout, or: receiverDropout)
+        rssiNoiseDB = try c.value(.rssiNoiseDB, or: rssiNoiseDB)
         keptWeights = try c.value(.keptWeights, or: keptWeights)
     }
 }
@@ -40,5 +41,17 @@ extension ModelConfig {
         student = try c.decodeIfPresent(StudentConfig.self, forKey: .student)
         cnn = try c.decodeIfPresent(CNN.Config.self, forKey: .cnn)
         lstm = try c.decodeIfPresent(LSTMClassifier.Config.self, forKey: .lstm)
+    }
+}
+
+extension DistillationConfig {
+    enum CodingKeys: String, CodingKey { case teacher, temperature, alpha, teachers }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(teacher: try c.value(.teacher, or: ModelConfig(kind: .teacher)))
+        temperature = try c.value(.temperature, or: temperature)
+        alpha = try c.value(.alpha, or: alpha)
+        teachers = try c.value(.teachers, or: teachers)
     }
 }

@@ -63,20 +63,25 @@ final class Distiller {
     func backward(rows: Int) -> Tensor { loss.backward(rows: rows) }
 }
 
-/// Distillation as stored in a configuration: which teacher to train first, T and α.
+/// Distillation as stored in a configuration: which teacher to train first, how many, T and α.
 public struct DistillationConfig: Codable, Sendable, Equatable {
     public var teacher: ModelConfig
     public var temperature: Float = 4
     public var alpha: Float = 0.5
+    /// How many teachers of that kind to train, each from its own seed; the student learns their
+    /// softened outputs averaged (`TeacherEnsemble`). 1: one teacher.
+    public var teachers: Int = 1
 
-    public init(teacher: ModelConfig = ModelConfig(kind: .teacher), temperature: Float = 4, alpha: Float = 0.5) {
+    public init(teacher: ModelConfig = ModelConfig(kind: .teacher), temperature: Float = 4, alpha: Float = 0.5, teachers: Int = 1) {
         self.teacher = teacher
         self.temperature = temperature
         self.alpha = alpha
+        self.teachers = teachers
     }
 }
 
-/// A teacher trained for distillation, with how its training went.
+/// A teacher trained for distillation, with how its training went. For an ensemble: the longest
+/// member's epochs and best epoch, and the ensemble's own validation macro-F1.
 public struct TrainedTeacher {
     public var distillation: Distillation
     public var teacher: ClassifierModel
@@ -86,23 +91,38 @@ public struct TrainedTeacher {
 }
 
 extension Distillation {
-    /// Trains the configured teacher on the student's own training windows (early stopping on the
-    /// same validation windows), freezes its best weights and returns the distillation from it;
+    /// Trains the configured teacher (or `spec.teachers` of them, the first from `seed`, the others
+    /// from seeds derived from it) on the student's own training windows (early stopping on the
+    /// same validation windows), freezes their best weights and returns the distillation from them;
     /// nil if `control` stopped the training.
     public static func trainingTeacher(_ spec: DistillationConfig, shape: ModelShape, training: TrainingConfig,
                                        train: LabelledWindows, validation: LabelledWindows, seed: UInt64,
                                        control: TrainingControl? = nil,
                                        onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainedTeacher? {
-        let teacher = spec.teacher.build(shape: shape, seed: seed)
-        let trainer = Trainer(model: teacher, config: training, classes: shape.classes, train: train, validation: validation, seed: seed)
-        while !trainer.isFinished {
-            guard let record = trainer.runEpoch(control: control) else { return nil }
-            onEpoch(record)
+        var members: [ClassifierModel] = [], epochsTrained = 0, bestEpoch = 0, bestF1 = 0.0
+        for member in 0..<max(1, spec.teachers) {
+            var seeds = SeededRNG(seed: seed).split(UInt64(member))
+            let memberSeed = member == 0 ? seed : seeds.next()
+            let teacher = spec.teacher.build(shape: shape, seed: memberSeed)
+            let trainer = Trainer(model: teacher, config: training, classes: shape.classes, train: train, validation: validation, seed: memberSeed)
+            while !trainer.isFinished {
+                guard let record = trainer.runEpoch(control: control) else { return nil }
+                onEpoch(record)
+            }
+            trainer.restoreBest()
+            members.append(teacher)
+            epochsTrained = max(epochsTrained, trainer.epochsDone)
+            bestEpoch = max(bestEpoch, trainer.bestEpoch)
+            bestF1 = trainer.bestF1
         }
-        trainer.restoreBest()
-        let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.receiverDropout > 0,
+        let teacher: ClassifierModel = members.count == 1 ? members[0] : TeacherEnsemble(members: members, temperature: spec.temperature)
+        if members.count > 1 {
+            let predictions = predict(teacher, on: validation, classes: shape.classes)
+            bestF1 = ClassificationMetrics(predictions: predictions.predicted, labels: validation.labels, roomCount: shape.classes).macroF1
+        }
+        let distillation = frozen(teacher: teacher, train: train, classes: shape.classes, augmented: training.augmentsInputs,
                                   temperature: spec.temperature, alpha: spec.alpha)
-        return TrainedTeacher(distillation: distillation, teacher: teacher, epochsTrained: trainer.epochsDone,
-                              bestEpoch: trainer.bestEpoch, bestF1: trainer.bestF1)
+        return TrainedTeacher(distillation: distillation, teacher: teacher, epochsTrained: epochsTrained,
+                              bestEpoch: bestEpoch, bestF1: bestF1)
     }
 }

@@ -13,8 +13,15 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var balanceClasses: Bool = true
     /// Probability of silencing each receiver for a whole training window (0 = off).
     public var receiverDropout: Float = 0
+    /// Standard deviation, in dB, of Gaussian noise added to each heard RSSI reading of a training
+    /// window (0 = off); validation and test windows are never perturbed.
+    public var rssiNoiseDB: Float = 0
     /// Which weights training ends with; early stopping watches the best epoch either way.
     public var keptWeights: KeptWeights = .best
+
+    /// Whether training windows change from epoch to epoch, so a teacher's outputs on them cannot
+    /// be computed once ahead.
+    public var augmentsInputs: Bool { receiverDropout > 0 || rssiNoiseDB > 0 }
 
     public enum KeptWeights: String, Codable, Sendable {
         /// The epoch with the best validation macro-F1 (the usual early-stopping rule).
@@ -25,7 +32,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     }
 
     public init(epochs: Int = 40, batchSize: Int = 64, learningRate: Float = 1e-3, weightDecay: Float = 0,
-                patience: Int = 10, balanceClasses: Bool = true, receiverDropout: Float = 0, keptWeights: KeptWeights = .best) {
+                patience: Int = 10, balanceClasses: Bool = true, receiverDropout: Float = 0, rssiNoiseDB: Float = 0,
+                keptWeights: KeptWeights = .best) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -33,6 +41,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         self.patience = patience
         self.balanceClasses = balanceClasses
         self.receiverDropout = receiverDropout
+        self.rssiNoiseDB = rssiNoiseDB
         self.keptWeights = keptWeights
     }
 }
@@ -257,6 +266,7 @@ public final class Trainer {
             let indices = order[start..<(start + rows)]
             train.gather(indices, into: batch)
             train.silenceReceivers(in: batch, rows: rows, probability: config.receiverDropout, rng: &augmentRNG)
+            train.perturbRSSI(in: batch, rows: rows, sigmaDB: config.rssiNoiseDB, rng: &augmentRNG)
             let labels = indices.map { train.labels[$0] }
             optimizer.zeroGradients()
             projection?.project()

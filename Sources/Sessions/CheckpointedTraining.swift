@@ -30,6 +30,7 @@ extension Session {
             ("weightDecay", "\(saved.weightDecay)", "\(training.weightDecay)"),
             ("balanceClasses", "\(saved.balanceClasses)", "\(training.balanceClasses)"),
             ("receiverDropout", "\(saved.receiverDropout)", "\(training.receiverDropout)"),
+            ("rssiNoiseDB", "\(saved.rssiNoiseDB)", "\(training.rssiNoiseDB)"),
             ("keptWeights", saved.keptWeights.rawValue, training.keptWeights.rawValue),
         ].filter { $0.1 != $0.2 }
         return changes.map { "training.\($0.0) \($0.1) → \($0.2)" }.joined(separator: ", ")

@@ -100,7 +100,7 @@ public final class ExperimentRunner {
             let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
             onEvent(.teacher(name: teacher.session.config.name, model: teacher.session.config.model.kind.rawValue, history: teacher.history))
             distillation = .frozen(teacher: teacher.model, train: windows.labelledTrain, classes: shape.classes,
-                                   augmented: config.training.receiverDropout > 0,
+                                   augmented: config.training.augmentsInputs,
                                    temperature: reference.temperature, alpha: reference.alpha)
         }
         // Across windows: every recording of the split streamed whole, its windows read at their ends.

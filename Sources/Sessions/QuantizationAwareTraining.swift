@@ -161,7 +161,7 @@ public struct QuantizationAwareTraining {
             let shape = ModelShape(steps: trained.windows.train.length, features: trained.windows.train.features, classes: trained.rooms.count)
             let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
             return .frozen(teacher: teacher.model, train: trained.windows.labelledTrain, classes: trained.rooms.count,
-                           augmented: config.training.receiverDropout > 0, temperature: reference.temperature, alpha: reference.alpha)
+                           augmented: config.training.augmentsInputs, temperature: reference.temperature, alpha: reference.alpha)
         }
         let (trainer, projection) = fineTuner(trained.model, graph: before.graph, plan: plan, training: config.training,
                                               classes: trained.rooms.count, windows: trained.windows, seed: config.seed,

@@ -52,6 +52,11 @@ extension SessionConfig {
         try check("training.weightDecay", training.weightDecay, 0...10)
         try check("training.patience", training.patience, 0...100_000)
         try check("training.receiverDropout", training.receiverDropout, 0...0.9)
+        try check("training.rssiNoiseDB", training.rssiNoiseDB, 0...60)
+        if training.rssiNoiseDB > 0 && acrossWindows != nil {
+            throw Problem(path: "training.rssiNoiseDB", expected: "0 with acrossWindows (the across-window trainer adds no RSSI noise)",
+                          found: "\(training.rssiNoiseDB)")
+        }
         if let teacher {
             try positive("teacher.temperature", teacher.temperature, atMost: 100)
             try check("teacher.alpha", teacher.alpha, 0...1)

@@ -39,16 +39,24 @@ public struct SplitWindows: Sendable {
                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
     }
 
-    public var labelledTrain: LabelledWindows { train.labelled(receivers: receivers) }
-    public var labelledValidation: LabelledWindows { validation.labelled(receivers: receivers) }
-    public var labelledTest: LabelledWindows { test.labelled(receivers: receivers) }
+    public var labelledTrain: LabelledWindows { train.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }
+    public var labelledValidation: LabelledWindows { validation.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }
+    public var labelledTest: LabelledWindows { test.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }
+
+    /// How far each receiver's RSSI feature moves for 1 dB, after the scaler when there is one.
+    var rssiPerDB: [Float] {
+        (0..<receivers).map { r in
+            let fitted = scaler.map { $0.maximum[r] > $0.minimum[r] ? 1 / ($0.maximum[r] - $0.minimum[r]) : 1 } ?? 1
+            return fitted / rssiDBPerFeatureUnit
+        }
+    }
 }
 
 extension WindowSet {
     /// Receiver r's RSSI is feature r and its heard-rate feature R + r (see `StepFeatures`).
-    func labelled(receivers: Int) -> LabelledWindows {
+    func labelled(receivers: Int, rssiPerDB: [Float]) -> LabelledWindows {
         LabelledWindows(x: x, labels: labels, stepLabels: stepLabels, steps: length, features: features,
-                        receiverFeatures: (0..<receivers).map { [$0, receivers + $0] })
+                        receiverFeatures: (0..<receivers).map { [$0, receivers + $0] }, rssiPerDB: rssiPerDB)
     }
 }
 

@@ -29,6 +29,9 @@ struct CV: ParsableCommand {
     @Option(help: "Distil the model from a teacher of this kind, trained first on the same fold and seed (e.g. teacher).")
     var distillFrom: String?
 
+    @Option(parsing: .unconditional, help: "With --distill-from: train this many teachers of that kind, each from its own seed, and distil from their softened outputs averaged (default 1).")
+    var teachers: Int?
+
     @Option(parsing: .unconditional, help: "Distillation temperature T.")
     var temperature: Float = 4
 
@@ -86,6 +89,10 @@ struct CV: ParsableCommand {
         if let distillFrom { _ = try parseModelKind(distillFrom) }
         try checkCRF(crf, model: try parseModelKind(model))
         if crf, distillFrom != nil { throw ValidationError("--crf trains on step labels and cannot be combined with --distill-from") }
+        if let teachers {
+            if distillFrom == nil { throw ValidationError("--teachers belongs to --distill-from") }
+            if !(1...8).contains(teachers) { throw ValidationError("--teachers must be in 1…8, got \(teachers)") }
+        }
         if !(temperature > 0) || !(0...1).contains(alpha) { throw ValidationError("--temperature must be positive and --alpha in [0, 1]") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let receiverDropout, !(0...0.9).contains(receiverDropout) {
@@ -131,7 +138,7 @@ struct CV: ParsableCommand {
         if let epochs { config.training.epochs = epochs }
         if let distillFrom {
             config.distillation = DistillationConfig(teacher: ModelConfig(kind: try parseModelKind(distillFrom)),
-                                                     temperature: temperature, alpha: alpha)
+                                                     temperature: temperature, alpha: alpha, teachers: teachers ?? 1)
         }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         try trainingOptions.apply(to: &config.training)
@@ -152,7 +159,7 @@ struct CV: ParsableCommand {
         print("model \(config.model.kind.rawValue)\(config.model.labelsSteps ? " + CRF (trained on step labels, Viterbi majority)" : "") · seeds \(seedList.map(String.init).joined(separator: ",")) · "
               + "epochs ≤ \(config.training.epochs) · patience \(config.training.patience) · batch \(config.training.batchSize) · "
               + "learning rate \(config.training.learningRate) · weight decay \(config.training.weightDecay) · "
-              + "receiver dropout \(config.training.receiverDropout) · scaling \(config.scaling.rawValue) · "
+              + "receiver dropout \(config.training.receiverDropout) · RSSI noise \(config.training.rssiNoiseDB) dB · scaling \(config.scaling.rawValue) · "
               + (config.training.balanceClasses ? "class-balanced loss" : "plain (unweighted) loss")
               + " · keeps the \(config.training.keptWeights.rawValue) epoch's weights")
         if let across = config.acrossWindows {
@@ -160,7 +167,8 @@ struct CV: ParsableCommand {
                   + "\(across.windowsPerSegment) scored hops · scored streaming each recording from one reset")
         }
         if let spec = config.distillation {
-            print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed) · T \(spec.temperature) · α \(spec.alpha)")
+            let ensemble = spec.teachers == 1 ? "" : ", \(spec.teachers) of them from their own seeds, softened outputs averaged"
+            print("distilled from \(spec.teacher.kind.rawValue) (trained per fold and seed\(ensemble)) · T \(spec.temperature) · α \(spec.alpha)")
         }
         // Folds are saved as they finish, so a run killed after hours loses at most the fold in progress.
         let progressURL = json.map { URL(fileURLWithPath: $0 + ".partial") }

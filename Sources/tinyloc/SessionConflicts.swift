@@ -46,6 +46,7 @@ extension Run {
         list.compare("--receiver-dropout", given: receiverDropout != nil, \.training.receiverDropout)
         list.compare("--learning-rate", given: trainingOptions.learningRate != nil, \.training.learningRate)
         list.compare("--batch-size", given: trainingOptions.batchSize != nil, \.training.batchSize)
+        list.compare("--rssi-noise", given: trainingOptions.rssiNoiseDB != nil, \.training.rssiNoiseDB)
         list.compare("--patience", given: trainingOptions.patience != nil, \.training.patience)
         list.compare("--weight-decay", given: trainingOptions.weightDecay != nil, \.training.weightDecay)
         list.compare("--keep-weights", given: trainingOptions.keepWeights != nil, \.training.keptWeights.rawValue)

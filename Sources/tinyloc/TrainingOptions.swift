@@ -21,6 +21,10 @@ struct TrainingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Weight the loss by inverse room frequency (default on: it scored higher than plain cross-entropy leave-one-recording-out on SPHERE, docs/RESULTS.md); --no-balance-classes: plain cross-entropy, and a decoder then divides the posteriors by the training room frequencies.")
     var balanceClasses: Bool?
 
+    @Option(name: .customLong("rssi-noise"), parsing: .unconditional,
+            help: "Add Gaussian noise of this standard deviation in dB to each heard RSSI reading of the training windows (default 0: off); silent receivers, heard-rates, validation and test are left as they are. Not with --across-windows.")
+    var rssiNoiseDB: Float?
+
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "mamba / mamba-wide: keep the state across the consecutive windows of a recording, trained on segments with a loss at the end of each of their last N windows (truncated back-propagation through time); scored with each recording streamed whole, never reset, as the chip runs it.",
         discussion: "Sets the Mamba's pooling to last (its output at each window's end). Each segment begins with --burn-in windows' hops without loss, so the state is warm where the loss starts."))
@@ -31,6 +35,12 @@ struct TrainingOptions: ParsableArguments {
 
     func validate() throws {
         if burnIn != nil && acrossWindows == nil { throw ValidationError("--burn-in belongs to --across-windows") }
+        if let rssiNoiseDB {
+            guard (0...60).contains(rssiNoiseDB) else { throw ValidationError("--rssi-noise must be in 0…60 dB, got \(rssiNoiseDB)") }
+            if rssiNoiseDB > 0 && acrossWindows != nil {
+                throw ValidationError("--rssi-noise is not applied by the across-window trainer; drop it or --across-windows")
+            }
+        }
         if let across = acrossWindowsConfig {
             let limits = AcrossWindowsConfig.limits
             for (name, value) in [("--across-windows", across.windowsPerSegment), ("--burn-in", across.burnInWindows)] where !limits.contains(value) {
@@ -79,5 +89,6 @@ struct TrainingOptions: ParsableArguments {
         if let patience { training.patience = patience }
         if let weightDecay { training.weightDecay = weightDecay }
         if let balanceClasses { training.balanceClasses = balanceClasses }
+        if let rssiNoiseDB { training.rssiNoiseDB = rssiNoiseDB }
     }
 }

@@ -207,7 +207,7 @@ struct Segment {
 /// hops of warm-up (fewer only at the start of a recording, where the chip's state is zero too).
 /// A stream shorter than one segment is one segment from its start: it scores all its readouts.
 func segments(of streams: [RecordingStream], config: AcrossWindowsConfig, hop: Int) -> [Segment] {
-    let length = config.segmentSteps(hop: hop), stride = config.windowsPerSegment * hop, burnIn = config.burnInWindows * hop
+    let length = config.segmentSteps(hop: hop), stride = config.windowsPerSegment * hop
     var result: [Segment] = []
     for (s, stream) in streams.enumerated() where !stream.readouts.isEmpty {
         guard stream.steps > length else {

@@ -5,21 +5,11 @@ import XCTest
 /// Which weights training ends with: the test snapshots the model after every epoch itself and
 /// checks `restoreBest` against the snapshot of the epoch the rule names.
 final class KeptWeightsTests: XCTestCase {
-    /// Three noisy rooms, so validation macro-F1 moves from epoch to epoch.
-    private func windows(count: Int, seed: UInt64) -> LabelledWindows {
-        var rng = SeededRNG(seed: seed)
-        var x = [Float](), labels = [Int]()
-        for i in 0..<count {
-            labels.append(i % 3)
-            for _ in 0..<8 { x.append(Float(i % 3) * 0.3 + rng.normal()) }
-        }
-        return LabelledWindows(x: x, labels: labels, steps: 4, features: 2)
-    }
 
     private func trainAndSnapshot(_ kept: TrainingConfig.KeptWeights) -> (trainer: Trainer, snapshots: [[[Float]]], f1: [Double]) {
         let model = MLP(shape: ModelShape(steps: 4, features: 2, classes: 3), config: .init(hidden: 6), seed: 5)
         let trainer = Trainer(model: model, config: TrainingConfig(epochs: 8, batchSize: 16, patience: 100, keptWeights: kept),
-                              classes: 3, train: windows(count: 60, seed: 1), validation: windows(count: 30, seed: 2), seed: 9)
+                              classes: 3, train: noisyRooms(count: 60, seed: 1), validation: noisyRooms(count: 30, seed: 2), seed: 9)
         var snapshots = [[[Float]]](), f1 = [Double]()
         while !trainer.isFinished {
             let record = trainer.runEpoch()!

@@ -36,20 +36,11 @@ final class TeacherEnsembleTests: XCTestCase {
         for (got, want) in zip(out, expected) { XCTAssertEqual(got, want, accuracy: 1e-5) }
     }
 
-    private func windows(count: Int, seed: UInt64) -> LabelledWindows {
-        var rng = SeededRNG(seed: seed)
-        var x = [Float](), labels = [Int]()
-        for i in 0..<count {
-            labels.append(i % 3)
-            for _ in 0..<8 { x.append(Float(i % 3) * 0.3 + rng.normal()) }
-        }
-        return LabelledWindows(x: x, labels: labels, steps: 4, features: 2)
-    }
 
     func testSeveralTeachersAreSeededApartAndOneIsTheTeacherOfBefore() throws {
         let shape = ModelShape(steps: 4, features: 2, classes: 3)
         let training = TrainingConfig(epochs: 2, batchSize: 16, patience: 100)
-        let train = windows(count: 60, seed: 1), validation = windows(count: 30, seed: 2)
+        let train = noisyRooms(count: 60, seed: 1), validation = noisyRooms(count: 30, seed: 2)
         func teacher(_ count: Int) -> TrainedTeacher {
             Distillation.trainingTeacher(DistillationConfig(teacher: ModelConfig(kind: .mlp), teachers: count), shape: shape,
                                          training: training, train: train, validation: validation, seed: 7)!

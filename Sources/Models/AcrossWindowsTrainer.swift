@@ -51,6 +51,7 @@ public final class AcrossWindowsTrainer {
         loss = SoftmaxCrossEntropy(classes: classes)
         runner = MambaSegments(model)
         batch = Tensor([segmentsPerBatch, segmentSteps, model.shape.features])
+        cutUntrainedInputs(of: model, silentFeatures: silentFeatures(train.flatMap(\.x), features: model.shape.features))
         bestParameters = model.parameters.map { $0.value.array }
         let labels = train.flatMap { $0.readouts.map(\.label) }
         trainWindows = labels.count

@@ -42,6 +42,11 @@ public final class CNN: ClassifierModel {
 
     public var parameters: [Parameter] { stages.flatMap(\.conv.parameters) + head.parameters }
 
+    public func zeroInputWeights(reading features: [Int]) {
+        let first = stages[0].conv
+        first.weight.zeroRows((0..<first.kernel).flatMap { j in features.map { j * shape.features + $0 } })
+    }
+
     public func forward(_ x: Tensor, rows batch: Int, training: Bool) -> Tensor {
         var h = x
         for (i, stage) in stages.enumerated() {

@@ -18,6 +18,9 @@ public protocol ClassifierModel: AnyObject {
     /// The trained model as the one graph form, at batch 1, for `mode`; nil when the family
     /// cannot run that way (or has no lowering yet).
     func lowered(_ mode: ExecutionMode) -> Graph?
+    /// Zeroes every weight that multiplies one of `features` (indices into a step's F features), so
+    /// those inputs no longer change the output.
+    func zeroInputWeights(reading features: [Int])
 }
 
 extension ClassifierModel {

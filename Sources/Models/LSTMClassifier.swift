@@ -27,6 +27,8 @@ public final class LSTMClassifier: ClassifierModel {
 
     public var parameters: [Parameter] { lstm.parameters + head.parameters }
 
+    public func zeroInputWeights(reading features: [Int]) { lstm.inputWeight.zeroRows(features) }
+
     public func forward(_ x: Tensor, rows batch: Int, training: Bool) -> Tensor {
         let h = lstm.forward(x, batch: batch, steps: shape.steps)
         return head.forward(lastStep.forward(h, batch: batch, steps: shape.steps), rows: batch)

@@ -37,6 +37,9 @@ public struct LabelledWindows: Sendable {
     public var count: Int { labels.count }
     public var windowSize: Int { steps * features }
 
+    /// The features that are 0 at every step of every window (a receiver never heard).
+    public var silentFeatures: [Int] { Models.silentFeatures(x, features: features) }
+
     /// Copies the windows at `indices` into the first rows of `batch`.
     public func gather(_ indices: ArraySlice<Int>, into batch: Tensor) {
         x.withUnsafeBufferPointer { source in

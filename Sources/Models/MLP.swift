@@ -36,6 +36,10 @@ public final class MLP: ClassifierModel {
 
     public var parameters: [Parameter] { fc1.parameters + fc2.parameters }
 
+    public func zeroInputWeights(reading features: [Int]) {
+        fc1.weight.zeroRows((0..<shape.steps).flatMap { t in features.map { t * shape.features + $0 } })
+    }
+
     public func forward(_ x: Tensor, rows: Int, training: Bool) -> Tensor {
         // x is [rows, T, F] in row-major order, which already is the flattened [rows, T·F].
         let h = relu.forward(fc1.forward(x, rows: rows), rows: rows)

@@ -35,6 +35,8 @@ public final class Mamba: ClassifierModel {
         embed.parameters + blocks.flatMap(\.parameters) + norm.parameters + head.parameters
     }
 
+    public func zeroInputWeights(reading features: [Int]) { embed.weight.zeroRows(features) }
+
     public func forward(_ x: Tensor, rows: Int, training: Bool) -> Tensor {
         let steps = shape.steps
         var h = embed.forward(x, rows: rows * steps)

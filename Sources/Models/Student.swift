@@ -37,6 +37,8 @@ public final class Student: ClassifierModel {
         embed.parameters + position.parameters + blocks.flatMap(\.parameters) + finalNorm.parameters + head.parameters
     }
 
+    public func zeroInputWeights(reading features: [Int]) { embed.weight.zeroRows(features) }
+
     public func forward(_ x: Tensor, rows batch: Int, training: Bool) -> Tensor {
         let T = shape.steps
         var h = position.forward(embed.forward(x, rows: batch * T), batch: batch)

@@ -100,6 +100,12 @@ public final class Teacher: SequenceLabeller {
             + fuseConv.parameters + fuseNorm.parameters + head.parameters + (crf?.parameters ?? [])
     }
 
+    /// The RSSI modality reads the leading features, the accelerometer's embedding the rest.
+    public func zeroInputWeights(reading features: [Int]) {
+        embeddings[0].weight.zeroRows(features.filter { $0 < rssiFeatures })
+        if embeddings.count > 1 { embeddings[1].weight.zeroRows(features.filter { $0 >= rssiFeatures }.map { $0 - rssiFeatures }) }
+    }
+
     /// Per-step emissions [B·T, C] of the last forward, with a CRF (what it decodes).
     public private(set) var emissions = Tensor([0])
 

@@ -22,6 +22,8 @@ public final class TeacherEnsemble: ClassifierModel {
     public var kind: ModelKind { members[0].kind }
     public var parameters: [Parameter] { members.flatMap(\.parameters) }
 
+    public func zeroInputWeights(reading features: [Int]) { members.forEach { $0.zeroInputWeights(reading: features) } }
+
     public func forward(_ x: Tensor, rows: Int, training: Bool) -> Tensor {
         // Each member returns its own buffer, so all of them stay valid side by side.
         let memberLogits = members.map { $0.forward(x, rows: rows, training: false) }

@@ -235,6 +235,7 @@ public final class Trainer {
         labeller = crfLabeller(model)
         self.projection = projection
         precondition(labeller == nil || distillation == nil, "a CRF model trains on step labels, not by distillation")
+        cutUntrainedInputs(of: model, silentFeatures: train.silentFeatures)
         bestParameters = model.parameters.map { $0.value.array }
         classWeights = config.classWeights(labels: train.labels, classes: classes)
     }
@@ -356,4 +357,19 @@ extension TrainingConfig {
     func isFinished(epochsDone: Int, bestEpoch: Int) -> Bool {
         epochsDone >= epochs || (epochsDone - bestEpoch >= patience && epochsDone > 0)
     }
+}
+
+/// A feature that is 0 throughout training (SPHERE's Study_AP, heard in one recording only) never
+/// moves the weights that read it: they keep their random start. Zeroed, a receiver first heard at
+/// test time cannot add that untrained noise to every prediction; a RandomForest ignores such a
+/// feature by construction. Training is unchanged: those weights only ever multiplied zeros.
+func cutUntrainedInputs(of model: ClassifierModel, silentFeatures: [Int]) {
+    if !silentFeatures.isEmpty { model.zeroInputWeights(reading: silentFeatures) }
+}
+
+/// The features of `x` ([rows, features] row-major) that are 0 in every row.
+func silentFeatures(_ x: [Float], features: Int) -> [Int] {
+    var heard = [Bool](repeating: false, count: features)
+    for (index, value) in x.enumerated() where value != 0 { heard[index % features] = true }
+    return heard.indices.filter { !heard[$0] }
 }

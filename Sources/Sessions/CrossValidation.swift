@@ -76,6 +76,8 @@ public enum CrossValidation {
         public var qat: ExperimentReport.SplitResult? = nil
         /// The test recording decoded by each of `Config.decoders`.
         public var decoded: [DecodedResult]? = nil
+        /// Receivers never heard in this fold's training recordings, which its model ignores.
+        public var ignoredReceivers: [String]? = nil
     }
 
     public struct TeacherScore: Codable, Sendable, Equatable {
@@ -247,6 +249,7 @@ public enum CrossValidation {
                                   scaler: windows.scaler, teacher: teacherScore, decoded: decoded.isEmpty ? nil : decoded)
                 result.int8 = int8
                 result.qat = qat
+                result.ignoredReceivers = windows.receiversNeverHeardInTraining(names: dataset.receivers)
                 folds.append(result)
                 onEvent(.foldFinished(result, soFar: report()))
             }

@@ -24,6 +24,8 @@ public struct ExperimentReport: Codable, Sendable {
         public var coverage: [ReceiverCoverage]?
         /// How the default split chose validation and test (absent when the split was named, and in older reports).
         public var splitNote: String?
+        /// Receivers never heard in the training recordings, which the model ignores (absent when none).
+        public var ignoredReceivers: [String]? = nil
 
         /// Receivers silent in all of `recording` that most training recordings hear, nil when none.
         /// One silent in training too (SPHERE's Study_AP) is no surprise to the model and needs no warning.

@@ -80,7 +80,8 @@ public final class ExperimentRunner {
             trainRecordings: split.train.map { names[$0] }, validationRecordings: split.validation.map { names[$0] },
             testRecordings: split.test.map { names[$0] }, trainWindows: train.count, validationWindows: validation.count,
             testWindows: test.count, features: train.features, steps: train.length,
-            silentReceivers: silentReceivers(in: dataset), coverage: ReceiverCoverage.table(dataset), splitNote: splitNote)
+            silentReceivers: silentReceivers(in: dataset), coverage: ReceiverCoverage.table(dataset), splitNote: splitNote,
+            ignoredReceivers: windows.receiversNeverHeardInTraining(names: dataset.receivers))
         let replay = ReplayTrack(recording: summary.validationRecordings.joined(separator: "+"),
                                  times: validation.startTimes.map { $0 + Double(validation.length) / config.stepRate },
                                  trueRooms: validation.labels)

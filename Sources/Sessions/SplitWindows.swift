@@ -39,6 +39,14 @@ public struct SplitWindows: Sendable {
                   scaling: config.scaling ?? .fixed, receivers: dataset.receivers.count)
     }
 
+    /// Receivers that heard nothing in any training window: every model trained on these windows
+    /// ignores them (see `cutUntrainedInputs`), nil when there are none.
+    public func receiversNeverHeardInTraining(names: [String]) -> [String]? {
+        let silent = Set(train.labelled(receivers: receivers, rssiPerDB: []).silentFeatures)
+        let never = names.indices.filter { silent.contains($0) && silent.contains(receivers + $0) }.map { names[$0] }
+        return never.isEmpty ? nil : never
+    }
+
     public var labelledTrain: LabelledWindows { train.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }
     public var labelledValidation: LabelledWindows { validation.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }
     public var labelledTest: LabelledWindows { test.labelled(receivers: receivers, rssiPerDB: rssiPerDB) }

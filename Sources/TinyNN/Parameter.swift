@@ -13,6 +13,12 @@ public final class Parameter {
     }
 
     public var count: Int { value.count }
+
+    /// Sets rows of a [rows, columns] weight to zero.
+    public func zeroRows(_ rows: [Int]) {
+        let columns = value.shape.dropFirst().reduce(1, *)
+        for row in rows { (value.data + row * columns).update(repeating: 0, count: columns) }
+    }
 }
 
 /// Reusable activation storage: a tensor whose leading dimension (rows) may vary per call up to a

@@ -240,6 +240,9 @@ struct CV: ParsableCommand {
                             fold.test, fold.validation, fold.seed, fold.trainWindows, fold.validationWindows, fold.testWindows,
                             fold.epochsTrained, fold.bestEpoch, fold.validationMacroF1, fold.result.macroF1, fold.result.accuracy)
                      + (resumed ? "  (saved)" : "")]
+        if let ignored = fold.ignoredReceivers {
+            lines.append("      ignores \(ignored.joined(separator: ", ")) (never heard in the training recordings)")
+        }
         if let int8 = fold.int8 {
             lines.append(String(format: "      integer model: test macro-F1 %.3f  accuracy %.3f  (integer − float %+.1f points)",
                                 int8.macroF1, int8.accuracy, (int8.macroF1 - fold.result.macroF1) * 100))

@@ -30,6 +30,9 @@ struct HeadlessRun {
                 for (recording, receivers) in data.silentReceivers.sorted(by: { $0.key < $1.key }) {
                     output.print("  note: \(receivers.joined(separator: ", ")) heard nothing in all of \(recording)")
                 }
+                if let ignored = data.ignoredReceivers {
+                    output.print("  note: \(ignored.joined(separator: ", ")) never heard in the training recordings: the model ignores \(ignored.count == 1 ? "it" : "them")")
+                }
             case .modelBuilt(let model):
                 output.print("  model \(model.kind) · \(model.parameters) parameters")
             case let .teacher(name, model, history):

@@ -23,6 +23,7 @@ final class TeacherEnsembleTests: XCTestCase {
         func backward(_ dlogits: Tensor, rows: Int) {}
         func reseed(epoch: Int) {}
         func lowered(_ mode: ExecutionMode) -> Graph? { nil }
+        func zeroInputWeights(reading features: [Int]) {}
     }
 
     func testLogitsSoftenToTheMembersAveragedProbabilities() {

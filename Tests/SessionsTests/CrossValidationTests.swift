@@ -66,6 +66,21 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertEqual(again.folds, report.folds, "same seeds, same folds, same numbers")
     }
 
+    /// Receiver B is heard only in recording 00003: the folds that train without 00003 name it as
+    /// ignored (their models cannot have learnt anything from it), the fold that trains on it does not.
+    func testFoldsNameTheReceiversTheirTrainingNeverHeard() throws {
+        var dataset = twoRoomDataset(recordings: 3)
+        for k in 0..<2 {
+            for i in stride(from: 1, to: dataset.recordings[k].rssi.count, by: 2) { dataset.recordings[k].rssi[i] = .nan }
+        }
+        var config = CrossValidation.Config(seeds: [1])
+        config.training.epochs = 1
+        let report = try CrossValidation.run(dataset: dataset, config: config)
+        XCTAssertEqual(report.folds.map(\.test), ["00001", "00002", "00003"])
+        XCTAssertEqual(report.folds.map(\.train), [["00003"], ["00001"], ["00002"]])
+        XCTAssertEqual(report.folds.map(\.ignoredReceivers), [nil, ["B"], ["B"]])
+    }
+
     /// Resuming from the progress of an interrupted run trains only the folds it lacks, and the
     /// result equals an uninterrupted run's; progress of other settings is refused.
     func testResumingTrainsOnlyTheMissingFoldsAndMatchesAnUninterruptedRun() throws {

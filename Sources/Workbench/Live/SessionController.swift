@@ -213,7 +213,8 @@ public final class SessionController: WorkbenchController, @unchecked Sendable {
             let silentInTest = summary.testRecordings.compactMap { name in
                 summary.silentButHeardInTraining(name).map { "\($0.joined(separator: ", ")) silent in all of test recording \(name)" }
             }
-            let notes = [summary.splitNote].compactMap { $0 } + silentInTest
+            let ignored = summary.ignoredReceivers.map { "\($0.joined(separator: ", ")) never heard in training: the model ignores it" }
+            let notes = [summary.splitNote, ignored].compactMap { $0 } + silentInTest
             if !notes.isEmpty { state.notice = .init(notes.joined(separator: "; ")) }
         case .modelBuilt(let model):
             state.training.parameters = model.parameters

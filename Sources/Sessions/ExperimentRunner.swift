@@ -99,7 +99,9 @@ public final class ExperimentRunner {
         var distillation: Distillation?
         if let reference = config.teacher {
             let teacher = try LoadedTeacher.load(reference, for: config, shape: shape)
-            onEvent(.teacher(name: teacher.session.config.name, model: teacher.session.config.model.kind.rawValue, history: teacher.history))
+            let others = reference.sessions.count - 1
+            onEvent(.teacher(name: teacher.session.config.name + (others > 0 ? " + \(others) more, outputs averaged" : ""),
+                             model: teacher.session.config.model.kind.rawValue, history: teacher.history))
             distillation = .frozen(teacher: teacher.model, train: windows.labelledTrain, classes: shape.classes,
                                    augmented: config.training.augmentsInputs,
                                    temperature: reference.temperature, alpha: reference.alpha)

@@ -86,12 +86,19 @@ public struct SessionConfig: Codable, Sendable, Equatable {
         public var session: String
         public var temperature: Float = 4
         public var alpha: Float = 0.5
+        /// Further teacher sessions on the same data, split and windows: the student then learns the
+        /// teachers' softened outputs averaged (`TeacherEnsemble`). Absent for one teacher.
+        public var moreSessions: [String]? = nil
 
-        public init(session: String, temperature: Float = 4, alpha: Float = 0.5) {
+        public init(session: String, temperature: Float = 4, alpha: Float = 0.5, moreSessions: [String]? = nil) {
             self.session = session
             self.temperature = temperature
             self.alpha = alpha
+            self.moreSessions = moreSessions
         }
+
+        /// Every teacher session, the first one first.
+        public var sessions: [String] { [session] + (moreSessions ?? []) }
     }
 
     public var windowConfig: WindowConfig {

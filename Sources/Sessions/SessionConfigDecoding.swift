@@ -55,12 +55,13 @@ extension SessionConfig.DataSource {
 }
 
 extension SessionConfig.TeacherReference {
-    enum CodingKeys: String, CodingKey { case session, temperature, alpha }
+    enum CodingKeys: String, CodingKey { case session, temperature, alpha, moreSessions }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(session: try c.decode(String.self, forKey: .session))
         temperature = try c.value(.temperature, or: temperature)
         alpha = try c.value(.alpha, or: alpha)
+        moreSessions = try c.decodeIfPresent([String].self, forKey: .moreSessions)
     }
 }

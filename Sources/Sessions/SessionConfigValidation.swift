@@ -60,6 +60,7 @@ extension SessionConfig {
         if let teacher {
             try positive("teacher.temperature", teacher.temperature, atMost: 100)
             try check("teacher.alpha", teacher.alpha, 0...1)
+            if let more = teacher.moreSessions { try check("teacher.moreSessions (count)", more.count, 1...7) }
         }
         try check("ramBudgetBytes", ramBudgetBytes, 1...(1 << 30))
         let mcus = MCUProfile.catalogue.map(\.name)

@@ -9,14 +9,23 @@ public struct LoadedTeacher {
     /// The teacher's own learning curve, for drawing beside the student's.
     public var history: [EpochRecord]
 
-    /// Opens the teacher session at `reference.session` and checks that it was trained on exactly
-    /// the data, split and windows of `student` (its soft targets are only meaningful there).
+    /// Opens the teacher sessions of `reference` and checks that each was trained on exactly the
+    /// data, split and windows of `student` (soft targets are only meaningful there). With several,
+    /// `model` is their `TeacherEnsemble` and `session` the first one's.
     public static func load(_ reference: SessionConfig.TeacherReference, for student: SessionConfig,
                             shape: ModelShape) throws -> LoadedTeacher {
-        let folder = URL(fileURLWithPath: reference.session)
+        let loaded = try reference.sessions.map { try load(session: $0, for: student, shape: shape) }
+        guard loaded.count > 1 else { return loaded[0] }
+        var first = loaded[0]
+        first.model = TeacherEnsemble(members: loaded.map(\.model), temperature: reference.temperature)
+        return first
+    }
+
+    private static func load(session path: String, for student: SessionConfig, shape: ModelShape) throws -> LoadedTeacher {
+        let folder = URL(fileURLWithPath: path)
         let configURL = folder.appendingPathComponent("session.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw SessionError.notFound("teacher session \(reference.session) (no session.json)")
+            throw SessionError.notFound("teacher session \(path) (no session.json)")
         }
         let config = try Session.readConfig(configURL)
         guard config.data == student.data, config.splitSpec == student.splitSpec, config.split == student.split,

@@ -10,15 +10,16 @@ struct Distill: ParsableCommand {
         abstract: "Distil a student from a trained teacher: L = α·T²·KL(teacher/T ‖ student/T) + (1 − α)·CE.",
         discussion: """
             --teacher names a finished session (a folder under --sessions-dir, or a path) or its checkpoint file; the \
-            teacher's best weights are frozen. The student is a new session on the teacher's data, split and windows, \
+            teacher's best weights are frozen. Repeat --teacher (up to 8 sessions on the same data, split and windows) to \
+            distil from their softened outputs averaged. The student is a new session on the teacher's data, split and windows, \
             saved and resumable like any run, with report.json. The teacher's window logits (last-step emissions) are \
             computed once for the training set unless receiver dropout augments the inputs, when the teacher runs on \
             every batch.
             """
     )
 
-    @Option(help: "Teacher: a session name, a session folder, or a checkpoint file (…/checkpoints/last.ckpt).")
-    var teacher: String
+    @Option(help: "Teacher: a session name, a session folder, or a checkpoint file (…/checkpoints/last.ckpt). Repeat for several teachers.")
+    var teacher: [String] = []
 
     @Option(help: "Student kind: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var student = "student"
@@ -42,6 +43,7 @@ struct Distill: ParsableCommand {
     var sessionsDir = "sessions"
 
     func validate() throws {
+        if !(1...8).contains(teacher.count) { throw ValidationError("--teacher: name 1 to 8 teacher sessions, got \(teacher.count)") }
         _ = try parseModelKind(student, option: "--student")
         if !(temperature > 0) { throw ValidationError("--temperature must be positive") }
         if !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1]") }
@@ -52,8 +54,8 @@ struct Distill: ParsableCommand {
         if let session { try Session.validate(name: session) }
     }
 
-    /// The teacher session's folder, from a session name, a folder or a checkpoint file.
-    func teacherFolder() -> URL {
+    /// A teacher session's folder, from a session name, a folder or a checkpoint file.
+    func teacherFolder(_ teacher: String) -> URL {
         let given = URL(fileURLWithPath: teacher)
         if given.pathExtension == "ckpt" { return given.deletingLastPathComponent().deletingLastPathComponent() }
         var isFolder: ObjCBool = false
@@ -64,18 +66,20 @@ struct Distill: ParsableCommand {
     /// The student is an ordinary session — same data, split and windows as the teacher, another
     /// model, and a reference to the teacher — so it is saved, resumable and reported like any run.
     func run() throws {
-        let folder = teacherFolder()
-        let configURL = folder.appendingPathComponent("session.json")
-        guard FileManager.default.fileExists(atPath: configURL.path) else {
+        let folders = teacher.map(teacherFolder)
+        for folder in folders where !FileManager.default.fileExists(atPath: folder.appendingPathComponent("session.json").path) {
             throw ValidationError("no teacher session at \(folder.path) (session.json not found)")
         }
-        let teacherConfig = try Session.readConfig(configURL)
+        let folder = folders[0]
+        let teacherConfig = try Session.readConfig(folder.appendingPathComponent("session.json"))
         var config = teacherConfig
         // Another dropout is another experiment: it gets its own default session, not the resumed plain one.
         let dropoutSuffix = receiverDropout.map { $0 == teacherConfig.training.receiverDropout ? "" : "-rd\($0)" } ?? ""
-        config.name = session ?? "\(teacherConfig.name)-distil-\(student)\(dropoutSuffix)"
+        let ensembleSuffix = folders.count > 1 ? "-\(folders.count)teachers" : ""
+        config.name = session ?? "\(teacherConfig.name)-distil-\(student)\(ensembleSuffix)\(dropoutSuffix)"
         config.model = ModelConfig(kind: try parseModelKind(student, option: "--student"))
-        config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha)
+        config.teacher = .init(session: folder.path, temperature: temperature, alpha: alpha,
+                               moreSessions: folders.count > 1 ? folders.dropFirst().map(\.path) : nil)
         if let epochs { config.training.epochs = epochs }
         if let receiverDropout { config.training.receiverDropout = receiverDropout }
         let root = URL(fileURLWithPath: sessionsDir)
@@ -95,7 +99,9 @@ extension Distill {
     func conflicts(asked: SessionConfig, saved: SessionConfig) -> [String] {
         var list = ConflictList(asked: asked, saved: saved)
         list.compare("--student", given: true, { $0.model.kind.rawValue })
-        list.compare("--teacher", given: true, { $0.teacher.map { URL(fileURLWithPath: $0.session).standardizedFileURL.path } ?? "none" })
+        list.compare("--teacher", given: true, {
+            $0.teacher.map { $0.sessions.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: ", ") } ?? "none"
+        })
         list.compare("--temperature", given: true, { $0.teacher?.temperature ?? 0 })
         list.compare("--alpha", given: true, { $0.teacher?.alpha ?? 0 })
         list.compare("--epochs", given: epochs != nil, \.training.epochs)

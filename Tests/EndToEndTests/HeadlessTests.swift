@@ -80,6 +80,23 @@ final class HeadlessTests: XCTestCase {
         let missing = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "nobody"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("no teacher session at"), missing.stderr)
+
+        // Several teachers: the student learns their averaged outputs and says so.
+        let second = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path, "--session", "t2", "--model", "mlp",
+                                      "--recordings", "3", "--minutes", "3", "--epochs", "1"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let both = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--teacher", "t2",
+                                    "--student", "student-tiny"])
+        XCTAssertEqual(both.status, 0, both.stderr)
+        XCTAssertTrue(both.stdout.contains("session t-distil-student-tiny-2teachers (new)"), both.stdout)
+        XCTAssertTrue(both.stdout.contains("distilling from cnn session t + 1 more, outputs averaged"), both.stdout)
+        let elsewhere = try Harness.run(["run", "--headless", "--sessions-dir", sessions.path, "--session", "t3", "--model", "mlp",
+                                         "--recordings", "4", "--minutes", "3", "--epochs", "1"])
+        XCTAssertEqual(elsewhere.status, 0, elsewhere.stderr)
+        let mixed = try Harness.run(["distill", "--sessions-dir", sessions.path, "--teacher", "t", "--teacher", "t3"])
+        XCTAssertNotEqual(mixed.status, 0)
+        XCTAssertTrue(mixed.stderr.contains("teacher session t3 was trained on other data"), mixed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sessions.appendingPathComponent("t-distil-student-2teachers/checkpoints/last.ckpt").path))
     }
 
     func testBadArgumentsAreRefusedWithTheReason() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import TinyTensor
 import XCTest
 @testable import Sessions
 
@@ -42,6 +43,32 @@ final class DistillationSessionTests: XCTestCase {
         // The student reopened resumes as a student (the teacher reference is in session.json).
         let reopened = try Session.openOrCreate(root: root, config: SessionConfig(name: "student")).session
         XCTAssertEqual(reopened.config.teacher?.session, teacher.folder.path)
+    }
+
+    /// Several teacher sessions load as one `TeacherEnsemble` whose members answer exactly as each
+    /// teacher loaded alone (the averaging itself: TeacherEnsembleTests).
+    func testSeveralTeacherSessionsLoadAsTheirEnsemble() throws {
+        var configs = [smallConfig("a", kind: .mlp), smallConfig("b", kind: .mlp)]
+        configs[1].model.mlp.hidden = 16
+        let teachers = try configs.map { config -> Session in
+            let session = try Session.openOrCreate(root: root, config: config).session
+            try XCTUnwrap(try ExperimentRunner(session: session).run())
+            return session
+        }
+        let shape = ModelShape(steps: 20, features: 11, classes: 9)
+        var student = smallConfig("student", kind: .mlp)
+        student.teacher = .init(session: teachers[0].folder.path, moreSessions: [teachers[1].folder.path])
+        let loaded = try LoadedTeacher.load(try XCTUnwrap(student.teacher), for: student, shape: shape)
+        let ensemble = try XCTUnwrap(loaded.model as? TeacherEnsemble)
+        XCTAssertEqual(ensemble.members.count, 2)
+        XCTAssertEqual(loaded.session.config.name, "a")
+        let x = Tensor([1, 20, 11], values: (0..<220).map { Float($0 % 7) / 7 })
+        for (member, teacher) in zip(ensemble.members, teachers) {
+            let alone = try LoadedTeacher.load(.init(session: teacher.folder.path), for: student, shape: shape).model
+            XCTAssertEqual(member.forward(x, rows: 1, training: false).array, alone.forward(x, rows: 1, training: false).array)
+        }
+        let data = try JSONEncoder().encode(student.teacher)
+        XCTAssertEqual(try JSONDecoder().decode(SessionConfig.TeacherReference.self, from: data), student.teacher)
     }
 
     func testATeacherTrainedOnOtherDataIsRefused() throws {

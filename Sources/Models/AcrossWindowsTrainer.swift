@@ -25,13 +25,13 @@ public final class AcrossWindowsTrainer {
     private let classWeights: [Float]?
     private let trainWindows: Int
 
-    public private(set) var epochsDone = 0
-    public private(set) var bestF1: Double = -1
-    public private(set) var bestEpoch = 0
+    private var bookkeeping: EpochBookkeeping
+    public var epochsDone: Int { bookkeeping.epochsDone }
+    public var bestF1: Double { bookkeeping.bestF1 }
+    public var bestEpoch: Int { bookkeeping.bestEpoch }
     /// The validation predictions of the last epoch, in the order of the validation windows the
     /// streams' readouts index (the replay shows them as training goes).
     public private(set) var lastValidationPredictions: [Int] = []
-    private var bestParameters: [[Float]]
 
     /// `hop`: steps between window starts (segments are cut in hops).
     public init(model: Mamba, config: TrainingConfig, acrossWindows: AcrossWindowsConfig, hop: Int, classes: Int,
@@ -52,7 +52,7 @@ public final class AcrossWindowsTrainer {
         runner = MambaSegments(model)
         batch = Tensor([segmentsPerBatch, segmentSteps, model.shape.features])
         cutUntrainedInputs(of: model, silentFeatures: silentFeatures(train.flatMap(\.x), features: model.shape.features))
-        bestParameters = model.parameters.map { $0.value.array }
+        bookkeeping = EpochBookkeeping(parameters: model.parameters, kept: config.keptWeights)
         let labels = train.flatMap { $0.readouts.map(\.label) }
         trainWindows = labels.count
         classWeights = config.classWeights(labels: labels, classes: classes)
@@ -112,14 +112,7 @@ public final class AcrossWindowsTrainer {
         let validationScore = evaluate(validation)
         lastValidationPredictions = validationScore.byWindow
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
-        epochsDone = epoch
-        if validationScore.metrics.macroF1 > bestF1 {
-            bestF1 = validationScore.metrics.macroF1
-            bestEpoch = epoch
-        }
-        if bestEpoch == epoch || config.keptWeights == .last {
-            bestParameters = model.parameters.map { $0.value.array }
-        }
+        bookkeeping.finish(epoch: epoch, validationF1: validationScore.metrics.macroF1)
         return EpochRecord(epoch: epoch, trainLoss: Float(lossSum / Double(max(trainWindows, 1))), trainF1: trainMetrics.macroF1,
                            validationLoss: validationScore.loss, validationF1: validationScore.metrics.macroF1,
                            validationAccuracy: validationScore.metrics.accuracy, seconds: Date().timeIntervalSince(started))
@@ -150,22 +143,13 @@ public final class AcrossWindowsTrainer {
 
     /// Loads the weights training ends with (`TrainingConfig.keptWeights`).
     public func restoreBest() {
-        TrainerState.copy(bestParameters, into: model.parameters)
+        bookkeeping.restoreKept()
     }
 
-    public func state() -> TrainerState {
-        TrainerState(parameters: model.parameters, optimizer: optimizer, epochsDone: epochsDone, bestF1: bestF1,
-                     bestEpoch: bestEpoch, bestParameters: bestParameters)
-    }
+    public func state() -> TrainerState { bookkeeping.state(optimizer: optimizer) }
 
     /// Continues from a saved state. Throws if the state belongs to a different network.
-    public func restore(_ state: TrainerState) throws {
-        try state.load(into: model.parameters, optimizer: optimizer)
-        epochsDone = state.epochsDone
-        bestF1 = state.bestF1
-        bestEpoch = state.bestEpoch
-        bestParameters = state.bestParameters
-    }
+    public func restore(_ state: TrainerState) throws { try bookkeeping.restore(state, optimizer: optimizer) }
 }
 
 /// What a session or a cross-validation needs of a training loop, whichever data it walks

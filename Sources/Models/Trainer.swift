@@ -124,6 +124,49 @@ public struct TrainerState: Sendable {
     }
 }
 
+/// The early-stopping bookkeeping both trainers keep between epochs: epochs done, the best
+/// validation macro-F1 and its epoch, and the weights training ends with (`keptWeights`).
+struct EpochBookkeeping {
+    private(set) var epochsDone = 0
+    private(set) var bestF1: Double = -1
+    private(set) var bestEpoch = 0
+    private var keptParameters: [[Float]]
+    private let parameters: [Parameter]
+    private let kept: TrainingConfig.KeptWeights
+
+    /// Starts from the weights `parameters` hold now.
+    init(parameters: [Parameter], kept: TrainingConfig.KeptWeights) {
+        self.parameters = parameters
+        self.kept = kept
+        keptParameters = parameters.map { $0.value.array }
+    }
+
+    mutating func finish(epoch: Int, validationF1: Double) {
+        epochsDone = epoch
+        if validationF1 > bestF1 {
+            bestF1 = validationF1
+            bestEpoch = epoch
+        }
+        if bestEpoch == epoch || kept == .last { keptParameters = parameters.map { $0.value.array } }
+    }
+
+    func restoreKept() { TrainerState.copy(keptParameters, into: parameters) }
+
+    func state(optimizer: Adam) -> TrainerState {
+        TrainerState(parameters: parameters, optimizer: optimizer, epochsDone: epochsDone, bestF1: bestF1,
+                     bestEpoch: bestEpoch, bestParameters: keptParameters)
+    }
+
+    /// Continues from a saved state. Throws, changing nothing, if it belongs to a different network.
+    mutating func restore(_ state: TrainerState, optimizer: Adam) throws {
+        try state.load(into: parameters, optimizer: optimizer)
+        epochsDone = state.epochsDone
+        bestF1 = state.bestF1
+        bestEpoch = state.bestEpoch
+        keptParameters = state.bestParameters
+    }
+}
+
 /// How far the epoch in progress has got: training windows done of all, then validating.
 public struct EpochProgress: Equatable, Sendable {
     public var epoch: Int
@@ -211,12 +254,12 @@ public final class Trainer {
     private let labeller: SequenceLabeller?
     private let projection: WeightProjection?
 
-    public private(set) var epochsDone = 0
-    public private(set) var bestF1: Double = -1
-    public private(set) var bestEpoch = 0
+    private var bookkeeping: EpochBookkeeping
+    public var epochsDone: Int { bookkeeping.epochsDone }
+    public var bestF1: Double { bookkeeping.bestF1 }
+    public var bestEpoch: Int { bookkeeping.bestEpoch }
     /// The validation predictions of the last epoch (the replay shows them as training goes).
     public private(set) var lastValidationPredictions: [Int] = []
-    private var bestParameters: [[Float]]
 
     public init(model: ClassifierModel, config: TrainingConfig, classes: Int,
                 train: LabelledWindows, validation: LabelledWindows, seed: UInt64, distillation: Distillation? = nil,
@@ -236,7 +279,7 @@ public final class Trainer {
         self.projection = projection
         precondition(labeller == nil || distillation == nil, "a CRF model trains on step labels, not by distillation")
         cutUntrainedInputs(of: model, silentFeatures: train.silentFeatures)
-        bestParameters = model.parameters.map { $0.value.array }
+        bookkeeping = EpochBookkeeping(parameters: model.parameters, kept: config.keptWeights)
         classWeights = config.classWeights(labels: train.labels, classes: classes)
     }
 
@@ -297,15 +340,8 @@ public final class Trainer {
         projection?.restore()
         let validationMetrics = ClassificationMetrics(predictions: validationPredictions.predicted, labels: validation.labels, roomCount: classes)
         let trainMetrics = ClassificationMetrics(predictions: trainPredicted, labels: trainLabels, roomCount: classes)
-        epochsDone = epoch
         lastValidationPredictions = validationPredictions.predicted
-        if validationMetrics.macroF1 > bestF1 {
-            bestF1 = validationMetrics.macroF1
-            bestEpoch = epoch
-        }
-        if bestEpoch == epoch || config.keptWeights == .last {
-            bestParameters = model.parameters.map { $0.value.array }
-        }
+        bookkeeping.finish(epoch: epoch, validationF1: validationMetrics.macroF1)
         return EpochRecord(epoch: epoch, trainLoss: Float(lossSum / Double(train.count)), trainF1: trainMetrics.macroF1,
                            validationLoss: validationPredictions.loss, validationF1: validationMetrics.macroF1,
                            validationAccuracy: validationMetrics.accuracy, seconds: Date().timeIntervalSince(started))
@@ -314,22 +350,13 @@ public final class Trainer {
     /// Loads the weights training ends with into the model: the best-on-validation epoch's, or
     /// the last epoch's with `keptWeights` `.last`.
     public func restoreBest() {
-        TrainerState.copy(bestParameters, into: model.parameters)
+        bookkeeping.restoreKept()
     }
 
-    public func state() -> TrainerState {
-        TrainerState(parameters: model.parameters, optimizer: optimizer, epochsDone: epochsDone, bestF1: bestF1,
-                     bestEpoch: bestEpoch, bestParameters: bestParameters)
-    }
+    public func state() -> TrainerState { bookkeeping.state(optimizer: optimizer) }
 
     /// Continues from a saved state. Throws if the state belongs to a different network.
-    public func restore(_ state: TrainerState) throws {
-        try state.load(into: model.parameters, optimizer: optimizer)
-        epochsDone = state.epochsDone
-        bestF1 = state.bestF1
-        bestEpoch = state.bestEpoch
-        bestParameters = state.bestParameters
-    }
+    public func restore(_ state: TrainerState) throws { try bookkeeping.restore(state, optimizer: optimizer) }
 }
 
 public enum TrainerError: Error, CustomStringConvertible {
@@ -368,7 +395,7 @@ func cutUntrainedInputs(of model: ClassifierModel, silentFeatures: [Int]) {
 }
 
 /// The features of `x` ([rows, features] row-major) that are 0 in every row.
-func silentFeatures(_ x: [Float], features: Int) -> [Int] {
+public func silentFeatures(_ x: [Float], features: Int) -> [Int] {
     var heard = [Bool](repeating: false, count: features)
     for (index, value) in x.enumerated() where value != 0 { heard[index % features] = true }
     return heard.indices.filter { !heard[$0] }

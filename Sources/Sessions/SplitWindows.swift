@@ -42,7 +42,7 @@ public struct SplitWindows: Sendable {
     /// Receivers that heard nothing in any training window: every model trained on these windows
     /// ignores them (see `cutUntrainedInputs`), nil when there are none.
     public func receiversNeverHeardInTraining(names: [String]) -> [String]? {
-        let silent = Set(train.labelled(receivers: receivers, rssiPerDB: []).silentFeatures)
+        let silent = Set(silentFeatures(train.x, features: train.features))
         let never = names.indices.filter { silent.contains($0) && silent.contains(receivers + $0) }.map { names[$0] }
         return never.isEmpty ? nil : never
     }

@@ -88,10 +88,15 @@ class ModalityAttention(nn.Module):
         self.dropout = dropout
         self.norm = nn.LayerNorm(width)
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
         q = torch.tanh(self.q(x))
         k = torch.tanh(self.k(x))
-        a = F.scaled_dot_product_attention(q, k, x, dropout_p=self.dropout if self.training else 0.0)
+        if mask is None:
+            a = F.scaled_dot_product_attention(q, k, x, dropout_p=self.dropout if self.training else 0.0)
+        else:
+            # A given dropout mask (already scaled by 1 / (1 - p)) on the attention weights.
+            scores = q @ k.transpose(1, 2) * (1 / math.sqrt(q.shape[-1]))
+            a = (torch.softmax(scores, dim=-1) * mask) @ x
         return self.norm(x + a)
 
 
@@ -141,20 +146,27 @@ class Teacher(nn.Module):
         self.fuse_norm = nn.LayerNorm(width)
         self.head_dropout = nn.Dropout(head_dropout)
         self.head = nn.Linear(width, classes)
+        # None: PyTorch draws the dropout masks. Otherwise a callable giving, for a batch of B
+        # windows in training, the attention masks [branch][modality] of [B, T, T] and the head's
+        # mask of the last step [B, d] (bench/parity/tinyloc_start.py draws tinyloc's own).
+        self.dropout_masks = None
 
     def forward(self, x):
         batch, steps, _ = x.shape
         scale = math.sqrt(self.width)
         inputs = [x[..., :self.rssi], x[..., self.rssi:]] if self.accelerometer > 0 else [x]
         embedded = [emb(xm) * scale + self.pe[:steps] for emb, xm in zip(self.embeddings, inputs)]
+        given = self.dropout_masks(batch) if self.training and self.dropout_masks is not None else None
         outputs = []
-        for branch in self.branches:
-            z = [m(e) for m, e in zip(branch.modalities, embedded)]
+        for i, branch in enumerate(self.branches):
+            z = [m(e, given[0][i][j] if given else None) for j, (m, e) in enumerate(zip(branch.modalities, embedded))]
             outputs.append(branch.grn(z[0], z[1] if len(z) > 1 else None))
         tokens = torch.stack(outputs, dim=2).reshape(batch, self.n * steps, self.width)
         attended = F.scaled_dot_product_attention(tokens, tokens, tokens)
         fused = self.fuse_conv(attended.transpose(1, 2)).transpose(1, 2)
         fused = self.fuse_norm(fused)
+        if given:
+            return self.head(fused[:, -1] * given[1])
         emissions = self.head(self.head_dropout(fused))
         return emissions[:, -1]
 

@@ -125,6 +125,8 @@ def train_torch(args, kind, classes, train, validation, seed):
     once = torch.randperm(len(ys), generator=order_rng)
     for epoch in range(1, args.epochs + 1):
         model.train()
+        if getattr(model, "dropout_masks", None) is not None:
+            model.dropout_masks.reseed(epoch)
         if args.order == "tinyloc":
             order = tinyloc_start.epoch_order(seed, epoch, len(ys))
         else:
@@ -183,11 +185,11 @@ def main():
     parser.add_argument("--balance-classes", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--order", choices=["per-epoch", "once", "tinyloc"], default="per-epoch",
                         help="PyTorch side only, to measure a cause: shuffle every epoch (as tinyloc), once, or take "
-                             "tinyloc's own order for the fold's seed (mlp, student, student-tiny, mamba, mamba-wide; tinyloc_start.py)")
+                             "tinyloc's own order for the fold's seed (every family; tinyloc_start.py)")
     parser.add_argument("--init", choices=["tinyloc", "pytorch", "tinyloc-weights"], default="tinyloc",
                         help="PyTorch side only: draw the initial weights as tinyloc does (default), keep PyTorch's "
                              "defaults where they differ (attention, Mamba's dt_proj bias), or start from tinyloc's own "
-                             "initial weights for the fold's seed (mlp, student, student-tiny, mamba, mamba-wide; tinyloc_start.py)")
+                             "initial weights for the fold's seed (every family; tinyloc_start.py)")
     parser.add_argument("--same-start", action="store_true",
                         help="short for --init tinyloc-weights --order tinyloc: the twin starts where tinyloc starts and "
                              "sees the same batches, so the two sides differ only in arithmetic")

@@ -1,5 +1,6 @@
 """tinyloc's own starting point, drawn in Python: its random generator, the initial weights of
-the MLP, the student transformers and Mamba, and the order of the training windows in every epoch.
+every family (MLP, CNN, LSTM, the student transformers, Mamba, the teacher with its dropout
+masks), and the order of the training windows in every epoch.
 
 With these the twin can start from exactly tinyloc's weights and see exactly tinyloc's batches
 (parity.py --same-start), so that whatever still differs between the two learning curves is the
@@ -7,16 +8,18 @@ arithmetic of the layers, the loss or the optimizer, not the luck of the draw.
 
 Written from tinyloc's sources (Sources/TinyTensor/RNG.swift: SplitMix64-seeded xoshiro256**,
 Box–Muller normals; Sources/TinyNN/Linear.swift: weight [in, out] then bias, each U(±1/√in);
-Sources/TinyNN/LearnedPositionEmbedding.swift: N(0, 0.02²); Sources/Models/Student.swift,
-EncoderBlock.swift, Mamba.swift and MambaBlock.swift: the order the layers draw in;
-Sources/Models/Trainer.swift: Fisher–Yates per epoch from the seed's stream `epoch`). Float32
-arithmetic is repeated step for step, so the weights are tinyloc's bit for bit; if tinyloc's
-layers change how they draw, this file must follow (parity.py --same-start then counts runs that
-no longer end alike).
+Conv1d.swift and LSTM.swift likewise; LearnedPositionEmbedding.swift: N(0, 0.02²);
+Sources/Models/CNN.swift, LSTMClassifier.swift, Student.swift, EncoderBlock.swift, Mamba.swift,
+MambaBlock.swift, Teacher.swift, ModalityAttention.swift and TinyNN/GatedResidualNetwork.swift: the
+order the layers draw in; TinyNN/Dropout.swift and ScaledDotProductAttention.swift: the masks; Sources/Models/Trainer.swift: Fisher–Yates per
+epoch from the seed's stream `epoch`). Float32 arithmetic is repeated
+step for step, so the weights are tinyloc's bit for bit; if tinyloc's layers change how they draw,
+this file must follow (parity.py --same-start then counts runs that no longer end alike).
 """
 import ctypes
 import ctypes.util
 import math
+import os
 
 import numpy as np
 import torch
@@ -29,6 +32,36 @@ for _name in ("expf", "logf", "expm1f"):
     getattr(_libm, _name).argtypes = [ctypes.c_float]
 
 MASK = (1 << 64) - 1
+
+# The teacher's dropout masks take millions of draws an epoch, too many for the Python generator
+# below; the same xoshiro256** steps in C, compiled on first use with the system's C compiler.
+_UNIFORMS_C = r"""
+#include <stdint.h>
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+void uniforms(uint64_t *s, float *out, long n) {
+    for (long i = 0; i < n; i++) {
+        uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+        s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);
+        out[i] = (float)(result >> 40) * (1.0f / 16777216.0f);
+    }
+}
+"""
+_uniforms = None
+
+
+def _compiled_uniforms():
+    global _uniforms
+    if _uniforms is None:
+        import subprocess
+        import tempfile
+        directory = tempfile.mkdtemp(prefix="tinyloc-start-")
+        source, library = os.path.join(directory, "uniforms.c"), os.path.join(directory, "uniforms.so")
+        with open(source, "w") as f:
+            f.write(_UNIFORMS_C)
+        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-shared", "-fPIC", source, "-o", library], check=True)
+        _uniforms = ctypes.CDLL(library).uniforms
+        _uniforms.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_float), ctypes.c_long]
+    return _uniforms
 
 
 class SeededRNG:
@@ -64,6 +97,14 @@ class SeededRNG:
 
     def uniform(self):
         return np.float32(self.next() >> 40) * np.float32(1.0 / 16_777_216.0)
+
+    def uniforms(self, count):
+        """`count` successive uniform() draws as a float32 array (the C copy of the same steps)."""
+        state = (ctypes.c_uint64 * 4)(self.s0, self.s1, self.s2, self.s3)
+        out = np.empty(count, dtype=np.float32)
+        _compiled_uniforms()(state, out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), count)
+        self.s0, self.s1, self.s2, self.s3 = state
+        return out
 
     def uniform_double(self):
         return (self.next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
@@ -166,5 +207,96 @@ def load_mamba(model, seed, steps, features, classes):
         load_linear(model.head, *linear(rng, width, classes))
 
 
-LOADERS = {"mlp": load_mlp, "student": load_student, "student-tiny": load_student,
+def load_cnn(model, seed, steps, features, classes):
+    """CNN: per stage the kernel-1 Conv1d (tinyloc's weight [k·Cin, out] is PyTorch's [out, Cin, k]
+    transposed, k = 1), U(±1/√Cin) weight then bias; the head over the step-major flattened stages."""
+    rng = SeededRNG(seed)
+    with torch.no_grad():
+        for conv in (m for m in model.stages if isinstance(m, torch.nn.Conv1d)):
+            weight, bias = linear(rng, conv.in_channels, conv.out_channels)
+            conv.weight.copy_(torch.from_numpy(weight.T.copy()).unsqueeze(2))
+            conv.bias.copy_(torch.from_numpy(bias))
+        load_linear(model.head, *linear(rng, model.head.in_features, classes))
+
+
+def load_lstm(model, seed, steps, features, classes):
+    """LSTM: input weights [F, 4H], recurrent weights [H, 4H], the one gate bias, each U(±1/√H), gates
+    i f g o on both sides (PyTorch's second bias stays 0); the head."""
+    rng = SeededRNG(seed)
+    lstm, hidden = model.lstm, model.lstm.hidden_size
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(uniform_values(rng, features * 4 * hidden, hidden).reshape(features, 4 * hidden).T.copy()))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(uniform_values(rng, hidden * 4 * hidden, hidden).reshape(hidden, 4 * hidden).T.copy()))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(uniform_values(rng, 4 * hidden, hidden)))
+        load_linear(model.head, *linear(rng, hidden, classes))
+
+
+def conv_weight(rng, inputs, outputs, kernel):
+    """tinyloc's Conv1d: weight [k·Cin, out] (row j·Cin + c), then bias, U(±1/√(k·Cin)); returned
+    as PyTorch's [out, Cin, k]."""
+    weight = uniform_values(rng, kernel * inputs * outputs, kernel * inputs).reshape(kernel, inputs, outputs)
+    bias = uniform_values(rng, outputs, kernel * inputs)
+    return torch.from_numpy(weight.transpose(2, 1, 0).copy()), torch.from_numpy(bias)
+
+
+class TeacherDropout:
+    """The teacher's dropout masks as tinyloc draws them: every epoch e, from SeededRNG(seed) split
+    1000 + e, the head's stream 0 and each modality attention its own stream 1, 2, … (branch by
+    branch, RSSI before accelerometer); per batch of B windows the attention masks [B, T, T] in row
+    order and the head's over the last step only [B, d] (tinyloc's head sees just that step). A
+    value is dropped when its draw is below p; the survivors are scaled by 1 / (1 − p) in float32."""
+
+    def __init__(self, seed, model):
+        self.seed, self.model = seed, model
+        self.reseed(0)
+
+    def reseed(self, epoch):
+        base = SeededRNG(self.seed).split(1000 + epoch)
+        self.head = base.split(0)
+        self.attention = [[base.split(1 + i * len(branch.modalities) + j) for j in range(len(branch.modalities))]
+                          for i, branch in enumerate(self.model.branches)]
+
+    @staticmethod
+    def _mask(rng, shape, probability):
+        p = np.float32(probability)
+        keep = np.float32(1) / (np.float32(1) - p)
+        values = rng.uniforms(int(np.prod(shape)))
+        return torch.from_numpy(np.where(values < p, np.float32(0), keep).astype(np.float32).reshape(shape))
+
+    def __call__(self, batch):
+        steps = self.model.pe.shape[0]
+        attention = [[self._mask(rng, (batch, steps, steps), module.dropout) for rng, module in zip(rngs, branch.modalities)]
+                     for rngs, branch in zip(self.attention, self.model.branches)]
+        return attention, self._mask(self.head, (batch, self.model.width), self.model.head_dropout.p)
+
+
+def load_teacher(model, seed, steps, features, classes):
+    """Teacher: the modality embeddings (RSSI, accelerometer); per branch, per modality the causal
+    Q and K convolutions, then the branch's GRN (fc1, ctx without bias, fc2, gate); the fusing
+    Conv1d (kernel = stride = number of branches); the head. LayerNorms draw nothing. tinyloc's
+    dropout masks come with the weights (TeacherDropout; parity.py reseeds them every epoch)."""
+    rng = SeededRNG(seed)
+    with torch.no_grad():
+        for embedding in model.embeddings:
+            load_linear(embedding, *linear(rng, embedding.in_features, embedding.out_features))
+        for branch in model.branches:
+            for modality in branch.modalities:
+                for conv in (modality.q.conv, modality.k.conv):
+                    weight, bias = conv_weight(rng, conv.in_channels, conv.out_channels, conv.kernel_size[0])
+                    conv.weight.copy_(weight)
+                    conv.bias.copy_(bias)
+            grn = branch.grn
+            load_linear(grn.fc1, *linear(rng, grn.fc1.in_features, grn.fc1.out_features))
+            if grn.ctx is not None:
+                load_weight(grn.ctx, linear(rng, grn.ctx.in_features, grn.ctx.out_features, bias=False)[0])
+            load_linear(grn.fc2, *linear(rng, grn.fc2.in_features, grn.fc2.out_features))
+            load_linear(grn.gate, *linear(rng, grn.gate.in_features, grn.gate.out_features))
+        weight, bias = conv_weight(rng, model.width, model.width, model.n)
+        model.fuse_conv.weight.copy_(weight)
+        model.fuse_conv.bias.copy_(bias)
+        load_linear(model.head, *linear(rng, model.width, classes))
+    model.dropout_masks = TeacherDropout(seed, model)
+
+
+LOADERS = {"mlp": load_mlp, "teacher": load_teacher, "cnn": load_cnn, "lstm": load_lstm, "student": load_student, "student-tiny": load_student,
            "mamba": load_mamba, "mamba-wide": load_mamba}

@@ -284,6 +284,21 @@ def main():
         summary["difference"] = dict(mean=statistics.mean(differences), standardError=error)
         print(f"tinyloc − PyTorch over the {len(differences)} fold × seed pairs: {100 * statistics.mean(differences):+.1f} points "
               f"(standard error {100 * error:.1f})")
+        if len(seeds) >= 3:
+            # Is tinyloc's larger (or smaller) seed spread more than two draws from one pool would
+            # show? Pool both sides' per-seed means, split them at random into two groups of the
+            # seed count, and count how often the first group's spread exceeds the second's by as
+            # much as tinyloc's exceeds the twin's.
+            pooled = np.array(summary["tinyloc"]["perSeed"] + summary["torch"]["perSeed"])
+            observed = summary["tinyloc"]["spread"] - summary["torch"]["spread"]
+            draws = np.random.default_rng(0)
+            as_large = 0
+            for _ in range(20_000):
+                shuffled = draws.permutation(pooled)
+                as_large += spread(list(shuffled[:len(seeds)])) - spread(list(shuffled[len(seeds):])) >= observed - 1e-12
+            summary["spreadTest"] = dict(difference=observed, p=as_large / 20_000)
+            print(f"seed spread tinyloc − PyTorch {observed:+.3f}: two groups drawn from the pooled per-seed means "
+                  f"differ by at least that in {100 * as_large / 20_000:.0f} % of 20,000 splits")
         if args.init == "tinyloc-weights" and args.order == "tinyloc":
             # From one start the two trainers should walk the same path; a run that parts names a
             # difference in arithmetic, or tinyloc_start.py no longer drawing as tinyloc's sources do.

@@ -83,7 +83,7 @@ def class_weights(labels, classes):
 def predict(model, x):
     model.eval()
     with torch.no_grad():
-        return model(torch.from_numpy(x)).argmax(1).numpy()
+        return model(torch.from_numpy(x).to(next(model.parameters()).dtype)).argmax(1).numpy()
 
 
 def tinyloc_initialisation(model):
@@ -112,15 +112,17 @@ def train_torch(args, kind, classes, train, validation, seed):
         tinyloc_start.LOADERS[kind](model, seed, x_train.shape[1], x_train.shape[2], classes)
     elif args.init == "tinyloc":
         tinyloc_initialisation(model)
+    dtype = torch.float64 if args.double else torch.float32
+    model.to(dtype)
     if args.weight_decay > 0:
         optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, eps=args.epsilon,
                                       weight_decay=args.weight_decay)
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=args.learning_rate, eps=args.epsilon)
-    weights = torch.from_numpy(class_weights(y_train, classes)) if args.balance_classes else None
+    weights = torch.from_numpy(class_weights(y_train, classes)).to(dtype) if args.balance_classes else None
     loss_function = nn.CrossEntropyLoss(weight=weights)
     order_rng = torch.Generator().manual_seed(seed)
-    xs, ys = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    xs, ys = torch.from_numpy(x_train).to(dtype), torch.from_numpy(y_train)
     best_f1, best_epoch, best_state, epochs = -1.0, 0, copy.deepcopy(model.state_dict()), 0
     once = torch.randperm(len(ys), generator=order_rng)
     for epoch in range(1, args.epochs + 1):
@@ -193,6 +195,9 @@ def main():
     parser.add_argument("--same-start", action="store_true",
                         help="short for --init tinyloc-weights --order tinyloc: the twin starts where tinyloc starts and "
                              "sees the same batches, so the two sides differ only in arithmetic")
+    parser.add_argument("--double", action="store_true",
+                        help="PyTorch side only: train in float64 (from the same float32 start), to see how far rounding "
+                             "alone moves a run")
     parser.add_argument("--verbose", action="store_true", help="print the twin's training loss and validation F1 every epoch")
     parser.add_argument("--keep", choices=["best", "last"], default="best",
                         help="test the best-on-validation epoch's weights or the last epoch's (tinyloc: --keep-weights)")
@@ -261,7 +266,8 @@ def main():
     print(f"\n{args.model} · epochs ≤ {args.epochs} · patience {args.patience} · batch {args.batch_size} · "
           f"lr {args.learning_rate} · weight decay {args.weight_decay} · "
           f"{'class-balanced' if args.balance_classes else 'plain'} cross-entropy · "
-          f"keeps the {args.keep} epoch's weights · PyTorch: {args.init} initialisation, Adam ε {args.epsilon}, order {args.order}")
+          f"keeps the {args.keep} epoch's weights · PyTorch: {args.init} initialisation, Adam ε {args.epsilon}, order {args.order}"
+          + (", float64" if args.double else ""))
     print("test   val    seed │ " + " │ ".join(f"{s:>7} F1  epochs (best)" for s in sides))
     for seed in seeds:
         for fold in folds:

@@ -303,8 +303,11 @@ def main():
                 shuffled = draws.permutation(pooled)
                 as_large += spread(list(shuffled[:len(seeds)])) - spread(list(shuffled[len(seeds):])) >= observed - 1e-12
             summary["spreadTest"] = dict(difference=observed, p=as_large / 20_000)
-            print(f"seed spread tinyloc − PyTorch {observed:+.3f}: two groups drawn from the pooled per-seed means "
-                  f"differ by at least that in {100 * as_large / 20_000:.0f} % of 20,000 splits")
+            if observed > 0:
+                print(f"tinyloc's seed spread is {observed:.3f} larger; two groups drawn from the pooled per-seed means "
+                      f"differ by at least that in {100 * as_large / 20_000:.0f} % of 20,000 splits")
+            else:
+                print(f"tinyloc's seed spread is not the larger ({-observed:.3f} smaller)")
         if args.init == "tinyloc-weights" and args.order == "tinyloc":
             # From one start the two trainers should walk the same path; a run that parts names a
             # difference in arithmetic, or tinyloc_start.py no longer drawing as tinyloc's sources do.

@@ -11,10 +11,11 @@ Box–Muller normals; Sources/TinyNN/Linear.swift: weight [in, out] then bias, e
 Conv1d.swift and LSTM.swift likewise; LearnedPositionEmbedding.swift: N(0, 0.02²);
 Sources/Models/CNN.swift, LSTMClassifier.swift, Student.swift, EncoderBlock.swift, Mamba.swift,
 MambaBlock.swift, Teacher.swift, ModalityAttention.swift and TinyNN/GatedResidualNetwork.swift: the
-order the layers draw in; TinyNN/Dropout.swift and ScaledDotProductAttention.swift: the masks; Sources/Models/Trainer.swift: Fisher–Yates per
-epoch from the seed's stream `epoch`). Float32 arithmetic is repeated
-step for step, so the weights are tinyloc's bit for bit; if tinyloc's layers change how they draw,
-this file must follow (parity.py --same-start then counts runs that no longer end alike).
+order the layers draw in; TinyNN/Dropout.swift and ScaledDotProductAttention.swift: the masks;
+Sources/Models/Trainer.swift: Fisher–Yates per epoch from the seed's stream `epoch`). Float32
+arithmetic is repeated step for step, so the weights are tinyloc's bit for bit; if tinyloc's layers
+change how they draw, this file must follow (parity.py --same-start then counts runs that no longer
+end alike).
 """
 import ctypes
 import ctypes.util

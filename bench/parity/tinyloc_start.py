@@ -208,15 +208,25 @@ def load_mamba(model, seed, steps, features, classes):
         load_linear(model.head, *linear(rng, width, classes))
 
 
+def conv_weight(rng, inputs, outputs, kernel):
+    """tinyloc's Conv1d draws as a Linear of k·Cin inputs (weight [k·Cin, out], row j·Cin + c, then
+    bias, U(±1/√(k·Cin))); returned as PyTorch's weight [out, Cin, k] and bias."""
+    weight, bias = linear(rng, kernel * inputs, outputs)
+    return torch.from_numpy(weight.reshape(kernel, inputs, outputs).transpose(2, 1, 0).copy()), torch.from_numpy(bias)
+
+
+def load_conv(conv, rng):
+    weight, bias = conv_weight(rng, conv.in_channels, conv.out_channels, conv.kernel_size[0])
+    conv.weight.copy_(weight)
+    conv.bias.copy_(bias)
+
+
 def load_cnn(model, seed, steps, features, classes):
-    """CNN: per stage the kernel-1 Conv1d (tinyloc's weight [k·Cin, out] is PyTorch's [out, Cin, k]
-    transposed, k = 1), U(±1/√Cin) weight then bias; the head over the step-major flattened stages."""
+    """CNN: per stage the kernel-1 Conv1d; the head over the step-major flattened stages."""
     rng = SeededRNG(seed)
     with torch.no_grad():
         for conv in (m for m in model.stages if isinstance(m, torch.nn.Conv1d)):
-            weight, bias = linear(rng, conv.in_channels, conv.out_channels)
-            conv.weight.copy_(torch.from_numpy(weight.T.copy()).unsqueeze(2))
-            conv.bias.copy_(torch.from_numpy(bias))
+            load_conv(conv, rng)
         load_linear(model.head, *linear(rng, model.head.in_features, classes))
 
 
@@ -230,14 +240,6 @@ def load_lstm(model, seed, steps, features, classes):
         lstm.weight_hh_l0.copy_(torch.from_numpy(uniform_values(rng, hidden * 4 * hidden, hidden).reshape(hidden, 4 * hidden).T.copy()))
         lstm.bias_ih_l0.copy_(torch.from_numpy(uniform_values(rng, 4 * hidden, hidden)))
         load_linear(model.head, *linear(rng, hidden, classes))
-
-
-def conv_weight(rng, inputs, outputs, kernel):
-    """tinyloc's Conv1d: weight [k·Cin, out] (row j·Cin + c), then bias, U(±1/√(k·Cin)); returned
-    as PyTorch's [out, Cin, k]."""
-    weight = uniform_values(rng, kernel * inputs * outputs, kernel * inputs).reshape(kernel, inputs, outputs)
-    bias = uniform_values(rng, outputs, kernel * inputs)
-    return torch.from_numpy(weight.transpose(2, 1, 0).copy()), torch.from_numpy(bias)
 
 
 class TeacherDropout:
@@ -282,19 +284,15 @@ def load_teacher(model, seed, steps, features, classes):
             load_linear(embedding, *linear(rng, embedding.in_features, embedding.out_features))
         for branch in model.branches:
             for modality in branch.modalities:
-                for conv in (modality.q.conv, modality.k.conv):
-                    weight, bias = conv_weight(rng, conv.in_channels, conv.out_channels, conv.kernel_size[0])
-                    conv.weight.copy_(weight)
-                    conv.bias.copy_(bias)
+                load_conv(modality.q.conv, rng)
+                load_conv(modality.k.conv, rng)
             grn = branch.grn
             load_linear(grn.fc1, *linear(rng, grn.fc1.in_features, grn.fc1.out_features))
             if grn.ctx is not None:
                 load_weight(grn.ctx, linear(rng, grn.ctx.in_features, grn.ctx.out_features, bias=False)[0])
             load_linear(grn.fc2, *linear(rng, grn.fc2.in_features, grn.fc2.out_features))
             load_linear(grn.gate, *linear(rng, grn.gate.in_features, grn.gate.out_features))
-        weight, bias = conv_weight(rng, model.width, model.width, model.n)
-        model.fuse_conv.weight.copy_(weight)
-        model.fuse_conv.bias.copy_(bias)
+        load_conv(model.fuse_conv, rng)
         load_linear(model.head, *linear(rng, model.width, classes))
     model.dropout_masks = TeacherDropout(seed, model)
 
